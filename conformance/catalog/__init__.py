@@ -1,0 +1,261 @@
+"""Rule catalogs: YAML data, validated against ``schema.json`` on load.
+
+A catalog is a profile (built in, under ``profiles/``, or a user's file) that may
+``extends:`` another and override its rules as data.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import fnmatch
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from ..errors import CatalogError
+
+HERE = Path(__file__).parent
+PROFILES_DIR = HERE / "profiles"
+BUILTIN_PROFILES = ("featbit", "flextype", "basic-crud", "connectnow")
+CATEGORIES = ("auth", "content-type", "errors", "cors", "pagination", "dates", "methods",
+              "rate-limit", "naming", "schema", "server-errors")
+REQUIRED_RULE_FIELDS = ("category", "title", "severity", "source")
+
+
+@cache
+def catalog_schema() -> dict[str, Any]:
+    return json.loads((HERE / "schema.json").read_text())
+
+
+@dataclass(frozen=True)
+class Match:
+    methods: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    operations: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Match:
+        data = data or {}
+        return cls(
+            methods=tuple(m.upper() for m in data.get("methods", ())),
+            paths=tuple(data.get("paths", ())),
+            operations=tuple(data.get("operations", ())),
+        )
+
+    def matches(self, method: str, path: str) -> bool:
+        method = method.upper()
+        if self.methods and method not in self.methods:
+            return False
+        if self.paths and not any(fnmatch.fnmatchcase(path, p) for p in self.paths):
+            return False
+        if self.operations and f"{method} {path}" not in self.operations:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Override:
+    match: Match
+    enabled: bool | None = None
+    severity: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    category: str
+    title: str
+    severity: str
+    source: dict[str, str]
+    check: str
+    params: dict[str, Any] = field(default_factory=dict)
+    applies_to: Match = Match()
+    overrides: tuple[Override, ...] = ()
+
+    @property
+    def source_text(self) -> str:
+        return f"{self.source['document']}, {self.source['section']}"
+
+    def for_operation(self, method: str, path: str) -> Rule | None:
+        """The rule as it stands for one operation (overrides applied), or None where it is switched off."""
+        if not self.applies_to.matches(method, path):
+            return None
+        rule = self
+        for override in self.overrides:
+            if not override.match.matches(method, path):
+                continue
+            if override.enabled is False:
+                return None
+            params = _merge(rule.params, override.params) if override.params else rule.params
+            rule = Rule(rule.id, rule.category, rule.title, override.severity or rule.severity, rule.source,
+                        rule.check, params, rule.applies_to, ())
+        return rule
+
+
+@dataclass(frozen=True)
+class Catalog:
+    profile: str
+    title: str
+    origin: str  # where it was loaded from
+    documents: tuple[dict[str, str], ...]
+    auth: dict[str, Any]
+    request_headers: dict[str, str]
+    rules: tuple[Rule, ...]
+    unobservable: tuple[dict[str, Any], ...]
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    @property
+    def categories(self) -> set[str]:
+        return {rule.category for rule in self.rules}
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def resolve_path(name: str, relative_to: Path | None = None) -> Path:
+    if name in BUILTIN_PROFILES:
+        return PROFILES_DIR / f"{name}.yaml"
+    path = Path(name)
+    if not path.is_absolute() and relative_to is not None and (relative_to / path).exists():
+        path = relative_to / path
+    if not path.exists():
+        if "/" not in name and not name.endswith((".yaml", ".yml")):
+            hint = difflib.get_close_matches(name, BUILTIN_PROFILES, n=1)
+            extra = f" Did you mean '{hint[0]}'?" if hint else ""
+            raise CatalogError(
+                f"Unknown profile '{name}': use one of {', '.join(BUILTIN_PROFILES)}, or the path of a catalog file.{extra}"
+            )
+        raise CatalogError(f"Catalog file '{name}' does not exist: check the path given to --conformance-profile.")
+    return path
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise CatalogError(f"Catalog '{path}' is not valid YAML{where}: fix the syntax there.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"Catalog '{path}' cannot be read ({exc}).") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"Catalog '{path}' must be a YAML mapping with 'profile', 'title' and 'rules'.")
+    _validate(path, data)
+    return data
+
+
+def _validate(path: Path, data: dict[str, Any]) -> None:
+    validator = jsonschema.Draft202012Validator(catalog_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is None:
+        return
+    location = list(error.absolute_path)
+    where = "the catalog"
+    if len(location) >= 2 and location[0] == "rules" and isinstance(location[1], int):
+        rule = data["rules"][location[1]]
+        rule_id = rule.get("id", "?") if isinstance(rule, dict) else "?"
+        field_path = ".".join(str(p) for p in location[2:]) or "(the rule itself)"
+        where = f"rule '{rule_id}', field '{field_path}'"
+    elif location:
+        where = f"field '{'.'.join(str(p) for p in location)}'"
+    message = error.message
+    if error.validator == "additionalProperties":
+        message += f"; allowed fields are: {', '.join(sorted(error.schema.get('properties', {})))}"
+    raise CatalogError(f"Catalog '{path}': {where}: {message}.")
+
+
+def load_catalog(name: str, *, relative_to: Path | None = None, _seen: tuple[Path, ...] = ()) -> Catalog:
+    """Load a built-in profile by name or a catalog file by path; raises CatalogError with one plain sentence."""
+    from ..rules import CHECKS  # the registry of check implementations
+
+    path = resolve_path(name, relative_to).resolve()
+    if path in _seen:
+        raise CatalogError(f"Catalog '{path}' extends itself (through {' -> '.join(str(p) for p in _seen)}).")
+    data = _read(path)
+    if "extends" in data:
+        base = load_catalog(data["extends"], relative_to=path.parent, _seen=(*_seen, path))
+        raw_rules = {rule.id: rule for rule in base.rules}
+        order = [rule.id for rule in base.rules]
+    else:
+        base = None
+        raw_rules, order = {}, []
+
+    rules: dict[str, Rule] = dict(raw_rules)
+    for entry in data.get("rules", []):
+        rule_id = entry["id"]
+        if entry.get("enabled") is False:
+            if rule_id not in rules:
+                raise CatalogError(f"Catalog '{path}': rule '{rule_id}' is switched off but no such rule exists in "
+                                   f"'{data.get('extends', path)}'.")
+            rules.pop(rule_id)
+            order.remove(rule_id)
+            continue
+        previous = rules.get(rule_id)
+        if previous is not None:
+            merged = {
+                "category": entry.get("category", previous.category),
+                "title": entry.get("title", previous.title),
+                "severity": entry.get("severity", previous.severity),
+                "source": entry.get("source", previous.source),
+                "check": entry.get("check", previous.check),
+                "params": _merge(previous.params, entry.get("params", {})),
+            }
+            applies_to = Match.from_dict(entry["applies_to"]) if "applies_to" in entry else previous.applies_to
+            overrides = previous.overrides
+        else:
+            missing = [f for f in REQUIRED_RULE_FIELDS if f not in entry]
+            if missing:
+                raise CatalogError(f"Catalog '{path}': rule '{rule_id}' is new here, so it needs the field(s) "
+                                   f"{', '.join(missing)}.")
+            merged = {**entry, "check": entry.get("check", rule_id), "params": entry.get("params", {})}
+            applies_to = Match.from_dict(entry.get("applies_to"))
+            overrides = ()
+            order.append(rule_id)
+        if merged["check"] not in CHECKS:
+            hint = difflib.get_close_matches(merged["check"], list(CHECKS), n=1)
+            extra = f" Did you mean '{hint[0]}'?" if hint else f" Known checks: {', '.join(sorted(CHECKS))}."
+            raise CatalogError(f"Catalog '{path}': rule '{rule_id}', field 'check': unknown check "
+                               f"'{merged['check']}'.{extra}")
+        overrides = overrides + tuple(
+            Override(Match.from_dict(o["match"]), o.get("enabled"), o.get("severity"), o.get("params", {}),
+                     o.get("reason", ""))
+            for o in entry.get("overrides", [])
+        )
+        rules[rule_id] = Rule(rule_id, merged["category"], merged["title"], merged["severity"], merged["source"],
+                              merged["check"], merged["params"], applies_to, overrides)
+        try:
+            CHECKS[merged["check"]].validate_params(rules[rule_id])
+        except ValueError as exc:
+            raise CatalogError(f"Catalog '{path}': rule '{rule_id}', field 'params': {exc}.") from None
+
+    auth = data.get("auth", base.auth if base else {})
+    return Catalog(
+        profile=data["profile"],
+        title=data["title"],
+        origin=str(path),
+        documents=tuple(data.get("documents", base.documents if base else ())),
+        auth=auth,
+        request_headers=data.get("request_headers", base.request_headers if base else {}),
+        rules=tuple(rules[i] for i in order),
+        unobservable=tuple(data.get("unobservable", base.unobservable if base else ())),
+    )

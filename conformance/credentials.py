@@ -1,0 +1,81 @@
+"""How a credential travels, as the catalog's ``auth`` block says: header, query or body channels."""
+
+from __future__ import annotations
+
+import base64
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True)
+class Channel:
+    location: str  # header | query | body
+    name: str
+    format: str = "{token}"
+    methods: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Channel:
+        return cls(data["in"], data["name"], data.get("format", "{token}"), tuple(m.upper() for m in data.get("methods", ())))
+
+    def serves(self, method: str) -> bool:
+        return not self.methods or method.upper() in self.methods
+
+    def describe(self) -> str:
+        where = {"header": "the header", "query": "the query parameter", "body": "the body field"}[self.location]
+        return f"in {where} {self.name}"
+
+    def value(self, secret: str) -> str:
+        basic = base64.b64encode(secret.encode()).decode()
+        return self.format.replace("{token}", secret).replace("{basic}", basic)
+
+    def apply(self, kwargs: dict[str, Any], secret: str) -> None:
+        """Put the credential into requests-style keyword arguments (headers, params, json, data)."""
+        if self.location == "header":
+            kwargs.setdefault("headers", {})[self.name] = self.value(secret)
+        elif self.location == "query":
+            kwargs["params"] = {**(kwargs.get("params") or {}), self.name: self.value(secret)}
+        elif isinstance(kwargs.get("data"), dict):
+            kwargs["data"] = {**kwargs["data"], self.name: self.value(secret)}
+        elif isinstance(kwargs.get("json"), dict) or (kwargs.get("json") is None and kwargs.get("data") is None):
+            kwargs["json"] = {**(kwargs.get("json") or {}), self.name: self.value(secret)}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    channels: tuple[Channel, ...]
+    unsupported: tuple[Channel, ...]
+    basic: bool
+
+    @classmethod
+    def from_catalog(cls, auth: dict[str, Any]) -> Credentials:
+        channels = tuple(Channel.from_dict(c) for c in auth.get("channels", ()))
+        unsupported = tuple(Channel.from_dict(c) for c in auth.get("unsupported_channels", ()))
+        basic = auth.get("scheme") == "basic" or any("{basic}" in c.format for c in channels)
+        return cls(channels, unsupported, basic)
+
+    def for_method(self, method: str) -> list[Channel]:
+        return [c for c in self.channels if c.serves(method)]
+
+    def primary(self, method: str, *, avoid_body: bool = False) -> Channel | None:
+        channels = self.for_method(method)
+        if avoid_body:
+            channels = [c for c in channels if c.location != "body"] or channels
+        return channels[0] if channels else None
+
+    def names(self) -> set[str]:
+        return {c.name for c in self.channels + self.unsupported}
+
+    def validate(self, secret: str | None, option: str) -> None:
+        if secret and self.basic and ":" not in secret:
+            raise UsageError(f"{option} must be 'user:password' for this profile (HTTP Basic); got a value without ':'.")
+
+    def invalid(self, secret: str | None, rng: random.Random) -> str:
+        """A credential of the right form that no server has issued."""
+        if self.basic:
+            user = (secret or "conformance").partition(":")[0]
+            return f"{user}:wrong-{rng.getrandbits(32):08x}"
+        return f"conformance-invalid-{rng.getrandbits(64):016x}"

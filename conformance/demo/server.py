@@ -1,0 +1,375 @@
+"""A small stdlib HTTP server that plays one profile's reference API.
+
+Each ``if self.fault(...)`` names the rule it breaks, so a test can start a server that breaks exactly
+that rule, and ``conformance demo --faulty`` starts one with the FAULTY set.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .specs import LAYOUT, build_spec
+
+PROFILES = tuple(LAYOUT)
+DEFAULT_TOKEN = {"featbit": "demo-token", "flextype": "demo-token", "basic-crud": "demo:demo-password",
+                 "connectnow": "demo-token"}
+DEFAULT_FORBIDDEN = {"featbit": "demo-readonly", "flextype": None, "basic-crud": None, "connectnow": "demo-readonly"}
+
+# The rules each --faulty demo breaks on purpose.
+FAULTY = {
+    "featbit": ["auth.missing-credentials", "cors.vary-origin", "errors.envelope", "content-type.json-response"],
+    "flextype": ["dates.unix-seconds", "errors.status-in-body", "auth.invalid-credentials"],
+    "basic-crud": ["auth.challenge", "dates.iso8601-utc", "errors.malformed-json", "methods.head"],
+    "connectnow": ["methods.not-allowed", "errors.invalid-input", "auth.forbidden-credentials", "naming.plural-resources"],
+}
+
+TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+          415: "Unsupported Media Type", 422: "Unprocessable Entity", 429: "Too Many Requests"}
+CODES = {400: 10001, 401: 20001, 403: 20003, 404: 30004, 405: 30005, 415: 10015, 422: 10022, 429: 40029}
+FEATBIT_ERRORS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "ResourceNotFound",
+                  405: "MethodNotAllowed", 415: "UnsupportedMediaType", 422: "ValidationFailed", 429: "TooManyRequests"}
+CORS_ALLOW_HEADERS = "Accept, Content-Type, Content-Length, Accept-Encoding, Authorization"
+EPOCH = 1_700_000_000
+
+
+class Reply(Exception):
+    def __init__(self, status: int, body: Any = None, headers: dict[str, str] | None = None, detail: str = ""):
+        super().__init__(status)
+        self.status, self.body, self.headers, self.detail = status, body, headers or {}, detail
+
+
+class DemoAPI:
+    """Start with ``DemoAPI("featbit").start()``; ``.url`` is the base URL; ``.stop()`` ends it."""
+
+    def __init__(self, profile: str, *, faults: set[str] | frozenset[str] = frozenset(), port: int = 0,
+                 token: str | None = None, forbidden_token: str | None = None):
+        if profile not in LAYOUT:
+            raise ValueError(f"unknown demo profile {profile!r}; known: {', '.join(PROFILES)}")
+        self.profile = profile
+        self.faults = set(faults)
+        self.token = token or DEFAULT_TOKEN[profile]
+        self.forbidden_token = forbidden_token or DEFAULT_FORBIDDEN[profile] or "demo-readonly"
+        self.spec = build_spec(profile)
+        if "naming.plural-resources" in self.faults:
+            self._rename_singular()
+        self.collection, self.item = self._paths()
+        self.lock = threading.Lock()
+        self.items: dict[int, dict[str, Any]] = {}
+        self.next_id = 1
+        for n in range(12 if profile == "connectnow" else 3):
+            self._create({"name": f"Sample {n + 1}", "description": "seeded"})
+        self.requests: list[tuple[str, str]] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    def _paths(self) -> tuple[str, str]:
+        collection, item = LAYOUT[self.profile][0], LAYOUT[self.profile][1]
+        if "naming.plural-resources" in self.faults:
+            collection, item = collection.rstrip("s"), item.replace("s/{id}", "/{id}")
+        return collection, item
+
+    def _rename_singular(self) -> None:
+        collection, item = LAYOUT[self.profile][0], LAYOUT[self.profile][1]
+        paths = self.spec["paths"]
+        paths[collection.rstrip("s")] = paths.pop(collection)
+        paths[item.replace("s/{id}", "/{id}")] = paths.pop(item)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "DemoAPI":
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "DemoAPI":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def fault(self, rule_id: str) -> bool:
+        return rule_id in self.faults
+
+    # -- resources -----------------------------------------------------------------------------
+    def _create(self, data: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            record = {"id": self.next_id, "name": data["name"], "description": data.get("description"),
+                      "created": EPOCH + self.next_id * 60}
+            self.items[self.next_id] = record
+            self.next_id += 1
+            return record
+
+    def present(self, record: dict[str, Any]) -> dict[str, Any]:
+        created = record["created"]
+        if self.profile == "flextype":
+            value: Any = created * 1000 if self.fault("dates.unix-seconds") else created
+        elif self.fault("dates.iso8601-utc"):
+            value = time.strftime("%Y-%m-%dT%H:%M:%S+02:00", time.gmtime(created + 7200))
+        else:
+            value = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created))
+        return {"id": record["id"], "name": record["name"], "description": record["description"], "created_at": value}
+
+
+def _handler(api: DemoAPI):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+        server_version = "conformance-demo"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self): self._handle()
+        def do_POST(self): self._handle()
+        def do_PUT(self): self._handle()
+        def do_PATCH(self): self._handle()
+        def do_DELETE(self): self._handle()
+        def do_HEAD(self): self._handle()
+        def do_OPTIONS(self): self._handle()
+
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""  # always drain the body (keep-alive)
+            parts = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            api.requests.append((self.command, parts.path))
+            extra: dict[str, str] = {}
+            try:
+                status, body, extra = self._route(parts.path, query, raw)
+            except Reply as reply:
+                status, extra = reply.status, reply.headers
+                body = reply.body if reply.body is not None else self._error(reply.status, reply.detail)
+            self._send(status, body, extra)
+
+        # -- building answers ----------------------------------------------------------------
+        def _error(self, status: int, detail: str = "") -> Any:
+            profile = api.profile
+            if profile == "featbit":
+                if api.fault("errors.envelope") and status == 404:
+                    return {"error": "not found"}
+                return {"success": False, "errors": [FEATBIT_ERRORS.get(status, "Error")], "data": None}
+            if profile == "flextype":
+                code = status
+                if api.fault("errors.status-in-body") and status == 404:
+                    code = 400
+                return {"title": TITLES.get(status, "Error"), "message": detail or TITLES.get(status, "Error"),
+                        "http_status_code": code}
+            if profile == "basic-crud":
+                return {"errors": [{"message": detail or TITLES.get(status, "Error"), "code": CODES.get(status, 1)}]}
+            return {"message": detail or TITLES.get(status, "Error")}
+
+        def _cors(self, headers: dict[str, str]) -> None:
+            if api.profile not in ("featbit", "flextype"):
+                return
+            origin = self.headers.get("Origin")
+            if api.profile == "flextype":
+                headers["Access-Control-Allow-Origin"] = "*"
+                return
+            if origin:
+                headers["Access-Control-Allow-Origin"] = origin
+                if not api.fault("cors.vary-origin"):
+                    headers["Vary"] = "Origin"
+            else:
+                headers["Access-Control-Allow-Origin"] = "*"
+
+        def _send(self, status: int, body: Any, extra: dict[str, str]) -> None:
+            headers = dict(extra)
+            self._cors(headers)
+            payload = b""
+            if body is not None and status not in (204, 304):
+                payload = json.dumps(body).encode()
+                if "Content-Type" not in headers:
+                    plain = api.fault("content-type.json-response") and status == 404
+                    headers["Content-Type"] = "text/plain" if plain else "application/json"
+            if self.command == "HEAD" and api.fault("methods.head"):
+                headers.pop("Content-Type", None)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD" or api.fault("methods.head"):
+                self.wfile.write(payload)
+
+        # -- auth ------------------------------------------------------------------------------
+        def _credential(self, query: dict[str, str], body: Any) -> str | None:
+            auth = self.headers.get("Authorization")
+            profile, method = api.profile, self.command
+            if profile == "featbit":
+                return auth  # the raw token is the whole value; nothing else counts
+            if profile == "flextype":
+                if method in ("GET", "HEAD"):
+                    return query.get("token")
+                return body.get("access_token") if isinstance(body, dict) else None
+            if profile == "basic-crud":
+                if auth and auth.startswith("Basic "):
+                    try:
+                        return base64.b64decode(auth[6:]).decode()
+                    except ValueError:
+                        return "invalid"
+                return None
+            if auth and auth.startswith("Bearer "):
+                return auth[7:]
+            if "api_token" in query:
+                return query["api_token"]
+            if isinstance(body, dict) and "api_token" in body:
+                return body["api_token"]
+            return None
+
+        def _authenticate(self, query: dict[str, str], body: Any) -> None:
+            credential = self._credential(query, body)
+            challenge = {"basic-crud": 'Basic realm="demo"', "featbit": "Bearer"}.get(api.profile)
+            headers = {"WWW-Authenticate": challenge} if challenge and not api.fault("auth.challenge") else {}
+            if credential is None:
+                if api.fault("auth.missing-credentials"):
+                    raise Reply(403)
+                raise Reply(401, headers=headers, detail="Token is wrong")
+            if credential == api.forbidden_token and api.profile in ("featbit", "connectnow"):
+                if api.fault("auth.forbidden-credentials"):
+                    raise Reply(401, headers=headers, detail="Token is wrong")
+                raise Reply(403)
+            if credential != api.token:
+                if api.fault("auth.invalid-credentials"):
+                    raise Reply(403)
+                raise Reply(401, headers=headers, detail="Token is wrong")
+
+        # -- routing ---------------------------------------------------------------------------
+        def _route(self, path: str, query: dict[str, str], raw: bytes) -> tuple[int, Any, dict[str, str]]:
+            method = self.command
+            if path == "/openapi.json":
+                return 200, api.spec, {}
+            paths = api.spec["paths"]
+            template, item_id = None, None
+            public = LAYOUT[api.profile][5]
+            if path == api.collection:
+                template = api.collection
+            elif path == public:
+                template = public
+            else:
+                match = re.fullmatch(re.escape(api.collection) + r"/([^/]+)", path)
+                if match:
+                    template = api.item
+                    item_id = match.group(1)
+            if template is None:
+                raise Reply(404, detail="The requested resource or endpoint could not be found")
+            declared = [m.upper() for m in paths[template]]
+            allowed = declared + (["HEAD"] if "GET" in declared and api.profile == "basic-crud" else [])
+            if method == "OPTIONS" and api.profile in ("featbit", "flextype"):
+                return 204, None, self._preflight(allowed)
+            if method not in allowed:
+                if api.fault("methods.not-allowed"):
+                    raise Reply(404)
+                raise Reply(405, headers={"Allow": ", ".join(allowed + ["OPTIONS"])})
+            body = self._body(raw) if method in ("POST", "PUT", "PATCH", "DELETE") and raw else None
+            if template == public:
+                return 200, {"status": "ok"}, {}
+            if isinstance(body, Reply):
+                raise body  # a body that is not JSON is refused before anything else
+            self._authenticate(query, body if isinstance(body, dict) else None)
+            if template == api.collection:
+                return self._collection(method, query, body)
+            return self._item(method, item_id, body)
+
+        def _preflight(self, allowed: list[str]) -> dict[str, str]:
+            headers = {"Access-Control-Allow-Methods": ", ".join(["OPTIONS"] + allowed),
+                       "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS, "Access-Control-Max-Age": "300"}
+            return headers
+
+        def _body(self, raw: bytes) -> Any:
+            content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+            if content_type != "application/json":
+                return Reply(415, detail="Request bodies must be application/json")
+            try:
+                return json.loads(raw)
+            except ValueError:
+                if api.profile == "basic-crud":
+                    status = 500 if api.fault("errors.malformed-json") else 400
+                    return Reply(status, {"errors": [{"message": "JSON parsing error.", "code": 10000}]})
+                return Reply(400, detail="JSON parsing error")
+
+        def _validate(self, body: Any, *, partial: bool) -> dict[str, Any]:
+            status = 422 if api.profile == "connectnow" else 400
+            if api.fault("errors.invalid-input"):
+                status = 400
+            if not isinstance(body, dict):
+                raise Reply(status, detail="Validation for this particular item failed: expected an object")
+            data = {k: v for k, v in body.items() if k not in ("access_token", "api_token")}
+            unknown = set(data) - {"name", "description"}
+            if unknown:
+                raise Reply(status, detail=f"Unknown field(s): {', '.join(sorted(unknown))}")
+            if not partial and "name" not in data:
+                raise Reply(status, detail="Validation for this particular item failed: name is required")
+            for key, value in data.items():
+                limit = 40 if key == "name" else 80
+                if not isinstance(value, str) or len(value) > limit or not re.fullmatch(r"[A-Za-z0-9 ]*", value) \
+                        or (key == "name" and not value):
+                    raise Reply(status, detail=f"Validation for this particular item failed: {key}")
+            return data
+
+        def _wrap(self, data: Any) -> Any:
+            return {"success": True, "errors": [], "data": data} if api.profile == "featbit" else data
+
+        def _collection(self, method: str, query: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
+            if method == "POST":
+                record = api._create(self._validate(body, partial=False))
+                return 201, self._wrap(api.present(record)), {"Location": f"{api.collection}/{record['id']}"}
+            records = [api.present(r) for r in sorted(api.items.values(), key=lambda r: r["id"])]
+            if api.profile == "connectnow":
+                return 200, self._page(records, query), {}
+            return 200, self._wrap(records), {}
+
+        def _page(self, records: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+            try:
+                page = int(query.get("page", "1"))
+            except ValueError:
+                raise Reply(422, detail="page must be a whole number")
+            if page < 1:
+                raise Reply(422, detail="page must be at least 1")
+            per_page = 5
+            last = max(1, -(-len(records) // per_page))
+            chunk = records[(page - 1) * per_page: page * per_page]
+            base = f"http://{self.headers.get('Host', '127.0.0.1')}{api.collection}"
+            start = (page - 1) * per_page + 1
+            return {"current_page": page, "data": chunk, "first_page_url": f"{base}?page=1",
+                    "from": start if chunk else None, "next_page_url": f"{base}?page={page + 1}" if page < last else None,
+                    "path": base, "per_page": per_page,
+                    "prev_page_url": f"{base}?page={page - 1}" if page > 1 else None,
+                    "to": start + len(chunk) - 1 if chunk else None}
+
+        def _item(self, method: str, item_id: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+            try:
+                key = int(item_id)
+            except ValueError:
+                raise Reply(404, detail="The requested resource or endpoint could not be found")
+            record = api.items.get(key)
+            if record is None:
+                raise Reply(404, detail="The requested resource or endpoint could not be found")
+            if method in ("GET", "HEAD"):
+                return 200, self._wrap(api.present(record)), {}
+            if method == "DELETE":
+                with api.lock:
+                    api.items.pop(key, None)
+                return 204, None, {}
+            data = self._validate(body, partial=method == "PATCH")
+            with api.lock:
+                if method == "PUT":
+                    record["description"] = None
+                record.update(data)
+            return 200, self._wrap(api.present(record)), {}
+
+    return Handler

@@ -1,0 +1,395 @@
+"""operations x rules -> probes and generated requests -> exchanges -> verdicts. No pytest here.
+
+Every operation is exercised once (lazily, the first time a verdict about it is asked for): the
+generated requests and every probe its rules need. Each rule then judges the exchanges it cares
+about, so one request serves every rule that applies to it.
+"""
+
+from __future__ import annotations
+
+import copy
+from urllib.parse import quote
+import random
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+from hypothesis import HealthCheck, Phase, given, settings as hypothesis_settings
+from schemathesis import GenerationMode
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.transport import Response as StResponse
+
+from .catalog import Catalog, Rule
+from .credentials import Credentials
+from .models import Exchange, NotApplicable, Request, Skip, Violation
+from .probes import PROBES
+from .redaction import Redactor
+from .rules import CHECKS, IGNORE, Check
+from .settings import Settings
+from .spec import Operation, Spec
+from .transport import BudgetSpent, Transport
+
+MAX_EVIDENCE = 5  # violations kept per (rule, operation); the count says how many there were
+
+
+@dataclass
+class Verdict:
+    rule: Rule
+    operation: str
+    status: str  # passed | failed | skipped | not-applicable
+    reason: str = ""
+    violations: list[Violation] = field(default_factory=list)
+    violation_count: int = 0
+    judged: int = 0
+
+    @property
+    def critical(self) -> bool:
+        return any(v.critical for v in self.violations)
+
+
+class Context:
+    """What a check sees: its rule (overrides applied), the operation, and the exchanges."""
+
+    def __init__(self, rule: Rule, operation: Operation, runner: "Runner", run: "OperationRun | None" = None):
+        self.rule = rule
+        self.params = rule.params
+        self.operation = operation
+        self.catalog = runner.catalog
+        self.settings = runner.settings
+        self.run = run
+
+    def probe(self, name: str) -> list[Exchange]:
+        assert self.run is not None
+        return [e for e in self.run.exchanges if e.kind == name]
+
+    def validate_with_schemathesis(self, exchange: Exchange, checks: list[Any]) -> Any:
+        case = exchange.case
+        if case is None or exchange.response is None:
+            return IGNORE
+        response = StResponse(status_code=exchange.response.status, headers=exchange.response.headers,
+                              content=exchange.response.body, request=exchange.meta["prepared"],
+                              elapsed=exchange.response.elapsed, verify=True,
+                              message=exchange.meta.get("reason", ""))
+        try:
+            case.validate_response(response, checks=checks)
+        except FailureGroup as group:
+            return "; ".join(_failure_text(f) for f in group.exceptions)
+        except Failure as failure:
+            return _failure_text(failure)
+        return None
+
+
+def _failure_text(failure: Failure) -> str:
+    message = " ".join(line.strip() for line in (failure.message or "").splitlines()[:3] if line.strip())
+    return f"{failure.title}: {message}" if message else str(failure.title)
+
+
+class OperationRun:
+    """Everything sent for one operation, and what came back."""
+
+    def __init__(self, runner: "Runner", operation: Operation):
+        self.runner = runner
+        self.operation = operation
+        self.settings = runner.settings
+        self.credentials = runner.credentials
+        self.rng = random.Random(runner.seed_for(operation.label, "probes"))
+        self.exchanges: list[Exchange] = []
+        self.probe_skips: dict[str, str] = {}
+        self.generation_skip: str | None = None
+        self._sample: Any = None
+
+    # -- building requests -------------------------------------------------------------------
+    def new_origin(self) -> str:
+        return f"https://app-{self.rng.getrandbits(32):08x}.conformance.test"
+
+    def rules_using(self, probe: str) -> list[Rule]:
+        return [rule for rule, check in self.runner.active(self.operation) if probe in check.probes]
+
+    def sample_case(self) -> Any:
+        if self._sample is None:
+            cases = self.runner.generate(self.operation, GenerationMode.POSITIVE, 1, "sample")
+            if not cases:
+                raise Skip("no valid request could be generated from the spec")
+            self._sample = cases[0]
+        return self._sample
+
+    def base_kwargs(self, path_parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The keyword arguments of a valid request to this operation, without credentials."""
+        case = self.sample_case()
+        overrides = dict(path_parameters or {})
+        item = self.operation.item_parameter()
+        if item and item not in overrides:
+            known = self.runner.known_id(self.operation)
+            if known is not None:
+                overrides[item] = known
+        kwargs = case.as_transport_kwargs(base_url=self.settings.url)
+        if overrides:
+            values = {**(case.path_parameters or {}), **overrides}
+            path = self.operation.path
+            for name, value in values.items():
+                path = path.replace("{" + name + "}", quote(str(value), safe=""))
+            kwargs["url"] = self.settings.url + path
+        kwargs = {k: copy.deepcopy(v) for k, v in kwargs.items() if k in ("method", "url", "headers", "params", "json", "data")}
+        kwargs["headers"] = {k: v for k, v in (kwargs.get("headers") or {}).items()
+                             if k.lower() not in ("user-agent", "x-schemathesis-testcaseid")}
+        for channel in self.credentials.channels:  # the spec may declare the credential as a parameter
+            if channel.location == "query":
+                (kwargs.get("params") or {}).pop(channel.name, None)
+            elif channel.location == "header":
+                kwargs["headers"].pop(channel.name, None)
+        kwargs["_case"] = case
+        return kwargs
+
+    def apply_credential(self, kwargs: dict[str, Any], *, avoid_body: bool = False) -> None:
+        token = self.settings.token
+        channel = self.credentials.primary(kwargs.get("method", self.operation.method), avoid_body=avoid_body)
+        if token and channel is not None:
+            channel.apply(kwargs, token)
+
+    def authenticated_kwargs(self, **overrides: Any) -> dict[str, Any]:
+        kwargs = self.base_kwargs(**overrides)
+        self.apply_credential(kwargs)
+        return kwargs
+
+    def send(self, kwargs: dict[str, Any], kind: str, note: str, *, origin: bool = True,
+             foreign: bool = False) -> Exchange:
+        import requests as _requests
+
+        case = kwargs.pop("_case", None)
+        headers = {**self.runner.catalog.request_headers, **(kwargs.pop("headers", None) or {})}
+        if origin and self.runner.uses_cors and "Origin" not in headers:
+            headers["Origin"] = self.new_origin()
+        prepared = _requests.Request(kwargs["method"].upper(), kwargs["url"], headers=headers,
+                                     params=kwargs.get("params"), json=kwargs.get("json"),
+                                     data=kwargs.get("data")).prepare()
+        body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
+        request = Request(prepared.method, prepared.url, dict(prepared.headers), body)
+        throttled: list[Exchange] = []
+        exchange = self.runner.transport.send(request, kind=kind, note=note, case=None if foreign else case,
+                                              meta={"foreign": foreign}, throttled=throttled)
+        for early in throttled:
+            early.kind = "throttled"
+        self.exchanges.extend(throttled)
+        self.exchanges.append(exchange)
+        self.runner.harvest_ids(self.operation, exchange)
+        return exchange
+
+    # -- running -------------------------------------------------------------------------------
+    def execute(self) -> None:
+        self._send_generated()
+        needed: list[str] = []
+        for _, check in self.runner.active(self.operation):
+            needed += [p for p in check.probes if p not in needed]
+        for name in needed:
+            if name == "rate-limit" and not self.settings.rate_limit_probe:
+                self.probe_skips[name] = "the rate-limit probe is off (opt in with --conformance-rate-limit-probe=N)"
+                continue
+            try:
+                PROBES[name](self)
+            except Skip as skip:
+                self.probe_skips[name] = str(skip)
+
+    def _send_generated(self) -> None:
+        if self.settings.read_only and self.operation.method in ("POST", "PUT", "PATCH", "DELETE"):
+            self.generation_skip = "generated writes are off under --conformance-read-only"
+            return
+        n = self.settings.max_examples
+        plans = [(GenerationMode.POSITIVE, n), (GenerationMode.NEGATIVE, max(1, n // 2))]
+        for mode, count in plans:
+            for case in self.runner.generate(self.operation, mode, count, mode.value):
+                if self._sample is None and mode == GenerationMode.POSITIVE:
+                    self._sample = case
+                kwargs = case.as_transport_kwargs(base_url=self.settings.url)
+                kwargs = {k: v for k, v in kwargs.items() if k in ("method", "url", "headers", "params", "json", "data")}
+                kwargs["headers"] = {k: v for k, v in (kwargs.get("headers") or {}).items()
+                                     if k.lower() != "x-schemathesis-testcaseid"}
+                self.apply_credential(kwargs)
+                kwargs["_case"] = case
+                try:
+                    self.send(kwargs, "generated", f"generated ({mode.value})")
+                except BudgetSpent as spent:
+                    self.generation_skip = str(spent)
+                    return
+
+
+class Runner:
+    def __init__(self, settings: Settings, catalog: Catalog, spec: Spec, transport: Transport):
+        self.settings = settings
+        self.catalog = catalog
+        self.spec = spec
+        self.transport = transport
+        self.credentials = Credentials.from_catalog(catalog.auth)
+        self.redactor = Redactor(settings.secrets, self.credentials.names())
+        self.uses_cors = any(rule.category == "cors" for rule in catalog.rules)
+        self.runs: dict[str, OperationRun] = {}
+        self._known_ids: dict[str, list[Any]] = {}
+        self._active: dict[str, list[tuple[Rule, Check]]] = {}
+
+    def seed_for(self, label: str, purpose: str) -> int:
+        return (self.settings.seed * 1_000_003 + zlib.crc32(f"{label}|{purpose}".encode())) % (2**32)
+
+    # -- planning --------------------------------------------------------------------------------
+    def applicability(self, rule: Rule, operation: Operation) -> tuple[Rule | None, str]:
+        """The rule as it stands for the operation, or None and why it does not apply."""
+        resolved = rule.for_operation(operation.method, operation.path)
+        if resolved is None:
+            return None, "switched off for this operation by the catalog"
+        check = CHECKS[resolved.check]
+        if check.applies is not None:
+            reason = check.applies(Context(resolved, operation, self))
+            if reason:
+                return None, reason
+        return resolved, ""
+
+    def active(self, operation: Operation) -> list[tuple[Rule, Check]]:
+        if operation.label not in self._active:
+            pairs = []
+            for rule in self.catalog.rules:
+                resolved, _ = self.applicability(rule, operation)
+                if resolved is not None:
+                    pairs.append((resolved, CHECKS[resolved.check]))
+            self._active[operation.label] = pairs
+        return self._active[operation.label]
+
+    # -- generation ------------------------------------------------------------------------------
+    def generate(self, operation: Operation, mode: GenerationMode, count: int, purpose: str) -> list[Any]:
+        cases: list[Any] = []
+        try:
+            strategy = operation.api.as_strategy(generation_mode=mode)
+        except Exception:
+            return cases
+
+        @hypothesis_settings(max_examples=count, deadline=None, database=None, derandomize=False,
+                             suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
+                             print_blob=False, report_multiple_bugs=False)
+        @given(case=strategy)
+        def collect(case: Any) -> None:
+            cases.append(case)
+
+        try:
+            hypothesis.seed(self.seed_for(operation.label, purpose))(collect)()
+        except (hypothesis.errors.Unsatisfiable, hypothesis.errors.FailedHealthCheck):
+            pass
+        return cases
+
+    # -- known resources -------------------------------------------------------------------------
+    def harvest_ids(self, operation: Operation, exchange: Exchange) -> None:
+        response = exchange.response
+        if response is None or not 200 <= response.status < 300 or exchange.meta.get("foreign"):
+            return
+        collection = operation.path if operation.collection_path is None else None
+        if collection is None:
+            return
+        body = response.json_or_none()
+        items = body if isinstance(body, list) else (body.get("data") if isinstance(body, dict) else None)
+        if isinstance(body, dict) and "id" in body:
+            items = [body]
+        if not isinstance(items, list):
+            return
+        ids = self._known_ids.setdefault(collection, [])
+        for item in items:
+            if isinstance(item, dict) and item.get("id") is not None and item["id"] not in ids:
+                ids.append(item["id"])
+
+    def known_id(self, operation: Operation) -> Any:
+        collection = operation.collection_path
+        if collection is None:
+            return None
+        if not self._known_ids.get(collection):
+            self._discover(collection)
+        ids = self._known_ids.get(collection) or []
+        return ids[0] if ids else None
+
+    def _discover(self, collection: str) -> None:
+        """GET the collection once to learn the id of a resource that exists."""
+        self._known_ids.setdefault(collection, [])
+        lister = next((op for op in self.spec.operations if op.method == "GET" and op.path == collection), None)
+        if lister is None:
+            return
+        run = OperationRun(self, lister)
+        try:
+            kwargs = run.authenticated_kwargs()
+            kwargs.pop("params", None)
+            run.send(kwargs, "discovery", "listing the collection to find a resource", origin=False, foreign=True)
+        except Skip:
+            pass
+
+    # -- verdicts --------------------------------------------------------------------------------
+    def run(self, operation: Operation) -> OperationRun:
+        if operation.label not in self.runs:
+            run = OperationRun(self, operation)
+            self.runs[operation.label] = run
+            run.execute()
+        return self.runs[operation.label]
+
+    def verdict(self, rule: Rule, operation: Operation) -> Verdict:
+        resolved, reason = self.applicability(rule, operation)
+        if resolved is None:
+            return Verdict(rule, operation.label, "not-applicable", reason)
+        check = CHECKS[resolved.check]
+        try:
+            if check.kind == "static":
+                violations = [_as_violation(v, None) for v in check.judge(Context(resolved, operation, self))]
+                return _finish(resolved, operation, violations, judged=1)
+            run = self.run(operation)
+            ctx = Context(resolved, operation, self, run)
+            if check.kind == "operation":
+                for name in check.probes:
+                    if name in run.probe_skips:
+                        raise Skip(run.probe_skips[name])
+                violations = [_as_violation(v, None) for v in check.judge(ctx)]
+                return _finish(resolved, operation, violations, judged=1)
+            return self._judge_exchanges(resolved, check, ctx, run)
+        except Skip as skip:
+            return Verdict(resolved, operation.label, "skipped", str(skip))
+        except NotApplicable as na:
+            return Verdict(resolved, operation.label, "not-applicable", str(na))
+
+    def _judge_exchanges(self, rule: Rule, check: Check, ctx: Context, run: OperationRun) -> Verdict:
+        if check.only_probes is not None:
+            exchanges = [e for e in run.exchanges if e.kind in check.only_probes]
+            if not exchanges:
+                reasons = [run.probe_skips[p] for p in check.only_probes if p in run.probe_skips]
+                raise Skip(reasons[0] if reasons else "the probe sent no request")
+        else:
+            exchanges = [e for e in run.exchanges if not e.meta.get("foreign")]
+        violations: list[Violation] = []
+        judged = 0
+        for exchange in exchanges:
+            if exchange.response is None:
+                judged += 1
+                violations.append(Violation(f"No response to {exchange.request.method} "
+                                            f"{self.redactor.url(exchange.request.url)}: {exchange.error}.", exchange))
+                continue
+            if exchange.response.status == 429 and rule.category != "rate-limit":
+                continue  # a throttled answer says nothing about other rules
+            outcome = check.judge(ctx, exchange)
+            if outcome is IGNORE:
+                continue
+            judged += 1
+            if outcome:
+                violations.append(_as_violation(outcome, exchange))
+        if judged == 0:
+            why = run.generation_skip or f"none of the {len(exchanges)} responses was one this rule judges"
+            raise Skip(why)
+        return _finish(rule, ctx.operation, violations, judged)
+
+
+def _as_violation(outcome: Any, exchange: Exchange | None) -> Violation:
+    if isinstance(outcome, Violation):
+        if outcome.exchange is None:
+            outcome.exchange = exchange
+        return outcome
+    return Violation(str(outcome), exchange)
+
+
+def _finish(rule: Rule, operation: Operation, violations: list[Violation], judged: int) -> Verdict:
+    if not violations:
+        return Verdict(rule, operation.label, "passed", judged=judged)
+    # Keep distinct messages, critical ones first.
+    distinct: dict[str, Violation] = {}
+    for violation in sorted(violations, key=lambda v: not v.critical):
+        distinct.setdefault(violation.message, violation)
+    kept = list(distinct.values())[:MAX_EVIDENCE]
+    return Verdict(rule, operation.label, "failed", violations=kept, violation_count=len(violations), judged=judged)

@@ -1,0 +1,324 @@
+"""pytest glue only: options, collection, items, the terminal summary and writing reports.
+
+Without --conformance-url (or CONFORMANCE_URL / conformance_url) this plugin does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .catalog import CATEGORIES, Catalog, Rule, load_catalog
+from .credentials import Credentials
+from .engine import Runner, Verdict
+from .errors import ConformanceError
+from .report.json_report import build_report, write_json
+from .report.records import verdict_record
+from .settings import OPTIONS, Settings, resolve_settings
+from .spec import Operation, Spec, check_reachable, load_spec
+from .transport import Transport
+
+USER_PROPERTY = "conformance"
+
+
+@dataclass
+class State:
+    settings: Settings
+    catalog: Catalog
+    spec: Spec
+    runner: Runner
+    started: float = field(default_factory=time.time)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    worker_requests: int = 0
+    report: dict[str, Any] | None = None
+    written: list[tuple[str, Path]] = field(default_factory=list)
+
+
+STATE = pytest.StashKey[State]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "API conformance (conventions of a live HTTP API)")
+    for name, help_text, kind in OPTIONS:
+        dest = f"conformance_{name.replace('-', '_')}"
+        if kind == "bool":
+            group.addoption(f"--conformance-{name}", dest=dest, action="store_true", default=None, help=help_text)
+        else:
+            group.addoption(f"--conformance-{name}", dest=dest, default=None, help=help_text)
+        parser.addini(dest, help=help_text, default=None)
+
+
+def _settings(config: pytest.Config) -> Settings | None:
+    return resolve_settings(lambda key: config.getoption(f"conformance_{key}"),
+                            lambda key: config.getini(key), config.rootpath)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        settings = _settings(config)
+    except ConformanceError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if settings is None:
+        return
+    for category in CATEGORIES:
+        config.addinivalue_line("markers", f"{category}: conformance rules of the {category} category")
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadscope"  # keep one operation's rules on one worker: its requests serve them all
+    try:
+        catalog = load_catalog(settings.profile, relative_to=Path.cwd())
+        credentials = Credentials.from_catalog(catalog.auth)
+        credentials.validate(settings.token, "--conformance-token")
+        credentials.validate(settings.forbidden_token, "--conformance-forbidden-token")
+        _check_writable(settings)
+        transport = Transport(timeout=settings.timeout, max_rps=settings.max_rps, max_requests=settings.max_requests,
+                              read_only=settings.read_only, retry_after_cap=settings.retry_after_cap)
+        check_reachable(settings.url, timeout=settings.timeout, session=transport.session)
+        spec = load_spec(settings.spec, settings.url, timeout=settings.timeout, session=transport.session,
+                         base_dir=Path.cwd())
+    except ConformanceError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    runner = Runner(settings, catalog, spec, transport)
+    config.stash[STATE] = State(settings, catalog, spec, runner)
+
+
+def _check_writable(settings: Settings) -> None:
+    from .errors import UsageError
+
+    for option, path in (("json", settings.json), ("html", settings.html), ("sarif", settings.sarif)):
+        if path is None:
+            continue
+        directory = path.parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            raise UsageError(f"--conformance-{option}={path}: the folder {directory} cannot be created.") from None
+        if path.is_dir() or not _writable(directory):
+            raise UsageError(f"--conformance-{option}={path}: cannot write there; choose a writable file path.")
+
+
+def _writable(directory: Path) -> bool:
+    import os
+
+    return os.access(directory, os.W_OK)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return None
+    s = state.settings
+    rules = len(state.catalog.rules)
+    return [
+        f"conformance: target {s.url}",
+        f"conformance: spec {state.spec.location} ({len(state.spec.operations)} operations"
+        + (f", {len(state.spec.invalid)} unusable" if state.spec.invalid else "") + ")",
+        f"conformance: profile {state.catalog.profile} ({rules} rules, {state.catalog.origin})",
+        f"conformance: seed {s.seed} (repeat this run with --conformance-seed={s.seed})",
+    ]
+
+
+class ConformanceRoot(pytest.File):
+    def collect(self):
+        state = self.config.stash[STATE]
+        for operation in state.spec.operations:
+            yield OperationNode.from_parent(self, name=operation.label, operation=operation)
+        for label, why in state.spec.invalid:
+            yield UnusableOperationItem.from_parent(self, name=f"unusable {label}", why=why)
+
+
+class OperationNode(pytest.Collector):
+    def __init__(self, *, operation: Operation, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.operation = operation
+
+    def collect(self):
+        state = self.config.stash[STATE]
+        for rule in state.catalog.rules:
+            resolved, _ = state.runner.applicability(rule, self.operation)
+            if resolved is None:
+                continue  # not applicable: shown in the reports, not collected
+            item = RuleItem.from_parent(self, name=rule.id, rule=rule, operation=self.operation)
+            item.add_marker(rule.category)
+            item.add_marker(pytest.mark.xdist_group(self.operation.label))
+            yield item
+
+
+class RuleViolation(Exception):
+    def __init__(self, verdict: Verdict, text: str):
+        super().__init__(text)
+        self.verdict = verdict
+
+
+class RuleItem(pytest.Item):
+    def __init__(self, *, rule: Rule, operation: Operation, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rule = rule
+        self.operation = operation
+        self.verdict: Verdict | None = None
+
+    def runtest(self) -> None:
+        state = self.config.stash[STATE]
+        verdict = state.runner.verdict(self.rule, self.operation)
+        self.verdict = verdict
+        if verdict.status == "failed":
+            raise RuleViolation(verdict, format_failure(verdict, state))
+        if verdict.status in ("skipped", "not-applicable"):
+            raise pytest.skip.Exception(verdict.reason, _use_item_location=True)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, RuleViolation):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.operation.label} :: {self.rule.id}"
+
+
+class UnusableOperationItem(pytest.Item):
+    def __init__(self, *, why: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.why = why
+
+    def runtest(self) -> None:
+        raise RuleViolation(None, f"This operation cannot be tested: {self.why}")  # type: ignore[arg-type]
+
+    def repr_failure(self, excinfo, style=None):
+        return str(excinfo.value)
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
+
+def format_failure(verdict: Verdict, state: State) -> str:
+    rule = verdict.rule
+    redactor = state.runner.redactor
+    lines = [f"{rule.id} ({rule.severity}): {rule.title}",
+             f"Operation: {verdict.operation}",
+             f"Source:    {rule.source_text}"]
+    if verdict.critical:
+        lines.append("CRITICAL:  the operation ignores authentication")
+    extra = verdict.violation_count - len(verdict.violations)
+    for number, violation in enumerate(verdict.violations, 1):
+        lines.append("")
+        lines.append(f"{number}. {redactor.text(violation.message)}")
+        if violation.exchange is not None:
+            from .report.records import exchange_record
+
+            record = exchange_record(violation.exchange, redactor)
+            response = record["response"]
+            if response is not None:
+                lines.append(f"   Received: {response['status']} {response['headers'].get('content-type', '')}".rstrip())
+                if response["body"]:
+                    lines.append(f"   Body:     {response['body'][:200]}")
+            lines.append(f"   Reproduce with: {record['curl']}")
+    if extra > 0:
+        lines.append(f"\n... and {extra} more violation(s) of this rule on this operation.")
+    lines.append("")
+    lines.append(f"Silence it for this operation in your catalog (extends: {state.catalog.profile}):")
+    lines.append(f"  rules: [{{id: {rule.id}, overrides: [{{match: {{operations: ['{verdict.operation}']}}, "
+                 f"enabled: false, reason: '...'}}]}}]")
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash.get(STATE, None) is None:
+        return
+    root = ConformanceRoot.from_parent(session, path=config.rootpath / "conformance")
+
+    def flat(node):
+        for child in node.collect():
+            if isinstance(child, pytest.Collector):
+                yield from flat(child)
+            else:
+                yield child
+
+    items[:0] = list(flat(root))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if isinstance(item, RuleItem) and call.when == "call" and item.verdict is not None:
+        state = item.config.stash[STATE]
+        report.user_properties.append((USER_PROPERTY, json.dumps(verdict_record(item.verdict, state.runner.redactor))))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, value in getattr(report, "user_properties", []):
+        if name == USER_PROPERTY:
+            _CURRENT_RECORDS.append(json.loads(value))
+
+
+_CURRENT_RECORDS: list[dict[str, Any]] = []
+
+
+def pytest_testnodedown(node, error) -> None:
+    config = node.config
+    state = config.stash.get(STATE, None)
+    if state is not None:
+        state.worker_requests += int(node.workeroutput.get("conformance_requests", 0))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller writes the reports
+        config.workeroutput["conformance_requests"] = state.runner.transport.sent
+        return
+    records = list(_CURRENT_RECORDS)
+    _CURRENT_RECORDS.clear()
+    seen = {(r["rule"], r["operation"]) for r in records}
+    for operation in state.spec.operations:  # not-applicable cells, computed without a request
+        for rule in state.catalog.rules:
+            resolved, reason = state.runner.applicability(rule, operation)
+            if resolved is None and (rule.id, operation.label) not in seen:
+                records.append({"rule": rule.id, "operation": operation.label, "status": "not-applicable",
+                                "severity": rule.severity, "reason": reason, "violations": [],
+                                "violation_count": 0, "judged": 0})
+    s = state.settings
+    meta = {
+        "requests": state.runner.transport.sent + state.worker_requests,
+        "duration_s": round(time.time() - state.started, 3),
+        "target": s.url,
+        "spec": state.spec.location,
+        "profile": state.catalog.profile,
+        "catalog": state.catalog.origin,
+        "seed": s.seed,
+        "operations": len(state.spec.operations),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started)),
+    }
+    state.report = build_report(catalog=state.catalog, records=records, meta=meta)
+    if s.json:
+        write_json(state.report, s.json)
+        state.written.append(("JSON", s.json))
+    state.runner.transport.close()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None or state.report is None:
+        return
+    summary = state.report["summary"]
+    terminalreporter.section("conformance")
+    terminalreporter.write_line(
+        f"profile {summary['profile']}: {summary['failed']} rules failed, {summary['passed']} passed, "
+        f"{summary['skipped']} skipped; {summary['requests']} requests in {summary['duration_s']:.1f} s")
+    for rule in state.report["rules"]:
+        if rule["status"] == "failed":
+            operations = [op for op, v in rule["operations"].items() if v["status"] == "failed"]
+            critical = " CRITICAL" if any(v.get("critical") for v in rule["violations"]) else ""
+            terminalreporter.write_line(f"  FAILED {rule['id']} ({rule['severity']}){critical}: "
+                                        f"{len(operations)} operation(s)", red=True)
+    for kind, path in state.written:
+        terminalreporter.write_line(f"{kind} report: {path}")

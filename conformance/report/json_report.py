@@ -1,0 +1,63 @@
+"""The JSON report: a stable format for machines (documented in the README).
+
+    {"format": "conformance-report/1",
+     "summary": {passed, failed, skipped, not_applicable, requests, duration_s, target, spec, profile, seed, ...},
+     "rules": [{id, category, severity, title, source, status, operations: {label: status}, violations: [...]}],
+     "unobservable": [...]}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..catalog import Catalog
+
+FORMAT = "conformance-report/1"
+STATUS_ORDER = ("failed", "passed", "skipped", "not-applicable")
+
+
+def rule_status(statuses: list[str]) -> str:
+    if "failed" in statuses:
+        return "failed"
+    if "passed" in statuses:
+        return "passed"
+    return "skipped"
+
+
+def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
+    """One entry per catalog rule, whatever ran; records are verdict records (see records.py)."""
+    by_rule: dict[str, list[dict[str, Any]]] = {}
+    for record in sorted(records, key=lambda r: (r["rule"], r["operation"])):
+        by_rule.setdefault(record["rule"], []).append(record)
+    rules = []
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    for rule in catalog.rules:
+        entries = by_rule.get(rule.id, [])
+        judged = [e for e in entries if e["status"] != "not-applicable"]
+        status = rule_status([e["status"] for e in judged])
+        counts[status] += 1
+        violations = [v for e in entries for v in e["violations"]]
+        rules.append({
+            "id": rule.id,
+            "category": rule.category,
+            "severity": rule.severity,
+            "title": rule.title,
+            "source": dict(rule.source),
+            "status": status,
+            "reason": "" if judged or status != "skipped" else "the rule applies to no operation of this spec",
+            "operations": {e["operation"]: {"status": e["status"], "reason": e["reason"],
+                                            "violation_count": e["violation_count"],
+                                            **({"baselined": True} if e.get("baselined") else {})}
+                           for e in entries},
+            "violations": violations,
+        })
+    summary = {**counts, "rules": len(catalog.rules), **meta}
+    return {"format": FORMAT, "summary": summary, "rules": rules,
+            "unobservable": [dict(u) for u in catalog.unobservable]}
+
+
+def write_json(report: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n", encoding="utf-8")

@@ -1,0 +1,57 @@
+"""Verdicts turned into plain, redacted data: what travels from xdist workers to the controller and
+what every report is built from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import Verdict
+from ..models import Exchange
+from ..redaction import Redactor, curl_command
+
+BODY_EXCERPT = 2000
+
+
+def exchange_record(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:
+    request = exchange.request
+    headers = redactor.headers(dict(request.headers))
+    url = redactor.url(request.url)
+    body = redactor.body(request.body, BODY_EXCERPT)
+    record: dict[str, Any] = {
+        "kind": exchange.kind,
+        "note": redactor.text(exchange.note),
+        "request": {"method": request.method, "url": url, "headers": headers, "body": body},
+        "response": None,
+        "error": exchange.error,
+        "curl": curl_command(request.method, url, {k: v for k, v in headers.items()}, redactor.body(request.body)),
+    }
+    if exchange.response is not None:
+        response = exchange.response
+        record["response"] = {
+            "status": response.status,
+            "headers": {k: redactor.text(", ".join(v)) if k not in ("authorization", "set-cookie", "cookie")
+                        else "[REDACTED]" for k, v in response.headers.items()},
+            "body": redactor.body(response.body, BODY_EXCERPT),
+            "truncated": response.truncated,
+        }
+    return record
+
+
+def verdict_record(verdict: Verdict, redactor: Redactor) -> dict[str, Any]:
+    violations = []
+    for violation in verdict.violations:
+        entry: dict[str, Any] = {"operation": verdict.operation, "message": redactor.text(violation.message),
+                                 "critical": violation.critical}
+        if violation.exchange is not None:
+            entry.update(exchange_record(violation.exchange, redactor))
+        violations.append(entry)
+    return {
+        "rule": verdict.rule.id,
+        "operation": verdict.operation,
+        "status": verdict.status,
+        "severity": verdict.rule.severity,
+        "reason": redactor.text(verdict.reason),
+        "violations": violations,
+        "violation_count": verdict.violation_count,
+        "judged": verdict.judged,
+    }

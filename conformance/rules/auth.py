@@ -1,0 +1,91 @@
+"""auth: 401 versus 403, every credential channel the profile promises, challenges."""
+
+from __future__ import annotations
+
+from ..models import Violation
+from . import IGNORE, check, status_schema
+
+
+def _protected(ctx) -> str | None:
+    return None if ctx.operation.protected else "the operation is public (security: [])"
+
+
+def _public(ctx) -> str | None:
+    return None if not ctx.operation.protected else "the operation is protected"
+
+
+def _expect_status(ctx, exchange, situation: str):
+    expected = ctx.params.get("status", 401)
+    got = exchange.response.status
+    if got == expected:
+        return None
+    if 200 <= got < 300:
+        return Violation(f"Expected {expected} for {situation}, got {got}: the operation ignores authentication.",
+                         exchange, critical=True)
+    return f"Expected {expected} for {situation}, got {got}."
+
+
+@check("auth.missing-credentials", probes=["no-credentials"], only_probes=["no-credentials"], applies=_protected,
+       params=status_schema())
+def missing_credentials(ctx, exchange):
+    return _expect_status(ctx, exchange, "a request without credentials")
+
+
+@check("auth.invalid-credentials", probes=["invalid-credentials"], only_probes=["invalid-credentials"],
+       applies=_protected, params=status_schema())
+def invalid_credentials(ctx, exchange):
+    return _expect_status(ctx, exchange, f"an invalid credential ({exchange.note})")
+
+
+def _has_unsupported(ctx) -> str | None:
+    if not ctx.catalog.auth.get("unsupported_channels"):
+        return "the profile names no unsupported credential channel"
+    return _protected(ctx)
+
+
+@check("auth.unsupported-channel", probes=["unsupported-channel"], only_probes=["unsupported-channel"],
+       applies=_has_unsupported, params=status_schema())
+def unsupported_channel(ctx, exchange):
+    return _expect_status(ctx, exchange, f"a valid credential sent {exchange.note}, which the profile does not support")
+
+
+@check("auth.valid-credentials", probes=["valid-credentials"], only_probes=["valid-credentials"], applies=_protected)
+def valid_credentials(ctx, exchange):
+    got = exchange.response.status
+    if got in (401, 403):
+        return f"Expected the valid credential ({exchange.note}) to be accepted, got {got}."
+    return None
+
+
+@check("auth.forbidden-credentials", probes=["forbidden-credentials"], only_probes=["forbidden-credentials"],
+       applies=_protected, params=status_schema())
+def forbidden_credentials(ctx, exchange):
+    expected = ctx.params.get("status", 403)
+    got = exchange.response.status
+    if got == expected:
+        return None
+    if 200 <= got < 300:
+        return Violation(f"Expected {expected} for a valid credential without the permission, got {got}: "
+                         "the operation does not check permissions.", exchange, critical=True)
+    return f"Expected {expected} for a valid credential without the permission, got {got}."
+
+
+@check("auth.public-operations", probes=["no-credentials"], only_probes=["no-credentials"], applies=_public)
+def public_operations(ctx, exchange):
+    got = exchange.response.status
+    if got in (401, 403):
+        return f"The operation is public in the spec (security: []) but answered {got} to a request without credentials."
+    return None
+
+
+@check("auth.challenge", params={"type": "object", "properties": {"scheme": {"type": "string"}}})
+def challenge(ctx, exchange):
+    if exchange.response.status != 401:
+        return IGNORE
+    scheme = ctx.params.get("scheme", "")
+    header = exchange.response.header("www-authenticate")
+    if not header:
+        return f"A 401 without a WWW-Authenticate header; expected a '{scheme}' challenge (HTTP requires one with 401)."
+    if scheme and not header.lower().startswith(scheme.lower()):
+        return f"WWW-Authenticate is '{header}', expected a '{scheme}' challenge."
+    return None

@@ -1,0 +1,63 @@
+"""content-type: JSON out (errors included), JSON in, UTF-8."""
+
+from __future__ import annotations
+
+from . import IGNORE, check
+
+NO_BODY_STATUSES = {204, 304}
+
+
+def has_body(exchange) -> bool:
+    response = exchange.response
+    return (response.status not in NO_BODY_STATUSES and exchange.request.method != "HEAD"
+            and bool(response.body.strip()))
+
+
+def is_json_media_type(media_type: str, allowed: list[str]) -> bool:
+    return media_type in allowed or media_type.endswith("+json")
+
+
+@check("content-type.json-response",
+       params={"type": "object", "properties": {"media_types": {"type": "array", "items": {"type": "string"}}}})
+def json_response(ctx, exchange):
+    if not has_body(exchange):
+        return IGNORE
+    allowed = ctx.params.get("media_types", ["application/json"])
+    received = exchange.response.header("content-type")
+    if received is None:
+        return f"A {exchange.response.status} response with a body has no Content-Type; expected {' or '.join(allowed)}."
+    if not is_json_media_type(exchange.response.media_type, allowed):
+        return f"Content-Type is '{received}' on a {exchange.response.status} response; expected {' or '.join(allowed)}."
+    return None
+
+
+def _has_request_body(ctx) -> str | None:
+    return None if ctx.operation.body_schema is not None else "the operation takes no request body"
+
+
+@check("content-type.json-request", probes=["form-body"], only_probes=["form-body"], applies=_has_request_body,
+       params={"type": "object", "properties": {"statuses": {"type": "array", "items": {"type": "integer"}}}})
+def json_request(ctx, exchange):
+    expected = ctx.params.get("statuses", [400, 415, 422])
+    got = exchange.response.status
+    if got in expected:
+        return None
+    if 200 <= got < 300:
+        return f"A form-encoded body was accepted with {got}; expected a refusal ({', '.join(map(str, expected))})."
+    return f"A form-encoded body was answered with {got}; expected {', '.join(map(str, expected))}."
+
+
+@check("content-type.utf8")
+def utf8(ctx, exchange):
+    if not has_body(exchange) or not exchange.response.media_type.endswith("json"):
+        return IGNORE
+    header = exchange.response.header("content-type") or ""
+    for part in header.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value.strip('"').lower() not in ("utf-8", "utf8"):
+            return f"Content-Type declares charset '{value}'; expected UTF-8."
+    try:
+        exchange.response.body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"The JSON body is not valid UTF-8 (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r})."
+    return None

@@ -1,0 +1,33 @@
+"""schema and server-errors: schemathesis' own response checks, and no 5xx."""
+
+from __future__ import annotations
+
+from schemathesis.specs.openapi import checks as st_checks
+
+from . import IGNORE, check
+
+SCHEMA_CHECKS = [st_checks.response_schema_conformance, st_checks.content_type_conformance,
+                 st_checks.response_headers_conformance]
+STATUS_CHECKS = [st_checks.status_code_conformance]
+
+
+def _run_schemathesis(ctx, exchange, checks):
+    if exchange.response.status == 429 or exchange.request.method in ("OPTIONS", "HEAD"):
+        return IGNORE
+    return ctx.validate_with_schemathesis(exchange, checks)
+
+
+@check("schema.response-conformance")
+def response_conformance(ctx, exchange):
+    return _run_schemathesis(ctx, exchange, SCHEMA_CHECKS)
+
+
+@check("schema.status-documented")
+def status_documented(ctx, exchange):
+    return _run_schemathesis(ctx, exchange, STATUS_CHECKS)
+
+
+@check("server-errors.no-5xx")
+def no_5xx(ctx, exchange):
+    status = exchange.response.status
+    return f"The API failed with {status} ({exchange.note or exchange.kind} request)." if status >= 500 else None

@@ -1,0 +1,139 @@
+"""One frozen Settings object. Precedence: command line > environment (CONFORMANCE_*) > ini (conformance_*)."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from .errors import UsageError
+
+# name, help, kind ("str" | "int" | "float" | "bool" | "path")
+OPTIONS: list[tuple[str, str, str]] = [
+    ("url", "Base URL of the API under test, e.g. http://127.0.0.1:8000. Without it the plugin does nothing.", "str"),
+    ("spec", "OpenAPI description: a path or URL, JSON or YAML. Default: look on the server (/openapi.json, ...).", "str"),
+    ("profile", "Conventions to check: featbit, flextype, basic-crud, connectnow, or the path of a catalog file.", "str"),
+    ("token", "A valid credential (user:password for HTTP Basic profiles). Prefer the CONFORMANCE_TOKEN variable.", "str"),
+    ("forbidden-token", "A valid credential that lacks permission, for the 403 rules (env CONFORMANCE_FORBIDDEN_TOKEN).", "str"),
+    ("json", "Write the JSON report to this path.", "path"),
+    ("html", "Write the HTML report to this path.", "path"),
+    ("sarif", "Write a SARIF 2.1.0 report to this path.", "path"),
+    ("baseline", "A baseline file of accepted violations: only violations not in it fail the run.", "path"),
+    ("update-baseline", "Write the baseline file (--conformance-baseline) from this run's violations.", "bool"),
+    ("max-examples", "Generated requests per operation and generation mode (default 10).", "int"),
+    ("seed", "Seed of the generated requests; a run with the same seed sends the same requests.", "int"),
+    ("timeout", "Seconds to wait for each response, body included (default 10).", "float"),
+    ("max-rps", "Cap the request rate at this many requests per second.", "float"),
+    ("max-requests", "Send at most this many requests in the whole run.", "int"),
+    ("read-only", "Send no POST, PUT, PATCH or DELETE: neither generated nor probes.", "bool"),
+    ("rate-limit-probe", "Opt-in: send up to N quick requests to one operation to see its 429 (default off).", "int"),
+    ("retry-after-cap", "Longest wait, in seconds, when a 429 asks to retry later (default 30).", "float"),
+]
+
+DEFAULTS = {"max-examples": 10, "timeout": 10.0, "retry-after-cap": 30.0}
+
+
+@dataclass(frozen=True)
+class Settings:
+    url: str
+    spec: str | None
+    profile: str
+    token: str | None
+    forbidden_token: str | None
+    json: Path | None
+    html: Path | None
+    sarif: Path | None
+    baseline: Path | None
+    update_baseline: bool
+    max_examples: int
+    seed: int
+    seed_given: bool
+    timeout: float
+    max_rps: float | None
+    max_requests: int | None
+    read_only: bool
+    rate_limit_probe: int | None
+    retry_after_cap: float
+    rootdir: Path
+
+    @property
+    def secrets(self) -> list[str]:
+        return [s for s in (self.token, self.forbidden_token) if s]
+
+
+def _convert(name: str, value: Any, kind: str, origin: str, rootdir: Path) -> Any:
+    flag = f"--conformance-{name}"
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise UsageError(f"{flag} takes true or false; got {value!r} ({origin}).")
+    if kind == "int":
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise UsageError(f"{flag} must be a whole number; got {value!r} ({origin}).") from None
+        if number < (0 if name == "seed" else 1):
+            raise UsageError(f"{flag} must be {'zero or more' if name == 'seed' else 'at least 1'}; got {number} ({origin}).")
+        return number
+    if kind == "float":
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise UsageError(f"{flag} must be a number; got {value!r} ({origin}).") from None
+        if not number > 0:
+            raise UsageError(f"{flag} must be greater than 0; got {value!r} ({origin}).")
+        return number
+    if kind == "path":
+        path = Path(str(value))
+        return path if path.is_absolute() else Path.cwd() / path
+    return str(value)
+
+
+def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any], rootdir: Path,
+                     environ: dict[str, str] | None = None) -> Settings | None:
+    """Settings from the three sources, or None when no URL is given (the plugin then does nothing)."""
+    environ = dict(os.environ) if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, _, kind in OPTIONS:
+        key = name.replace("-", "_")
+        env_name = f"CONFORMANCE_{key.upper()}"
+        raw, origin = get_cli(key), "from the command line"
+        if raw in (None, False) and environ.get(env_name) not in (None, ""):
+            raw, origin = environ[env_name], f"from the environment variable {env_name}"
+        if raw in (None, False):
+            ini = get_ini(f"conformance_{key}")
+            if ini not in (None, "", []):
+                raw, origin = ini, f"from the ini option conformance_{key}"
+        if raw in (None, False, ""):
+            values[key] = DEFAULTS.get(name, False if kind == "bool" else None)
+        else:
+            values[key] = _convert(name, raw, kind, origin, rootdir)
+    if not values["url"]:
+        return None
+    url = values["url"].rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"--conformance-url must be an absolute http(s) URL such as http://127.0.0.1:8000; got {url!r}.")
+    if not values["profile"]:
+        raise UsageError("Name the conventions to check with --conformance-profile: featbit, flextype, basic-crud, "
+                         "connectnow, or the path of a catalog file.")
+    if values["update_baseline"] and not values["baseline"]:
+        raise UsageError("--conformance-update-baseline needs --conformance-baseline=FILE to know where to write.")
+    seed_given = values["seed"] is not None
+    seed = values["seed"] if seed_given else random.SystemRandom().randrange(1, 2**31)
+    return Settings(
+        url=url, spec=values["spec"], profile=values["profile"], token=values["token"],
+        forbidden_token=values["forbidden_token"], json=values["json"], html=values["html"], sarif=values["sarif"],
+        baseline=values["baseline"], update_baseline=values["update_baseline"],
+        max_examples=values["max_examples"], seed=seed, seed_given=seed_given, timeout=values["timeout"],
+        max_rps=values["max_rps"], max_requests=values["max_requests"], read_only=values["read_only"],
+        rate_limit_probe=values["rate_limit_probe"], retry_after_cap=values["retry_after_cap"], rootdir=rootdir,
+    )

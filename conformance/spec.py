@@ -1,0 +1,295 @@
+"""Load the OpenAPI description (through schemathesis) and describe its operations.
+
+The raw document is read here first so that every way it can be wrong gets one plain sentence;
+schemathesis then builds the operations that generate requests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urljoin
+
+import requests
+import schemathesis
+import yaml
+from schemathesis.core.result import Ok
+
+from .errors import SpecError, TargetError
+
+DISCOVERY_PATHS = ("/openapi.json", "/openapi.yaml", "/swagger.json", "/docs/openapi.json", "/v3/api-docs",
+                   "/api/openapi.json", "/openapi/v1.json", "/swagger/v1/swagger.json", "/api-docs", "/spec.json")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def parse_document(text: str, where: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"The spec {where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark else ""
+        raise SpecError(f"The spec {where} is neither JSON nor valid YAML{line}: {getattr(exc, 'problem', exc)}.") from None
+    if not isinstance(data, dict) or not ("openapi" in data or "swagger" in data):
+        raise SpecError(f"The spec {where} is not an OpenAPI description: it has no 'openapi' or 'swagger' field.")
+    if not isinstance(data.get("paths"), dict) or not data["paths"]:
+        raise SpecError(f"The spec {where} describes no paths: add operations under 'paths'.")
+    return data
+
+
+def read_spec(location: str, *, timeout: float, base_dir: Path | None = None) -> tuple[dict[str, Any], str]:
+    """The raw document and where it came from (a path or URL)."""
+    if location.startswith(("http://", "https://")):
+        try:
+            response = requests.get(location, timeout=timeout, headers={"Accept": "application/json, application/yaml"})
+        except requests.RequestException as exc:
+            raise SpecError(f"The spec URL {location} cannot be fetched ({type(exc).__name__}): check the URL, "
+                            "or pass a local file to --conformance-spec.") from None
+        if response.status_code != 200:
+            raise SpecError(f"The spec URL {location} answered {response.status_code}: check the URL, or pass a "
+                            "local file to --conformance-spec.")
+        return parse_document(response.text, location), location
+    path = Path(location)
+    if base_dir is not None and not path.is_absolute() and not path.exists():
+        path = base_dir / path
+    if not path.is_file():
+        raise SpecError(f"The spec file {location} does not exist: check the path given to --conformance-spec.")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"The spec file {location} cannot be read ({exc}).") from None
+    return parse_document(text, str(path)), str(path)
+
+
+def discover_spec(base_url: str, *, timeout: float, session: requests.Session) -> tuple[dict[str, Any], str]:
+    """Look for the description at the usual places on the server."""
+    tried = []
+    for suffix in DISCOVERY_PATHS:
+        url = urljoin(base_url.rstrip("/") + "/", suffix.lstrip("/"))
+        tried.append(suffix)
+        try:
+            response = session.get(url, timeout=timeout, allow_redirects=False)
+        except requests.RequestException:
+            continue
+        if response.status_code == 200:
+            try:
+                return parse_document(response.text, url), url
+            except SpecError:
+                continue
+    raise SpecError(f"No OpenAPI description found on {base_url} (tried {', '.join(tried)}): pass one with "
+                    "--conformance-spec=PATH_OR_URL.")
+
+
+def resolve(node: Any, root: dict[str, Any], depth: int = 0) -> Any:
+    """Inline local $refs (bounded depth, so recursive schemas terminate)."""
+    if depth > 12:
+        return {}
+    if isinstance(node, dict):
+        if "$ref" in node and isinstance(node["$ref"], str):
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                return {}
+            target: Any = root
+            for part in ref[2:].split("/"):
+                part = part.replace("~1", "/").replace("~0", "~")
+                if not isinstance(target, dict) or part not in target:
+                    raise SpecError(f"The spec has a $ref that points nowhere: {ref}. Fix or remove it.")
+                target = target[part]
+            return resolve(target, root, depth + 1)
+        return {key: resolve(value, root, depth + 1) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(item, root, depth + 1) for item in node]
+    return node
+
+
+def _collect_date_formats(schema: Any, out: dict[str, str], depth: int = 0) -> None:
+    if depth > 12 or not isinstance(schema, dict):
+        return
+    for name, prop in (schema.get("properties") or {}).items():
+        if isinstance(prop, dict) and prop.get("format") in ("date", "date-time"):
+            out[name] = prop["format"]
+        _collect_date_formats(prop, out, depth + 1)
+    for key in ("items", "additionalProperties"):
+        _collect_date_formats(schema.get(key), out, depth + 1)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key) or []:
+            _collect_date_formats(sub, out, depth + 1)
+
+
+@dataclass
+class Operation:
+    """One operation of the spec, with what the rules ask of it."""
+
+    api: Any  # schemathesis APIOperation
+    root: dict[str, Any] = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def method(self) -> str:
+        return self.api.method.upper()
+
+    @property
+    def path(self) -> str:
+        return self.api.path
+
+    @cached_property
+    def definition(self) -> dict[str, Any]:
+        return self.api.definition.raw
+
+    @cached_property
+    def protected(self) -> bool:
+        security = self.definition.get("security", self.root.get("security"))
+        return bool(security) and not any(requirement == {} for requirement in security)
+
+    @cached_property
+    def spec_paths(self) -> set[str]:
+        return set(self.root.get("paths", {}))
+
+    @cached_property
+    def declared_methods(self) -> list[str]:
+        item = self.root.get("paths", {}).get(self.path, {})
+        return [m.upper() for m in HTTP_METHODS if m in item]
+
+    @cached_property
+    def body_schema(self) -> dict[str, Any] | None:
+        """The JSON request body schema ($refs inlined), or None."""
+        body = self.definition.get("requestBody")
+        if body is not None:
+            body = resolve(body, self.root)
+            for media_type, content in (body.get("content") or {}).items():
+                if "json" in media_type:
+                    return content.get("schema") or {}
+            return None
+        for parameter in self.definition.get("parameters", []):
+            parameter = resolve(parameter, self.root)
+            if parameter.get("in") == "body":
+                return parameter.get("schema") or {}
+        return None
+
+    def date_formats(self) -> dict[str, str]:
+        return self._date_formats
+
+    @cached_property
+    def _date_formats(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for response in (self.definition.get("responses") or {}).values():
+            response = resolve(response, self.root)
+            schemas = [c.get("schema") for c in (response.get("content") or {}).values()] + [response.get("schema")]
+            for schema in schemas:
+                _collect_date_formats(schema, out)
+        return out
+
+    def invalid_body(self) -> tuple[Any, str] | None:
+        """A JSON body that breaks the request schema, and how: the first way the schema allows."""
+        schema = self.body_schema
+        if not isinstance(schema, dict):
+            return None
+        if schema.get("type") == "object" or "properties" in schema:
+            properties = schema.get("properties") or {}
+            for name, prop in properties.items():
+                kind = prop.get("type") if isinstance(prop, dict) else None
+                if kind in ("string", "integer", "number", "boolean", "array", "object"):
+                    wrong = [] if kind != "array" else "not-an-array"
+                    if kind == "string":
+                        wrong = 12345
+                    elif kind == "object":
+                        wrong = "not-an-object"
+                    return {name: wrong}, f"'{name}' is a {type(wrong).__name__} where the schema says {kind}"
+            if schema.get("required"):
+                return {}, f"required field(s) {', '.join(schema['required'])} left out"
+            return None
+        if schema.get("type") == "array":
+            return {"not": "an array"}, "an object where the schema says array"
+        return None
+
+    def item_parameter(self) -> str | None:
+        """The parameter that names one resource: the last path parameter."""
+        names = re.findall(r"\{([^}]+)\}", self.path)
+        return names[-1] if names else None
+
+    def path_parameter_schema(self, name: str) -> dict[str, Any]:
+        item = resolve(self.root.get("paths", {}).get(self.path, {}), self.root)
+        parameters = list(item.get("parameters", [])) + list(resolve(self.definition.get("parameters", []), self.root))
+        for parameter in parameters:
+            if isinstance(parameter, dict) and parameter.get("in") == "path" and parameter.get("name") == name:
+                return parameter.get("schema") or {k: v for k, v in parameter.items() if k in ("type", "format")}
+        return {}
+
+    @property
+    def collection_path(self) -> str | None:
+        """For an item path (/users/{id}), its collection (/users); None for any other path."""
+        if not self.path.rstrip("/").endswith("}"):
+            return None
+        return self.path.rstrip("/").rsplit("/", 1)[0] or "/"
+
+
+@dataclass
+class Spec:
+    raw: dict[str, Any]
+    location: str
+    schema: Any  # schemathesis BaseOpenAPISchema
+    operations: list[Operation]
+    invalid: list[tuple[str, str]]  # (where, why) for operations schemathesis cannot use
+
+    @property
+    def title(self) -> str:
+        return str(self.raw.get("info", {}).get("title", ""))
+
+
+def load_spec(location: str | None, base_url: str, *, timeout: float, session: requests.Session,
+              base_dir: Path | None = None, seed: int | None = None) -> Spec:
+    if location:
+        raw, where = read_spec(location, timeout=timeout, base_dir=base_dir)
+    else:
+        raw, where = discover_spec(base_url, timeout=timeout, session=session)
+    config = schemathesis.Config.from_dict({
+        "base-url": base_url.rstrip("/"),
+        "generation": {"with-security-parameters": False, "database": "none"},
+    })
+    try:
+        schema = schemathesis.openapi.from_dict(raw, config=config)
+    except Exception as exc:  # schemathesis raises several kinds for unusable documents
+        raise SpecError(f"The spec {where} cannot be used: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}.") from None
+    operations, invalid = [], []
+    try:
+        results = list(schema.get_all_operations())
+    except Exception as exc:
+        raise SpecError(f"The spec {where} cannot be used: {str(exc).splitlines()[0]}.") from None
+    for result in results:
+        if isinstance(result, Ok):
+            operations.append(Operation(result.ok(), raw))
+        else:
+            error = result.err()
+            label = f"{getattr(error, 'method', '') or ''} {getattr(error, 'path', '') or ''}".strip() or "an operation"
+            invalid.append((label.upper() if label.islower() else label, str(error).splitlines()[0] if str(error) else "invalid"))
+    if not operations:
+        reasons = "; ".join(f"{w}: {why}" for w, why in invalid[:3])
+        raise SpecError(f"The spec {where} has no usable operation{': ' + reasons if reasons else ''}.")
+    return Spec(raw, where, schema, operations, invalid)
+
+
+def check_reachable(base_url: str, *, timeout: float, session: requests.Session) -> None:
+    try:
+        session.get(base_url, timeout=timeout, allow_redirects=False)
+    except requests.exceptions.InvalidSchema:
+        raise TargetError(f"The target {base_url} uses a scheme other than http or https.") from None
+    except requests.exceptions.SSLError:
+        raise TargetError(f"The target {base_url} does not speak HTTPS: use http:// or fix the certificate.") from None
+    except requests.exceptions.Timeout:
+        raise TargetError(f"The target {base_url} did not answer within {timeout:g} s: is the API up? "
+                          "(raise --conformance-timeout for a slow API)") from None
+    except requests.RequestException as exc:
+        reason = type(exc).__name__
+        raise TargetError(f"The target {base_url} cannot be reached ({reason}): start the API or fix --conformance-url.") from None
+
+
+__all__ = ["Operation", "Spec", "load_spec", "check_reachable", "discover_spec", "resolve", "Iterator"]
+
