@@ -285,6 +285,8 @@ class Runner:
         items = body if isinstance(body, list) else (body.get("data") if isinstance(body, dict) else None)
         if isinstance(body, dict) and "id" in body:
             items = [body]
+        elif isinstance(body, dict) and isinstance(body.get("data"), dict):
+            items = [body["data"]]
         if not isinstance(items, list):
             return
         ids = self._known_ids.setdefault(collection, [])
