@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import requests
 import schemathesis
@@ -85,6 +85,43 @@ def discover_spec(base_url: str, *, timeout: float, session: requests.Session) -
                     "--conformance-spec=PATH_OR_URL.")
 
 
+def _follow(ref: str, root: dict[str, Any], hops: int = 0) -> Any:
+    """The node a local $ref ("#/a/b/0") points at, not inlined; SpecError when it points nowhere."""
+    target: Any = root
+    for part in ref[2:].split("/"):
+        part = unquote(part).replace("~1", "/").replace("~0", "~")
+        if isinstance(target, dict) and part not in target and isinstance(target.get("$ref"), str) \
+                and target["$ref"].startswith("#/") and hops < 8:
+            target = _follow(target["$ref"], root, hops + 1)  # walks through a $ref: .../schemas/A/properties/b
+        if isinstance(target, list) and part.isdigit() and int(part) < len(target):
+            target = target[int(part)]  # e.g. .../schema/allOf/0/properties/...
+            continue
+        if not isinstance(target, dict) or part not in target:
+            raise SpecError(f"The spec has a $ref that points nowhere: {ref}. Fix or remove it.")
+        target = target[part]
+    return target
+
+
+def dangling_ref(raw: dict[str, Any]) -> str | None:
+    """The first local $ref reachable from the paths that points nowhere, or None."""
+    stack: list[Any] = [raw.get("paths")]
+    seen: set[str] = set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/") and ref not in seen:
+                seen.add(ref)
+                try:
+                    stack.append(_follow(ref, raw))
+                except SpecError:
+                    return ref
+            stack.extend(value for value in node.values() if isinstance(value, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(value for value in node if isinstance(value, (dict, list)))
+    return None
+
+
 def resolve(node: Any, root: dict[str, Any], depth: int = 0) -> Any:
     """Inline local $refs (bounded depth, so recursive schemas terminate)."""
     if depth > 12:
@@ -94,13 +131,7 @@ def resolve(node: Any, root: dict[str, Any], depth: int = 0) -> Any:
             ref = node["$ref"]
             if not ref.startswith("#/"):
                 return {}
-            target: Any = root
-            for part in ref[2:].split("/"):
-                part = part.replace("~1", "/").replace("~0", "~")
-                if not isinstance(target, dict) or part not in target:
-                    raise SpecError(f"The spec has a $ref that points nowhere: {ref}. Fix or remove it.")
-                target = target[part]
-            return resolve(target, root, depth + 1)
+            return resolve(_follow(ref, root), root, depth + 1)
         return {key: resolve(value, root, depth + 1) for key, value in node.items()}
     if isinstance(node, list):
         return [resolve(item, root, depth + 1) for item in node]
@@ -250,6 +281,9 @@ def load_spec(location: str | None, base_url: str, *, timeout: float, session: r
         raw, where = read_spec(location, timeout=timeout, base_dir=base_dir)
     else:
         raw, where = discover_spec(base_url, timeout=timeout, session=session)
+    bad = dangling_ref(raw)  # found now, as one sentence, rather than as a crash while collecting
+    if bad is not None:
+        raise SpecError(f"The spec {where} has a $ref that points nowhere: {bad}. Fix or remove it.")
     config = schemathesis.Config.from_dict({
         "base-url": base_url.rstrip("/"),
         "generation": {"with-security-parameters": False, "database": "none"},
