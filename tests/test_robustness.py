@@ -1,0 +1,160 @@
+"""Faults of the API under test: each run ends in bounded time, fails (never passes by accident), and
+says what went wrong in one sentence, with no traceback.
+
+Every test starts a real misbehaving server on 127.0.0.1 (tests/servers). The wall-clock bounds are
+hang guards, not performance targets.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+import schemathesis.specs.openapi.schemas  # noqa: F401  (loaded once here, not again in every pytester run)
+import servers
+from servers import after
+
+HANG_GUARD = 60.0  # seconds; a run that takes longer has hung
+
+
+@pytest.fixture
+def server():
+    """Start a misbehaving server: ``server(behaviour)``; all stop after the test."""
+    started: list[servers.MisbehavingServer] = []
+
+    def start(behaviour, **state):
+        srv = servers.start(behaviour)
+        srv.state.update(state)
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture
+def run_against(run_conformance, tmp_path):
+    """Run the plugin (featbit profile, token 't') against a URL with the small spec from a file."""
+    spec = servers.write_spec(tmp_path)
+
+    def run(url: str, *args: str, spec_option: bool = True):
+        started = time.monotonic()
+        extra = [f"--conformance-spec={spec}"] if spec_option else []
+        outcome = run_conformance(None, *extra, "--conformance-timeout=1", *args, url=url, profile="featbit",
+                                  token="t", forbidden=None, examples=2)
+        outcome.elapsed = time.monotonic() - started
+        return outcome
+
+    return run
+
+
+def assert_clean_failure(outcome, *, usage: bool = False) -> str:
+    """Bounded, non-zero, no traceback; returns the output for the caller's own assertions."""
+    text = outcome.output()
+    assert outcome.elapsed < HANG_GUARD, f"took {outcome.elapsed:.0f} s"
+    assert "Traceback" not in text, text
+    assert "INTERNALERROR" not in text, text
+    if usage:
+        assert outcome.ret == 4, text
+    else:
+        assert outcome.ret == 1, text
+        assert outcome.failed, "a broken API must fail rules, not pass or skip them"
+    return text
+
+
+def violation_messages(outcome) -> list[str]:
+    return [v["message"] for rule in outcome.report["rules"] for v in rule["violations"]]
+
+
+# -- the API cannot be used at all: exit 4 with one sentence --------------------------------------
+
+def test_connection_refused(run_against):
+    outcome = run_against(f"http://127.0.0.1:{servers.closed_port()}")
+    text = assert_clean_failure(outcome, usage=True)
+    assert "cannot be reached" in text and "start the API or fix --conformance-url" in text
+
+
+def test_accepts_and_never_answers(server, run_against):
+    srv = server(servers.never_answers)
+    outcome = run_against(srv.url)
+    text = assert_clean_failure(outcome, usage=True)
+    assert "did not answer within 1 s" in text
+
+
+def test_https_asked_of_a_plain_http_port(server, run_against):
+    srv = server(servers.good)
+    outcome = run_against(srv.url.replace("http://", "https://"))
+    text = assert_clean_failure(outcome, usage=True)
+    assert "does not speak HTTPS: use http://" in text
+
+
+def test_spec_discovery_on_a_redirect_loop(server, run_against):
+    srv = server(servers.redirect_loop)
+    outcome = run_against(srv.url, spec_option=False)
+    text = assert_clean_failure(outcome, usage=True)
+    assert "No OpenAPI description found" in text
+    assert len(srv.log) < 30  # one request per place looked at: redirects are not followed
+
+
+# -- the API breaks during the run: rules fail with the reason -------------------------------------
+
+FAULTS = {
+    # name: (behaviour, a fragment of the finding)
+    "dies-mid-run": (after(3, servers.dies), ("connection failed", "not sent: the API stopped answering")),
+    "stops-answering": (after(2, servers.never_answers), ("within 1 s (--conformance-timeout)",)),
+    "dribbles-the-body": (after(1, servers.dribbles), ("within 1 s (--conformance-timeout)",)),
+    "dribbles-the-headers": (after(1, servers.dribbles_headers), ("no complete response within 1 s",)),
+    "closes-mid-body": (after(1, servers.short_body), ("the connection broke while reading the body",)),
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_fault_during_the_run(fault, server, run_against):
+    behaviour, fragments = FAULTS[fault]
+    srv = server(behaviour)
+    outcome = run_against(srv.url)
+    text = assert_clean_failure(outcome)
+    messages = violation_messages(outcome)
+    assert any(f in m for m in messages for f in fragments), messages
+    assert any(f in text for f in fragments)
+
+
+def test_a_dead_api_is_not_asked_forever(server, run_against):
+    """After a few requests in a row get no answer, the rest fail at once (the run stays short)."""
+    srv = server(after(1, servers.never_answers))
+    outcome = run_against(srv.url, "--conformance-max-examples=10")
+    assert_clean_failure(outcome)
+    assert outcome.report["summary"]["requests"] < 12, outcome.report["summary"]
+    assert any("not sent: the API stopped answering" in m for m in violation_messages(outcome))
+
+
+@pytest.mark.parametrize("behaviour", [servers.not_json, servers.not_utf8], ids=["not-json", "not-utf8"])
+def test_body_that_is_not_json(behaviour, server, run_against):
+    srv = server(after(1, behaviour))
+    outcome = run_against(srv.url)
+    assert_clean_failure(outcome)
+    messages = violation_messages(outcome)
+    assert any("JSON" in m or "deserialize" in m for m in messages), messages
+
+
+def test_very_large_body_is_read_only_up_to_the_limit(server, run_against):
+    from conformance.transport import MAX_BODY
+
+    srv = server(after(1, servers.huge))
+    outcome = run_against(srv.url)
+    assert_clean_failure(outcome)
+    assert servers.HUGE > 4 * MAX_BODY
+    report = json.dumps(outcome.report)
+    assert len(report) < MAX_BODY  # excerpts, never the whole body
+    assert any("JSON" in m or "truncated" in m or "larger" in m for m in violation_messages(outcome))
+
+
+def test_redirect_loop_is_not_followed(server, run_against):
+    srv = server(after(1, servers.redirect_loop))
+    outcome = run_against(srv.url)
+    assert_clean_failure(outcome)
+    assert any("302" in m for m in violation_messages(outcome))
+    assert outcome.report["summary"]["requests"] == len(srv.log) - 1  # one answer per request: none followed
