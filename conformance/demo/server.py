@@ -49,7 +49,7 @@ class DemoAPI:
     """Start with ``DemoAPI("featbit").start()``; ``.url`` is the base URL; ``.stop()`` ends it."""
 
     def __init__(self, profile: str, *, faults: set[str] | frozenset[str] = frozenset(), port: int = 0,
-                 token: str | None = None, forbidden_token: str | None = None):
+                 token: str | None = None, forbidden_token: str | None = None, rate_limit: int | None = None):
         if profile not in LAYOUT:
             raise ValueError(f"unknown demo profile {profile!r}; known: {', '.join(PROFILES)}")
         self.profile = profile
@@ -60,6 +60,9 @@ class DemoAPI:
         if "naming.plural-resources" in self.faults:
             self._rename_singular()
         self.collection, self.item = self._paths()
+        self._own_faults_in_spec()
+        self.rate_limit = rate_limit  # rate-limit.retry-after: more than this many requests in a second get 429
+        self._window: tuple[int, int] = (0, 0)
         self.lock = threading.Lock()
         self.items: dict[int, dict[str, Any]] = {}
         self.next_id = 1
@@ -69,6 +72,25 @@ class DemoAPI:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
+
+    def _own_faults_in_spec(self) -> None:
+        """The spec says what the faulty server does, so that only the faulted rule breaks."""
+        operations = self.spec["paths"].get(self.collection, {})
+        if self.fault("pagination.fields") and "get" in operations:  # pages leave out 'to'; the spec allows it
+            listing = operations["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+            listing["required"] = [f for f in listing.get("required", []) if f != "to"]
+        if self.fault("methods.create-status") and "post" in operations:  # POST answers a documented 200
+            operations["post"]["responses"]["200"] = operations["post"]["responses"]["201"]
+
+    def over_rate_limit(self, path: str) -> bool:
+        """rate-limit.retry-after: count the requests of the current second (the spec itself is free)."""
+        if not self.rate_limit or path == "/openapi.json":
+            return False
+        with self.lock:
+            second = int(time.monotonic())
+            count = self._window[1] + 1 if self._window[0] == second else 1
+            self._window = (second, count)
+            return count > self.rate_limit
 
     def _paths(self) -> tuple[str, str]:
         collection, item = LAYOUT[self.profile][0], LAYOUT[self.profile][1]
@@ -148,6 +170,10 @@ def _handler(api: DemoAPI):
             parts = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
             api.requests.append((self.command, parts.path))
+            if api.over_rate_limit(parts.path):  # rate-limit.retry-after: the 429 says when to retry, unless faulty
+                headers = {} if api.fault("rate-limit.retry-after") else {"Retry-After": "1"}
+                self._send(429, self._error(429, "Too many requests: slow down"), headers)
+                return
             extra: dict[str, str] = {}
             try:
                 status, body, extra = self._route(parts.path, query, raw)
@@ -327,7 +353,8 @@ def _handler(api: DemoAPI):
         def _collection(self, method: str, query: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
             if method == "POST":
                 record = api._create(self._validate(body, partial=False))
-                return 201, self._wrap(api.present(record)), {"Location": f"{api.collection}/{record['id']}"}
+                status = 200 if api.fault("methods.create-status") else 201  # methods.create-status: 200
+                return status, self._wrap(api.present(record)), {"Location": f"{api.collection}/{record['id']}"}
             records = [api.present(r) for r in sorted(api.items.values(), key=lambda r: r["id"])]
             if api.profile == "connectnow":
                 return 200, self._page(records, query), {}
@@ -342,14 +369,23 @@ def _handler(api: DemoAPI):
                 raise Reply(422, detail="page must be at least 1")
             per_page = 5
             last = max(1, -(-len(records) // per_page))
-            chunk = records[(page - 1) * per_page: page * per_page]
+            if page > last and api.fault("pagination.past-last-page"):  # pagination.past-last-page: an error
+                raise Reply(404, detail="There is no such page")
+            shift = 1 if page > 1 and api.fault("pagination.no-duplicates") else 0  # repeats the previous page's last
+            chunk = records[(page - 1) * per_page - shift: page * per_page - shift]
             base = f"http://{self.headers.get('Host', '127.0.0.1')}{api.collection}"
             start = (page - 1) * per_page + 1
-            return {"current_page": page, "data": chunk, "first_page_url": f"{base}?page=1",
-                    "from": start if chunk else None, "next_page_url": f"{base}?page={page + 1}" if page < last else None,
-                    "path": base, "per_page": per_page,
-                    "prev_page_url": f"{base}?page={page - 1}" if page > 1 else None,
-                    "to": start + len(chunk) - 1 if chunk else None}
+            prev = page if api.fault("pagination.links") else page - 1  # pagination.links: prev points at itself
+            to_off = 1 if api.fault("pagination.page-arithmetic") else 0  # pagination.page-arithmetic: 'to' off by one
+            listing = {"current_page": page, "data": chunk, "first_page_url": f"{base}?page=1",
+                       "from": start if chunk else None,
+                       "next_page_url": f"{base}?page={page + 1}" if page < last else None,
+                       "path": base, "per_page": per_page,
+                       "prev_page_url": f"{base}?page={prev}" if page > 1 else None,
+                       "to": start + len(chunk) - 1 + to_off if chunk else None}
+            if api.fault("pagination.fields"):  # pagination.fields: 'to' is left out
+                del listing["to"]
+            return listing
 
         def _item(self, method: str, item_id: str, body: Any) -> tuple[int, Any, dict[str, str]]:
             try:
@@ -362,12 +398,15 @@ def _handler(api: DemoAPI):
             if method in ("GET", "HEAD"):
                 return 200, self._wrap(api.present(record)), {}
             if method == "DELETE":
-                with api.lock:
-                    api.items.pop(key, None)
+                if not api.fault("methods.delete-removes"):  # methods.delete-removes: 204, but the item stays
+                    with api.lock:
+                        api.items.pop(key, None)
                 return 204, None, {}
             data = self._validate(body, partial=method == "PATCH")
             with api.lock:
-                if method == "PUT":
+                if method == "PUT" and not api.fault("methods.put-replaces"):  # methods.put-replaces: keeps it
+                    record["description"] = None
+                if method == "PATCH" and api.fault("methods.patch-partial"):  # methods.patch-partial: wipes it
                     record["description"] = None
                 record.update(data)
             return 200, self._wrap(api.present(record)), {}

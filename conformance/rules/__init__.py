@@ -65,3 +65,4 @@ __all__ = ["CHECKS", "Check", "Exchange", "IGNORE", "Violation", "check"]
 
 # Register every category's checks.
 from . import auth, content_type, cors, dates, errors, methods, naming, pagination, rate_limit, schema  # noqa: E402,F401
+from .. import sequences  # noqa: E402,F401  (the stateful probes: crud, create, page-walk, rate-limit)
