@@ -4,17 +4,38 @@ body size, a rate cap, a request budget, the read-only switch, and honouring 429
 from __future__ import annotations
 
 import email.utils
+import logging
+import socket
 import threading
 import time
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .models import Exchange, Request, Response, Skip
 
 MAX_BODY = 1024 * 1024  # read at most 1 MiB of a response body
 MAX_429_RETRIES = 2
+# After this many requests in a row got no answer the API is taken as gone: later requests fail at once
+# (one in BREAKER_TRIAL_EVERY is still tried, and an answer closes the breaker). A dead API cannot
+# stretch a run to (requests x timeout); the failures are still violations, never a pass.
+BREAKER_THRESHOLD = 4
+BREAKER_TRIAL_EVERY = 10
 USER_AGENT = "conformance (+https://pypi.org/project/conformance)"
+
+
+class _QuietHeaderWarnings(logging.Filter):
+    """urllib3 logs a traceback when it cannot parse a response's headers; that is the API's fault and
+    the exchange says so, so the warning (and its traceback) is left out of the user's output."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to parse headers")
+
+
+logging.getLogger("urllib3.connection").addFilter(_QuietHeaderWarnings())
 
 
 class BudgetSpent(Skip):
@@ -22,16 +43,139 @@ class BudgetSpent(Skip):
 
 
 def retry_after_seconds(value: str | None) -> float | None:
-    if not value:
+    """Seconds a Retry-After header asks for (delay-seconds or an HTTP date); None when it says nothing usable."""
+    if not value or not isinstance(value, str):
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        return float(min(int(value[:12]), 10**9))
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds = when.timestamp() - time.time()
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return max(0.0, seconds)
+
+
+# -- the watchdog: a deadline for the whole answer, not only for each read --------------------------
+# The timeouts of requests/urllib3 bound each socket operation, so a server that sends one byte every
+# second (status line, headers or body) would never time out. A watchdog shuts the request's socket
+# down at the deadline, which ends any read in progress.
+
+_local = threading.local()
+
+
+class _Watchdog:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.fired = False
+        self._done = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def watch(self, sock: Any) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            if self.fired:
+                _shutdown(sock)
+            elif sock not in self._sockets:
+                self._sockets.append(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            for sock in self._sockets:
+                _shutdown(sock)
+
+    def __enter__(self) -> "_Watchdog":
+        self._previous = getattr(_local, "watchdog", None)
+        _local.watchdog = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+        _local.watchdog = self._previous
+
+
+def _shutdown(sock: Any) -> None:
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also for an SSLSocket
+    except (OSError, TypeError):
+        pass
+
+
+def _watch(sock: Any) -> None:
+    watchdog = getattr(_local, "watchdog", None)
+    if watchdog is not None:
+        watchdog.watch(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+    def getresponse(self):  # type: ignore[override]
+        _watch(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+    def getresponse(self):  # type: ignore[override]
+        _watch(self.sock)
+        return super().getresponse()
+
+
+class _WatchedPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+
+
+class GuardedSession(requests.Session):
+    """A Session whose every answer (status line, headers and a non-streamed body) arrives within the
+    read timeout, or raises ReadTimeout. Transport.send keeps its own watchdog over a streamed body."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mount("http://", _WatchedAdapter())
+        self.mount("https://", _WatchedAdapter())
+
+    def send(self, request: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        timeout = kwargs.get("timeout")
+        total = timeout[1] if isinstance(timeout, tuple) else timeout
+        if getattr(_local, "watchdog", None) is not None or not total:
+            return super().send(request, **kwargs)
+        with _Watchdog(float(total)) as watchdog:
+            try:
+                response = super().send(request, **kwargs)
+            except requests.RequestException:
+                if watchdog.fired:
+                    raise requests.exceptions.ReadTimeout(f"no complete answer within {total:g} s") from None
+                raise
+            if watchdog.fired:
+                raise requests.exceptions.ReadTimeout(f"no complete answer within {total:g} s")
+        return response
 
 
 class Transport:
@@ -43,12 +187,15 @@ class Transport:
         self.read_only = read_only
         self.retry_after_cap = retry_after_cap
         self.extra_headers = extra_headers or {}
-        self.session = requests.Session()
+        self.session = GuardedSession()
         self.session.trust_env = False  # no proxies from the environment between us and a loopback API
         self.session.headers.clear()
         self.sent = 0
         self._lock = threading.Lock()
         self._next_slot = 0.0
+        self._failures = 0  # requests in a row that got no answer
+        self._last_failure = ""
+        self._held = 0  # requests not sent since the breaker opened
 
     def _reserve(self) -> None:
         with self._lock:
@@ -84,39 +231,66 @@ class Transport:
         return exchange
 
     def _send_once(self, request: Request, *, kind: str, note: str, case: Any, meta: dict | None) -> Exchange:
-        self._reserve()
+        held = self._breaker_holds()
+        if held is None:
+            self._reserve()
         prepared = self.prepare(request)
         sent = Request(request.method, prepared.url, dict(prepared.headers),
                        prepared.body.encode() if isinstance(prepared.body, str) else prepared.body)
         exchange = Exchange(kind, sent, note=note, case=case, meta={**(meta or {}), "prepared": prepared})
+        if held is not None:
+            exchange.error = held
+            exchange.meta["not_sent"] = True
+            return exchange
+        late = f"no complete response within {self.timeout:g} s (--conformance-timeout)"
         started = time.monotonic()
-        try:
-            raw = self.session.send(prepared, timeout=(min(self.timeout, 10.0), self.timeout), stream=True,
-                                    allow_redirects=False)
-        except requests.exceptions.Timeout:
-            exchange.error = f"no response within {self.timeout:g} s (--conformance-timeout)"
-            return exchange
-        except requests.exceptions.SSLError:
-            exchange.error = "the TLS handshake failed (is this an HTTPS URL for a plain HTTP port?)"
-            return exchange
-        except requests.exceptions.ConnectionError as exc:
-            exchange.error = f"the connection failed ({_reason(exc)})"
-            return exchange
-        except requests.RequestException as exc:
-            exchange.error = f"the request failed ({type(exc).__name__})"
-            return exchange
-        try:
-            body, truncated = self._read_body(raw, started)
-        except _BodyError as exc:
-            exchange.error = str(exc)
-            raw.close()
-            return exchange
+        with _Watchdog(self.timeout) as watchdog:
+            try:
+                raw = self.session.send(prepared, timeout=(min(self.timeout, 10.0), self.timeout), stream=True,
+                                        allow_redirects=False)
+            except requests.exceptions.Timeout:
+                return self._failed(exchange, f"no response within {self.timeout:g} s (--conformance-timeout)")
+            except requests.exceptions.SSLError:
+                return self._failed(exchange, late if watchdog.fired else
+                                    "the TLS handshake failed (is this an HTTPS URL for a plain HTTP port?)")
+            except requests.exceptions.ConnectionError as exc:
+                return self._failed(exchange, late if watchdog.fired else f"the connection failed ({_reason(exc)})")
+            except requests.RequestException as exc:
+                return self._failed(exchange, late if watchdog.fired else f"the request failed ({type(exc).__name__})")
+            try:
+                body, truncated = self._read_body(raw, started)
+            except _BodyError as exc:
+                raw.close()
+                return self._failed(exchange, late if watchdog.fired else str(exc))
+            if watchdog.fired and not truncated:
+                raw.close()
+                return self._failed(exchange, late)
         headers: dict[str, list[str]] = {}
         for name, value in raw.raw.headers.items():
             headers.setdefault(name.lower(), []).append(value)
         exchange.response = Response(raw.status_code, headers, body, time.monotonic() - started, truncated)
         exchange.meta["reason"] = raw.reason
+        with self._lock:
+            self._failures = 0
         return exchange
+
+    def _failed(self, exchange: Exchange, error: str) -> Exchange:
+        exchange.error = error
+        with self._lock:
+            self._failures += 1
+            self._last_failure = error
+        return exchange
+
+    def _breaker_holds(self) -> str | None:
+        """Why this request is not sent (the API stopped answering), or None to send it."""
+        with self._lock:
+            if self._failures < BREAKER_THRESHOLD:
+                return None
+            self._held += 1
+            if self._held % BREAKER_TRIAL_EVERY == 0:
+                return None  # a trial: an answer closes the breaker
+            return (f"not sent: the API stopped answering ({self._failures} requests in a row got no answer, "
+                    f"the last: {self._last_failure})")
 
     def _read_body(self, raw: requests.Response, started: float) -> tuple[bytes, bool]:
         chunks: list[bytes] = []
