@@ -45,6 +45,13 @@ class Reply(Exception):
         self.status, self.body, self.headers, self.detail = status, body, headers or {}, detail
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hangs up mid-request is not the server's problem
+
+
 class DemoAPI:
     """Start with ``DemoAPI("featbit").start()``; ``.url`` is the base URL; ``.stop()`` ends it."""
 
@@ -59,6 +66,10 @@ class DemoAPI:
         self.spec = build_spec(profile)
         if "naming.plural-resources" in self.faults:
             self._rename_singular()
+        if "naming.item-under-collection" in self.faults:
+            collection = LAYOUT[profile][0]
+            self.spec["paths"][collection.rsplit("/", 1)[0] + "/all-" + collection.rsplit("/", 1)[1]] = \
+                self.spec["paths"].pop(collection)
         self.collection, self.item = self._paths()
         self._own_faults_in_spec()
         self.rate_limit = rate_limit  # rate-limit.retry-after: more than this many requests in a second get 429
@@ -69,7 +80,7 @@ class DemoAPI:
         for n in range(12 if profile == "connectnow" else 3):
             self._create({"name": f"Sample {n + 1}", "description": "seeded"})
         self.requests: list[tuple[str, str]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        self._server = _Server(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -96,6 +107,8 @@ class DemoAPI:
         collection, item = LAYOUT[self.profile][0], LAYOUT[self.profile][1]
         if "naming.plural-resources" in self.faults:
             collection, item = collection.rstrip("s"), item.replace("s/{id}", "/{id}")
+        if "naming.item-under-collection" in self.faults:  # the items no longer live under their collection
+            collection = collection.rsplit("/", 1)[0] + "/all-" + collection.rsplit("/", 1)[1]
         return collection, item
 
     def _rename_singular(self) -> None:
@@ -144,7 +157,8 @@ class DemoAPI:
             value = time.strftime("%Y-%m-%dT%H:%M:%S+02:00", time.gmtime(created + 7200))
         else:
             value = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created))
-        return {"id": record["id"], "name": record["name"], "description": record["description"], "created_at": value}
+        name: Any = len(record["name"]) if self.fault("schema.response-conformance") else record["name"]
+        return {"id": record["id"], "name": name, "description": record["description"], "created_at": value}
 
 
 def _handler(api: DemoAPI):
@@ -185,9 +199,9 @@ def _handler(api: DemoAPI):
         # -- building answers ----------------------------------------------------------------
         def _error(self, status: int, detail: str = "") -> Any:
             profile = api.profile
+            if api.fault("errors.envelope") and status == 404:
+                return {"error": "not found"}
             if profile == "featbit":
-                if api.fault("errors.envelope") and status == 404:
-                    return {"error": "not found"}
                 return {"success": False, "errors": [FEATBIT_ERRORS.get(status, "Error")], "data": None}
             if profile == "flextype":
                 code = status
@@ -199,29 +213,39 @@ def _handler(api: DemoAPI):
                 return {"errors": [{"message": detail or TITLES.get(status, "Error"), "code": CODES.get(status, 1)}]}
             return {"message": detail or TITLES.get(status, "Error")}
 
-        def _cors(self, headers: dict[str, str]) -> None:
+        def _cors(self, headers: dict[str, str], status: int) -> None:
             if api.profile not in ("featbit", "flextype"):
                 return
             origin = self.headers.get("Origin")
             if api.profile == "flextype":
-                headers["Access-Control-Allow-Origin"] = "*"
+                if not (api.fault("cors.allow-origin") and status >= 400):
+                    headers["Access-Control-Allow-Origin"] = "*"
+                if api.fault("cors.credentials-wildcard"):
+                    headers["Access-Control-Allow-Credentials"] = "true"
                 return
-            if origin:
-                headers["Access-Control-Allow-Origin"] = origin
+            if origin:  # echoed, so credentials may be allowed
+                echoed = "https://featbit.example" if api.fault("cors.origin-echo") else origin
+                headers["Access-Control-Allow-Origin"] = echoed
+                headers["Access-Control-Allow-Credentials"] = "true"
                 if not api.fault("cors.vary-origin"):
                     headers["Vary"] = "Origin"
-            else:
+            elif not api.fault("cors.wildcard-without-origin"):
                 headers["Access-Control-Allow-Origin"] = "*"
+                if api.fault("cors.credentials-wildcard"):
+                    headers["Access-Control-Allow-Credentials"] = "true"
 
         def _send(self, status: int, body: Any, extra: dict[str, str]) -> None:
             headers = dict(extra)
-            self._cors(headers)
+            self._cors(headers, status)
             payload = b""
             if body is not None and status not in (204, 304):
                 payload = json.dumps(body).encode()
                 if "Content-Type" not in headers:
                     plain = api.fault("content-type.json-response") and status == 404
                     headers["Content-Type"] = "text/plain" if plain else "application/json"
+                    if api.fault("content-type.utf8"):
+                        headers["Content-Type"] = "application/json; charset=iso-8859-1"
+                        payload = json.dumps(body, ensure_ascii=False).encode("latin-1", "replace")
             if self.command == "HEAD" and api.fault("methods.head"):
                 headers.pop("Content-Type", None)
             self.send_response(status)
@@ -229,7 +253,7 @@ def _handler(api: DemoAPI):
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            if self.command != "HEAD" or api.fault("methods.head"):
+            if self.command != "HEAD":
                 self.wfile.write(payload)
 
         # -- auth ------------------------------------------------------------------------------
@@ -237,8 +261,12 @@ def _handler(api: DemoAPI):
             auth = self.headers.get("Authorization")
             profile, method = api.profile, self.command
             if profile == "featbit":
+                if api.fault("auth.unsupported-channel") and auth is None:
+                    return query.get("token") or query.get("access_token")
                 return auth  # the raw token is the whole value; nothing else counts
             if profile == "flextype":
+                if api.fault("auth.unsupported-channel") and auth and auth.startswith("Bearer "):
+                    return auth[7:]
                 if method in ("GET", "HEAD"):
                     return query.get("token")
                 return body.get("access_token") if isinstance(body, dict) else None
@@ -273,6 +301,8 @@ def _handler(api: DemoAPI):
                 if api.fault("auth.invalid-credentials"):
                     raise Reply(403)
                 raise Reply(401, headers=headers, detail="Token is wrong")
+            if api.fault("auth.valid-credentials"):
+                raise Reply(403)
 
         # -- routing ---------------------------------------------------------------------------
         def _route(self, path: str, query: dict[str, str], raw: bytes) -> tuple[int, Any, dict[str, str]]:
@@ -287,7 +317,7 @@ def _handler(api: DemoAPI):
             elif path == public:
                 template = public
             else:
-                match = re.fullmatch(re.escape(api.collection) + r"/([^/]+)", path)
+                match = re.fullmatch(re.escape(api.item).replace(r"\{id\}", "([^/]+)"), path)
                 if match:
                     template = api.item
                     item_id = match.group(1)
@@ -303,7 +333,11 @@ def _handler(api: DemoAPI):
                 raise Reply(405, headers={"Allow": ", ".join(allowed + ["OPTIONS"])})
             body = self._body(raw) if method in ("POST", "PUT", "PATCH", "DELETE") and raw else None
             if template == public:
-                return 200, {"status": "ok"}, {}
+                if api.fault("auth.public-operations"):
+                    self._authenticate(query, None)
+                if api.fault("server-errors.no-5xx"):
+                    raise Reply(500, detail="The health check crashed")
+                return (202 if api.fault("schema.status-documented") else 200), {"status": "ok"}, {}
             if isinstance(body, Reply):
                 raise body  # a body that is not JSON is refused before anything else
             self._authenticate(query, body if isinstance(body, dict) else None)
@@ -312,26 +346,30 @@ def _handler(api: DemoAPI):
             return self._item(method, item_id, body)
 
         def _preflight(self, allowed: list[str]) -> dict[str, str]:
-            headers = {"Access-Control-Allow-Methods": ", ".join(["OPTIONS"] + allowed),
-                       "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS, "Access-Control-Max-Age": "300"}
+            methods = ["OPTIONS", "GET"] if api.fault("cors.preflight") else ["OPTIONS"] + allowed
+            headers = {"Access-Control-Allow-Methods": ", ".join(methods),
+                       "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+                       "Access-Control-Max-Age": "600" if api.fault("cors.max-age") else "300"}
             return headers
 
         def _body(self, raw: bytes) -> Any:
             content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+            if content_type == "application/x-www-form-urlencoded" and api.fault("content-type.json-request"):
+                return {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
             if content_type != "application/json":
                 return Reply(415, detail="Request bodies must be application/json")
             try:
                 return json.loads(raw)
             except ValueError:
                 if api.profile == "basic-crud":
-                    status = 500 if api.fault("errors.malformed-json") else 400
+                    status = 422 if api.fault("errors.malformed-json") else 400
                     return Reply(status, {"errors": [{"message": "JSON parsing error.", "code": 10000}]})
                 return Reply(400, detail="JSON parsing error")
 
         def _validate(self, body: Any, *, partial: bool) -> dict[str, Any]:
             status = 422 if api.profile == "connectnow" else 400
             if api.fault("errors.invalid-input"):
-                status = 400
+                status = 400 if status == 422 else 422
             if not isinstance(body, dict):
                 raise Reply(status, detail="Validation for this particular item failed: expected an object")
             data = {k: v for k, v in body.items() if k not in ("access_token", "api_token")}
@@ -354,7 +392,7 @@ def _handler(api: DemoAPI):
             if method == "POST":
                 record = api._create(self._validate(body, partial=False))
                 status = 200 if api.fault("methods.create-status") else 201  # methods.create-status: 200
-                return status, self._wrap(api.present(record)), {"Location": f"{api.collection}/{record['id']}"}
+                return status, self._wrap(api.present(record)), {"Location": api.item.replace("{id}", str(record['id']))}
             records = [api.present(r) for r in sorted(api.items.values(), key=lambda r: r["id"])]
             if api.profile == "connectnow":
                 return 200, self._page(records, query), {}
@@ -394,7 +432,8 @@ def _handler(api: DemoAPI):
                 raise Reply(404, detail="The requested resource or endpoint could not be found")
             record = api.items.get(key)
             if record is None:
-                raise Reply(404, detail="The requested resource or endpoint could not be found")
+                raise Reply(400 if api.fault("errors.not-found") else 404,
+                            detail="The requested resource or endpoint could not be found")
             if method in ("GET", "HEAD"):
                 return 200, self._wrap(api.present(record)), {}
             if method == "DELETE":

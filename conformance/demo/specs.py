@@ -72,7 +72,7 @@ def build_spec(profile: str) -> dict[str, Any]:
     if profile == "featbit":
         resource = {"type": "object", "required": ["success", "errors", "data"],
                     "properties": {"success": {"type": "boolean"}, "errors": {"type": "array"}, "data": resource}}
-    errors = {str(s): error for s in (400, 401, 403, 404, 405, 415, 422, 429)}
+    errors = {str(s): error for s in (400, 401, 403, 404, 405, 415, 422, 429, 500)}
     if profile == "connectnow":
         listing = {"type": "object", "required": ["current_page", "data", "first_page_url", "from", "next_page_url",
                                                     "path", "per_page", "prev_page_url", "to"],
@@ -111,7 +111,7 @@ def build_spec(profile: str) -> dict[str, Any]:
     ops[public] = {"get": {"operationId": "health", "security": [],
                            "responses": {"200": {"description": "up", "content": _json({
                                "type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}})},
-                                         **{k: v for k, v in errors.items() if k in ("405", "429")}}}}
+                                         **{k: v for k, v in errors.items() if k in ("401", "405", "429", "500")}}}}
     scheme = next(iter(SECURITY[profile]))
     return {
         "openapi": "3.0.3",

@@ -26,6 +26,14 @@ def rule_status(statuses: list[str]) -> str:
     return "skipped"
 
 
+def _reason(status: str, judged: list[dict[str, Any]]) -> str:
+    if status != "skipped":
+        return ""
+    if not judged:
+        return "the rule applies to no operation of this spec"
+    return judged[0]["reason"]
+
+
 def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
     """One entry per catalog rule, whatever ran; records are verdict records (see records.py)."""
     by_rule: dict[str, list[dict[str, Any]]] = {}
@@ -46,7 +54,7 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
             "title": rule.title,
             "source": dict(rule.source),
             "status": status,
-            "reason": "" if judged or status != "skipped" else "the rule applies to no operation of this spec",
+            "reason": _reason(status, judged),
             "operations": {e["operation"]: {"status": e["status"], "reason": e["reason"],
                                             "violation_count": e["violation_count"],
                                             **({"baselined": True} if e.get("baselined") else {})}

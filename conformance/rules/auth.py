@@ -34,7 +34,7 @@ def missing_credentials(ctx, exchange):
 @check("auth.invalid-credentials", probes=["invalid-credentials"], only_probes=["invalid-credentials"],
        applies=_protected, params=status_schema())
 def invalid_credentials(ctx, exchange):
-    return _expect_status(ctx, exchange, f"an invalid credential ({exchange.note})")
+    return _expect_status(ctx, exchange, f"an invalid credential {exchange.note}")
 
 
 def _has_unsupported(ctx) -> str | None:
@@ -53,7 +53,7 @@ def unsupported_channel(ctx, exchange):
 def valid_credentials(ctx, exchange):
     got = exchange.response.status
     if got in (401, 403):
-        return f"Expected the valid credential ({exchange.note}) to be accepted, got {got}."
+        return f"Expected a valid credential {exchange.note} to be accepted, got {got}."
     return None
 
 

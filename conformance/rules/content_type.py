@@ -38,6 +38,9 @@ def _has_request_body(ctx) -> str | None:
 @check("content-type.json-request", probes=["form-body"], only_probes=["form-body"], applies=_has_request_body,
        params={"type": "object", "properties": {"statuses": {"type": "array", "items": {"type": "integer"}}}})
 def json_request(ctx, exchange):
+    from .errors import refused
+
+    refused(exchange)
     expected = ctx.params.get("statuses", [400, 415, 422])
     got = exchange.response.status
     if got in expected:

@@ -5,10 +5,6 @@ from __future__ import annotations
 from . import IGNORE, check
 
 
-def _profile_has_cors(ctx) -> str | None:
-    return None
-
-
 def _is_simple(exchange) -> bool:
     return exchange.request.method != "OPTIONS"
 
@@ -56,9 +52,9 @@ def vary_origin(ctx, exchange):
 
 @check("cors.credentials-wildcard")
 def credentials_wildcard(ctx, exchange):
-    credentials = exchange.response.header("access-control-allow-credentials")
-    if not credentials:
+    if not _acao(exchange):
         return IGNORE
+    credentials = exchange.response.header("access-control-allow-credentials") or ""
     if credentials.strip().lower() == "true" and "*" in _acao(exchange):
         return "Access-Control-Allow-Credentials: true with Access-Control-Allow-Origin: *; browsers refuse this."
     return None

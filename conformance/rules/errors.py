@@ -8,6 +8,7 @@ import json
 
 import jsonschema
 
+from ..models import Skip
 from . import IGNORE, check, status_schema
 from .content_type import has_body
 
@@ -50,6 +51,8 @@ def status_in_body(ctx, exchange):
         return IGNORE  # errors.envelope reports a missing envelope
     status = exchange.response.status
     field = ctx.params["field"]
+    if field not in body:
+        return IGNORE  # errors.envelope reports a missing field
     if body.get(field) != status:
         return f"The error body says {field}={body.get(field)!r} but the status is {status}."
     expected_title = ctx.params.get("titles", {}).get(str(status))
@@ -63,9 +66,18 @@ def _has_path_parameter(ctx) -> str | None:
     return None if "{" in ctx.operation.path else "the path has no parameter to point at an unknown resource"
 
 
+def refused(exchange) -> None:
+    """A probe that carried a valid credential and was refused at the door cannot judge what lies behind it."""
+    status = exchange.response.status
+    if status in (401, 403):
+        raise Skip(f"the probe's valid credential was refused with {status}, so the API never judged the request "
+                   "itself (see the auth rules)")
+
+
 @check("errors.not-found", probes=["unknown-id"], only_probes=["unknown-id"], applies=_has_path_parameter,
        params=status_schema())
 def not_found(ctx, exchange):
+    refused(exchange)
     expected = ctx.params.get("status", 404)
     got = exchange.response.status
     return None if got == expected else f"Expected {expected} for an unknown resource ({exchange.note}), got {got}."
@@ -83,6 +95,7 @@ def _has_object_body(ctx) -> str | None:
 @check("errors.invalid-input", probes=["invalid-body"], only_probes=["invalid-body"], applies=_has_object_body,
        params=status_schema())
 def invalid_input(ctx, exchange):
+    refused(exchange)
     expected = ctx.params.get("status", 422)
     got = exchange.response.status
     return None if got == expected else f"Expected {expected} for a body that breaks the schema ({exchange.note}), got {got}."
@@ -95,6 +108,7 @@ def _has_body(ctx) -> str | None:
 @check("errors.malformed-json", probes=["malformed-json"], only_probes=["malformed-json"], applies=_has_body,
        params={"type": "object", "properties": {"status": {"type": "integer"}, "code": {"type": "integer"}}})
 def malformed_json(ctx, exchange):
+    refused(exchange)
     expected = ctx.params.get("status", 400)
     got = exchange.response.status
     if got != expected:

@@ -303,6 +303,15 @@ def _walk(ctx) -> tuple[list[tuple[int, Exchange, Any]], Exchange | None, str]:
     return pages, past, end
 
 
+def _objects(pages, why: str, needs: tuple[str, ...] = ()):
+    """The walked pages whose body is an object with at least one of ``needs``; Skip when there is none."""
+    kept = [(page, exchange, body) for page, exchange, body in pages
+            if isinstance(body, dict) and (not needs or any(name in body for name in needs))]
+    if not kept:
+        raise Skip(f"no page is an object with {why} (pagination.fields says what is missing)")
+    return kept
+
+
 def _params_fields(ctx) -> dict[str, list[str]]:
     return normalise_fields(ctx.params.get("fields", DEFAULT_FIELDS))
 
@@ -318,6 +327,8 @@ def fields(ctx):
 @check("pagination.page-arithmetic", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA)
 def page_arithmetic(ctx):
     pages, _, _ = _walk(ctx)
+    pages = [(page, exchange, body) for page, exchange, body in _objects(pages, "a data array", ("data",))
+             if isinstance(body.get("data"), list)] or _objects([], "a data array")
     for page, exchange, body in pages:
         for problem in arithmetic_problems(body, page):
             yield Violation(problem, exchange)
@@ -334,6 +345,7 @@ def _is_empty_page(exchange: Exchange | None) -> bool | None:
 @check("pagination.links", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA)
 def links(ctx):
     pages, past, _ = _walk(ctx)
+    pages = _objects(pages, "links", ("first_page_url", "prev_page_url", "next_page_url", "path"))
     name = page_param(ctx.params)
     by_page = {page: exchange for page, exchange, _ in pages}
     past_page = (past.meta.get("walk") or {}).get("page") if past is not None else None
@@ -350,6 +362,7 @@ def links(ctx):
 @check("pagination.no-duplicates", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA)
 def no_duplicates(ctx):
     pages, _, end = _walk(ctx)
+    pages = _objects(pages, "a data array", ("data",))
     walked = [(page, body.get("data")) for page, _, body in pages
               if isinstance(body, dict) and isinstance(body.get("data"), list) and body.get("data")]
     problems = duplicate_problems(walked)

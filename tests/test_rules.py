@@ -1,0 +1,122 @@
+"""Every rule of every built-in catalog: a conforming demo passes it, and a demo that breaks exactly
+that rule fails it, with the violation's message asserted.
+
+The stateful methods, pagination and rate-limit rules have their own tests (test_methods_pagination.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.catalog import BUILTIN_PROFILES, load_catalog
+from conformance.demo import PROFILES
+
+OWN_TESTS = {"methods.create-status", "methods.put-replaces", "methods.patch-partial", "methods.delete-removes",
+             "pagination.fields", "pagination.page-arithmetic", "pagination.links", "pagination.no-duplicates",
+             "pagination.past-last-page", "rate-limit.retry-after"}
+
+# profile, rule id -> a piece of the message the violation must carry
+EXPECTED = {
+    ("featbit", "auth.missing-credentials"): "Expected 401 for a request without credentials, got 403",
+    ("featbit", "auth.invalid-credentials"): "Expected 401 for an invalid credential in the header Authorization, got 403",
+    ("featbit", "auth.unsupported-channel"): "in the query parameter token, which the profile does not support, got 200",
+    ("featbit", "auth.valid-credentials"): "Expected a valid credential in the header Authorization to be accepted, got 403",
+    ("featbit", "auth.forbidden-credentials"): "Expected 403 for a valid credential without the permission",
+    ("featbit", "auth.public-operations"): "is public in the spec (security: []) but answered 401",
+    ("featbit", "content-type.json-response"): "Content-Type is 'text/plain' on a 404 response; expected application/json",
+    ("featbit", "content-type.json-request"): "A form-encoded body was accepted with 201",
+    ("featbit", "errors.envelope"): "The 404 error body does not have the profile's envelope: 'success' is a required property",
+    ("featbit", "cors.origin-echo"): "Access-Control-Allow-Origin is https://featbit.example",
+    ("featbit", "cors.wildcard-without-origin"): "Access-Control-Allow-Origin is missing",
+    ("featbit", "cors.vary-origin"): "The origin is echoed but Vary is missing; expected Vary: Origin",
+    ("featbit", "cors.credentials-wildcard"): "Access-Control-Allow-Credentials: true with Access-Control-Allow-Origin: *",
+    ("featbit", "cors.preflight"): "does not cover",
+    ("featbit", "cors.max-age"): "Access-Control-Max-Age is 600; the document says 300",
+    ("featbit", "schema.response-conformance"): "Response violates schema",
+    ("featbit", "schema.status-documented"): "Undocumented status code",
+    ("featbit", "server-errors.no-5xx"): "The API failed with 500",
+    ("flextype", "auth.missing-credentials"): "Expected 401 for a request without credentials",
+    ("flextype", "auth.invalid-credentials"): "Expected 401 for an invalid credential in the query parameter token, got 403",
+    ("flextype", "auth.unsupported-channel"): "in the header Authorization, which the profile does not support, got 200",
+    ("flextype", "auth.valid-credentials"): "to be accepted, got 403",
+    ("flextype", "auth.public-operations"): "but answered 401",
+    ("flextype", "content-type.json-response"): "Content-Type is 'text/plain'",
+    ("flextype", "content-type.utf8"): "Content-Type declares charset 'iso-8859-1'; expected UTF-8",
+    ("flextype", "content-type.json-request"): "A form-encoded body was accepted",
+    ("flextype", "dates.unix-seconds"): "looks like milliseconds; expected seconds",
+    ("flextype", "errors.envelope"): "'title' is a required property",
+    ("flextype", "errors.status-in-body"): "The error body says http_status_code=400 but the status is 404",
+    ("flextype", "errors.not-found"): "Expected 404 for an unknown resource",
+    ("flextype", "errors.invalid-input"): "Expected 400 for a body that breaks the schema",
+    ("flextype", "cors.allow-origin"): "Access-Control-Allow-Origin is missing on a 4",
+    ("flextype", "cors.credentials-wildcard"): "Access-Control-Allow-Credentials: true with Access-Control-Allow-Origin: *",
+    ("flextype", "cors.preflight"): "does not cover",
+    ("flextype", "schema.response-conformance"): "Response violates schema",
+    ("flextype", "schema.status-documented"): "Undocumented status code",
+    ("flextype", "server-errors.no-5xx"): "The API failed with 500",
+    ("basic-crud", "auth.missing-credentials"): "Expected 401 for a request without credentials, got 403",
+    ("basic-crud", "auth.invalid-credentials"): "got 403",
+    ("basic-crud", "auth.valid-credentials"): "to be accepted, got 403",
+    ("basic-crud", "auth.challenge"): "A 401 without a WWW-Authenticate header; expected a 'Basic' challenge",
+    ("basic-crud", "auth.public-operations"): "but answered 401",
+    ("basic-crud", "content-type.json-response"): "Content-Type is 'text/plain'",
+    ("basic-crud", "content-type.json-request"): "A form-encoded body was accepted",
+    ("basic-crud", "errors.envelope"): "'errors' is a required property",
+    ("basic-crud", "errors.malformed-json"): "Expected 400 for a body that is not valid JSON, got 422",
+    ("basic-crud", "dates.iso8601-utc"): "not UTC ISO-8601 with a Z",
+    ("basic-crud", "methods.head"): "HEAD has Content-Type None where GET has 'application/json'",
+    ("basic-crud", "schema.response-conformance"): "Response violates schema",
+    ("basic-crud", "schema.status-documented"): "Undocumented status code",
+    ("basic-crud", "server-errors.no-5xx"): "The API failed with 500",
+    ("connectnow", "auth.missing-credentials"): "got 403",
+    ("connectnow", "auth.invalid-credentials"): "got 403",
+    ("connectnow", "auth.valid-credentials"): "to be accepted, got 403",
+    ("connectnow", "auth.forbidden-credentials"): "Expected 403 for a valid credential without the permission, got 401",
+    ("connectnow", "auth.public-operations"): "but answered 401",
+    ("connectnow", "content-type.json-response"): "Content-Type is 'text/plain'",
+    ("connectnow", "methods.not-allowed"): "expected 405, got 404",
+    ("connectnow", "errors.not-found"): "Expected 404 for an unknown resource (id=987654321), got 400",
+    ("connectnow", "errors.invalid-input"): "Expected 422 for a body that breaks the schema",
+    ("connectnow", "naming.plural-resources"): "The path segment 'user' in /api/user is not plural",
+    ("connectnow", "naming.item-under-collection"): "/api/users/{id} is an item but its collection /api/users is not in the spec",
+    ("connectnow", "schema.response-conformance"): "Response violates schema",
+    ("connectnow", "schema.status-documented"): "Undocumented status code",
+    ("connectnow", "server-errors.no-5xx"): "The API failed with 500",
+}
+
+# A few faults cannot break one promise alone: the server's answer necessarily breaks a second one too.
+ALSO_BROKEN = {
+    # A server that ignores a credential it cannot read answers the unsupported channel as it answers none.
+    ("featbit", "auth.missing-credentials"): {"auth.unsupported-channel"},
+    ("flextype", "auth.missing-credentials"): {"auth.unsupported-channel"},
+    # The demo specs document the error envelope, so a body without it also contradicts the spec.
+    ("featbit", "errors.envelope"): {"schema.response-conformance"},
+    ("flextype", "errors.envelope"): {"schema.response-conformance"},
+    ("basic-crud", "errors.envelope"): {"schema.response-conformance"},
+}
+
+CASES = [(profile, rule.id) for profile in BUILTIN_PROFILES for rule in load_catalog(profile).rules
+         if rule.id not in OWN_TESTS]
+
+
+def test_every_rule_has_a_case():
+    assert sorted(CASES) == sorted(EXPECTED), "add a row to EXPECTED for each new rule (and a demo fault)"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_conforming_demo_passes_every_rule(profile, demo, run_conformance):
+    outcome = run_conformance(demo(profile))
+    not_passed = {r["id"]: (r["status"], r["reason"]) for r in outcome.report["rules"]
+                  if r["status"] != "passed" and r["id"] not in OWN_TESTS}
+    assert not_passed == {}, outcome.output()
+    assert outcome.ret == 0
+
+
+@pytest.mark.parametrize(("profile", "rule_id"), CASES, ids=[f"{p}:{r}" for p, r in CASES])
+def test_breaking_only_this_rule_fails_it(profile, rule_id, demo, run_conformance):
+    outcome = run_conformance(demo(profile, faults={rule_id}))
+    assert outcome.ret == 1, outcome.output()
+    assert outcome.failed == {rule_id} | ALSO_BROKEN.get((profile, rule_id), set()), outcome.output()
+    messages = outcome.messages(rule_id)
+    assert messages and all(m for m in messages)
+    assert any(EXPECTED[(profile, rule_id)] in m for m in messages), messages
