@@ -17,7 +17,9 @@ from .catalog import CATEGORIES, Catalog, Rule, load_catalog
 from .credentials import Credentials
 from .engine import Runner, Verdict
 from .errors import ConformanceError
+from .report.html_report import write_html
 from .report.json_report import build_report, write_json
+from .report.sarif_report import spec_uri_for, write_sarif
 from .report.records import verdict_record
 from .settings import OPTIONS, Settings, resolve_settings
 from .spec import Operation, Spec, check_reachable, load_spec
@@ -169,7 +171,7 @@ class RuleItem(pytest.Item):
         if verdict.status == "failed":
             raise RuleViolation(verdict, format_failure(verdict, state))
         if verdict.status in ("skipped", "not-applicable"):
-            raise pytest.skip.Exception(verdict.reason, _use_item_location=True)
+            pytest.skip(f"{self.rule.id} on {self.operation.label}: {verdict.reason}")
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, RuleViolation):
@@ -302,6 +304,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if s.json:
         write_json(state.report, s.json)
         state.written.append(("JSON", s.json))
+    if s.html:
+        write_html(state.report, s.html)
+        state.written.append(("HTML", s.html))
+    if s.sarif:
+        write_sarif(state.report, s.sarif, spec_uri_for(state.spec.location))
+        state.written.append(("SARIF", s.sarif))
     state.runner.transport.close()
 
 

@@ -24,10 +24,10 @@ DEFAULT_FORBIDDEN = {"featbit": "demo-readonly", "flextype": None, "basic-crud":
 
 # The rules each --faulty demo breaks on purpose.
 FAULTY = {
-    "featbit": ["auth.missing-credentials", "cors.vary-origin", "errors.envelope", "content-type.json-response"],
-    "flextype": ["dates.unix-seconds", "errors.status-in-body", "auth.invalid-credentials"],
+    "featbit": ["auth.invalid-credentials", "content-type.json-response", "cors.preflight", "cors.vary-origin"],
+    "flextype": ["auth.invalid-credentials", "dates.unix-seconds", "errors.status-in-body"],
     "basic-crud": ["auth.challenge", "dates.iso8601-utc", "errors.malformed-json", "methods.head"],
-    "connectnow": ["methods.not-allowed", "errors.invalid-input", "auth.forbidden-credentials", "naming.plural-resources"],
+    "connectnow": ["auth.forbidden-credentials", "errors.invalid-input", "methods.not-allowed", "naming.plural-resources"],
 }
 
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
