@@ -15,7 +15,8 @@ from .catalog import BUILTIN_PROFILES, Catalog, load_catalog
 from .errors import ConformanceError
 
 
-def print_rules(catalog: Catalog, out=sys.stdout) -> None:
+def print_rules(catalog: Catalog, out=None) -> None:
+    out = out or sys.stdout
     width = shutil.get_terminal_size((120, 20)).columns
     rows = [(r.id, r.category, r.severity, r.title, r.source_text) for r in catalog.rules]
     heads = ("id", "category", "severity", "title", "source")
