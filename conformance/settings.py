@@ -121,7 +121,9 @@ def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any
     url = values["url"].rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"--conformance-url must be an absolute http(s) URL such as http://127.0.0.1:8000; got {url!r}.")
+        hint = f" Did you mean 'http://{url}'?" if "://" not in url else ""
+        raise UsageError(f"--conformance-url must be an absolute http(s) URL such as http://127.0.0.1:8000; "
+                         f"got {url!r}.{hint}")
     if not values["profile"]:
         raise UsageError("Name the conventions to check with --conformance-profile: featbit, flextype, basic-crud, "
                          "connectnow, or the path of a catalog file.")

@@ -152,16 +152,63 @@ class _WatchedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
 
 
-class GuardedSession(requests.Session):
-    """A Session whose every answer (status line, headers and a non-streamed body) arrives within the
-    read timeout, or raises ReadTimeout. Transport.send keeps its own watchdog over a streamed body."""
+class RequestRefused(requests.exceptions.RequestException):
+    """Not sent: the run's limits (--conformance-read-only, --conformance-max-requests) forbid it."""
 
-    def __init__(self) -> None:
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class GuardedSession(requests.Session):
+    """Every request of a run goes through one of these, the reachability check and spec discovery too:
+    it keeps the request budget, the rate cap and the read-only switch, and bounds each whole answer
+    (status line, headers and a non-streamed body) by the read timeout, else raises ReadTimeout.
+    Transport.send keeps its own watchdog over a streamed body."""
+
+    def __init__(self, *, max_rps: float | None = None, max_requests: int | None = None,
+                 read_only: bool = False, retry_after_cap: float = 30.0) -> None:
         super().__init__()
         self.mount("http://", _WatchedAdapter())
         self.mount("https://", _WatchedAdapter())
+        self.min_interval = 1.0 / max_rps if max_rps else 0.0
+        self.max_requests = max_requests
+        self.read_only = read_only
+        self.retry_after_cap = retry_after_cap
+        self.sent = 0
+        self._lock = threading.Lock()
+        self._next_slot = 0.0
+
+    @property
+    def budget_spent(self) -> bool:
+        return self.max_requests is not None and self.sent >= self.max_requests
+
+    def _admit(self, method: str) -> None:
+        if self.read_only and method.upper() in WRITE_METHODS:
+            raise RequestRefused(f"a {method.upper()} would be sent, and --conformance-read-only is on")
+        with self._lock:
+            if self.budget_spent:
+                raise RequestRefused(f"the request budget is spent (--conformance-max-requests={self.max_requests})")
+            self.sent += 1
+            now = time.monotonic()
+            wait = self._next_slot - now
+            self._next_slot = max(now, self._next_slot) + self.min_interval
+        if wait > 0:
+            time.sleep(wait)
 
     def send(self, request: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if getattr(_local, "watchdog", None) is not None:  # inside Transport.send, which handles 429 itself
+            return self._send_bounded(request, **kwargs)
+        for attempt in range(MAX_429_RETRIES + 1):  # the reachability check and spec discovery
+            response = self._send_bounded(request, **kwargs)
+            if response.status_code != 429 or attempt == MAX_429_RETRIES:
+                return response
+            response.close()
+            wait = retry_after_seconds(response.headers.get("retry-after"))
+            time.sleep(min(wait if wait is not None else 1.0, self.retry_after_cap))
+        return response
+
+    def _send_bounded(self, request: Any, **kwargs: Any) -> requests.Response:
+        self._admit(request.method or "GET")
         timeout = kwargs.get("timeout")
         total = timeout[1] if isinstance(timeout, tuple) else timeout
         if getattr(_local, "watchdog", None) is not None or not total:
@@ -182,31 +229,27 @@ class Transport:
     def __init__(self, *, timeout: float, max_rps: float | None = None, max_requests: int | None = None,
                  read_only: bool = False, retry_after_cap: float = 30.0, extra_headers: dict[str, str] | None = None):
         self.timeout = timeout
-        self.min_interval = 1.0 / max_rps if max_rps else 0.0
         self.max_requests = max_requests
         self.read_only = read_only
         self.retry_after_cap = retry_after_cap
         self.extra_headers = extra_headers or {}
-        self.session = GuardedSession()
+        self.session = GuardedSession(max_rps=max_rps, max_requests=max_requests, read_only=read_only,
+                                      retry_after_cap=retry_after_cap)
         self.session.trust_env = False  # no proxies from the environment between us and a loopback API
         self.session.headers.clear()
-        self.sent = 0
         self._lock = threading.Lock()
-        self._next_slot = 0.0
         self._failures = 0  # requests in a row that got no answer
         self._last_failure = ""
         self._held = 0  # requests not sent since the breaker opened
 
+    @property
+    def sent(self) -> int:
+        """Requests sent in this process, the reachability check and spec discovery included."""
+        return self.session.sent
+
     def _reserve(self) -> None:
-        with self._lock:
-            if self.max_requests is not None and self.sent >= self.max_requests:
-                raise BudgetSpent(f"the request budget is spent (--conformance-max-requests={self.max_requests})")
-            self.sent += 1
-            now = time.monotonic()
-            wait = self._next_slot - now
-            self._next_slot = max(now, self._next_slot) + self.min_interval
-        if wait > 0:
-            time.sleep(wait)
+        if self.session.budget_spent:
+            raise BudgetSpent(f"the request budget is spent (--conformance-max-requests={self.max_requests})")
 
     def prepare(self, request: Request) -> requests.PreparedRequest:
         headers = {"User-Agent": USER_AGENT, **self.extra_headers, **request.headers}
@@ -250,6 +293,9 @@ class Transport:
                                         allow_redirects=False)
             except requests.exceptions.Timeout:
                 return self._failed(exchange, f"no response within {self.timeout:g} s (--conformance-timeout)")
+            except RequestRefused as exc:  # a race for the last request of the budget
+                exchange.error = f"not sent: {exc}"
+                return exchange
             except requests.exceptions.SSLError:
                 return self._failed(exchange, late if watchdog.fired else
                                     "the TLS handshake failed (is this an HTTPS URL for a plain HTTP port?)")

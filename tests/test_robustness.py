@@ -157,4 +157,75 @@ def test_redirect_loop_is_not_followed(server, run_against):
     outcome = run_against(srv.url)
     assert_clean_failure(outcome)
     assert any("302" in m for m in violation_messages(outcome))
-    assert outcome.report["summary"]["requests"] == len(srv.log) - 1  # one answer per request: none followed
+    assert outcome.report["summary"]["requests"] == len(srv.log)  # one answer per request: none followed
+
+
+# -- safety: never harm the API under test -----------------------------------------------------------
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def test_read_only_sends_no_write(demo, run_conformance):
+    api = demo("featbit")
+    outcome = run_conformance(api, "--conformance-read-only", examples=3)
+    methods = {method for method, _ in api.requests}
+    assert methods and not methods & WRITES, api.requests
+    assert "GET" in methods
+    assert "Traceback" not in outcome.output()
+
+
+def test_max_requests_is_a_budget_for_the_whole_run(demo, run_conformance):
+    api = demo("featbit")
+    outcome = run_conformance(api, "--conformance-max-requests=7", examples=5)
+    assert 0 < len(api.requests) <= 7, api.requests  # the reachability check and spec discovery included
+    assert outcome.report["summary"]["requests"] == len(api.requests)
+    reasons = [r.get("reason", "") for rule in outcome.report["rules"] for r in rule["operations"].values()]
+    assert any("--conformance-max-requests=7" in reason for reason in reasons)
+
+
+def template(request: servers.Received) -> str:
+    """The operation a request is for (ids collapsed), so each is throttled once."""
+    import re
+
+    return re.sub(r"^(/api/v1/projects)/[^/?]+", r"\1/{id}", request.path.split("?")[0])
+
+
+def test_max_rps_spaces_the_requests(demo, server, run_conformance):
+    rate, budget = 10.0, 20
+    proxy = server(servers.forward_to(demo("featbit").url))
+    run_conformance(None, f"--conformance-max-rps={rate:g}", f"--conformance-max-requests={budget}",
+                    url=proxy.url, profile="featbit", token="demo-token", forbidden="demo-readonly", examples=3)
+    times = [r.at for r in proxy.log]
+    assert len(times) == budget
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert times[-1] - times[0] >= 0.9 * (budget - 1) / rate, gaps  # the overall rate keeps the cap
+    assert sorted(gaps)[len(gaps) // 10] >= 0.6 / rate, gaps  # and no burst (jitter tolerated)
+
+
+def test_429_is_waited_out_and_not_held_against_other_rules(demo, server, run_conformance):
+    api = demo("featbit")
+    proxy = server(servers.forward_to(api.url, before=servers.throttle_first("1", key=template)))
+    outcome = run_conformance(None, url=proxy.url, profile="featbit", token="demo-token",
+                              forbidden="demo-readonly", examples=2)
+    assert outcome.failed == set(), outcome.output()
+    assert outcome.ret == 0
+    throttled = proxy.state["throttled_at"]
+    assert len(throttled) >= 3
+    for number in throttled:  # the next request for the same operation came after Retry-After
+        first = proxy.log[number]
+        retry = next(r for r in proxy.log[number + 1:] if template(r) == template(first))
+        assert retry.at - first.at >= 0.9, (first.path, retry.at - first.at)
+
+
+def test_retry_after_beyond_the_cap_is_capped(demo, server, run_conformance):
+    api = demo("featbit")
+    proxy = server(servers.forward_to(api.url, before=servers.throttle_first("3600", key=template)))
+    started = time.monotonic()
+    outcome = run_conformance(None, "--conformance-retry-after-cap=1", url=proxy.url, profile="featbit",
+                              token="demo-token", forbidden="demo-readonly", examples=2)
+    assert time.monotonic() - started < HANG_GUARD
+    assert outcome.failed == set(), outcome.output()
+    for number in proxy.state["throttled_at"]:
+        first = proxy.log[number]
+        retry = next(r for r in proxy.log[number + 1:] if template(r) == template(first))
+        assert 0.9 <= retry.at - first.at < 10, (first.path, retry.at - first.at)
