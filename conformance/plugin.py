@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from .baseline import Baseline
 from .catalog import CATEGORIES, Catalog, Rule, load_catalog
 from .credentials import Credentials
 from .engine import Runner, Verdict
@@ -34,6 +35,7 @@ class State:
     catalog: Catalog
     spec: Spec
     runner: Runner
+    baseline: Baseline | None = None
     started: float = field(default_factory=time.time)
     records: list[dict[str, Any]] = field(default_factory=list)
     worker_requests: int = 0
@@ -86,7 +88,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConformanceError as exc:
         raise pytest.UsageError(str(exc)) from None
     runner = Runner(settings, catalog, spec, transport)
-    config.stash[STATE] = State(settings, catalog, spec, runner)
+    try:
+        baseline = Baseline.load(settings.baseline, missing_ok=settings.update_baseline) if settings.baseline else None
+    except ConformanceError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[STATE] = State(settings, catalog, spec, runner, baseline)
 
 
 def _check_writable(settings: Settings) -> None:
@@ -163,12 +169,18 @@ class RuleItem(pytest.Item):
         self.rule = rule
         self.operation = operation
         self.verdict: Verdict | None = None
+        self.accepted_because: str | None = None
 
     def runtest(self) -> None:
         state = self.config.stash[STATE]
         verdict = state.runner.verdict(self.rule, self.operation)
         self.verdict = verdict
         if verdict.status == "failed":
+            entry = state.baseline.accepts(self.rule.id, self.operation.label) if state.baseline else None
+            if entry is not None or state.settings.update_baseline:
+                self.accepted_because = entry.reason if entry else "written to the baseline by this run"
+                pytest.xfail(f"{self.rule.id} on {self.operation.label}: accepted in the baseline "
+                             f"({self.accepted_because})")
             raise RuleViolation(verdict, format_failure(verdict, state))
         if verdict.status in ("skipped", "not-applicable"):
             pytest.skip(f"{self.rule.id} on {self.operation.label}: {verdict.reason}")
@@ -250,7 +262,10 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     report = outcome.get_result()
     if isinstance(item, RuleItem) and call.when == "call" and item.verdict is not None:
         state = item.config.stash[STATE]
-        report.user_properties.append((USER_PROPERTY, json.dumps(verdict_record(item.verdict, state.runner.redactor))))
+        record = verdict_record(item.verdict, state.runner.redactor)
+        if item.accepted_because is not None:
+            record["baselined"] = True
+        report.user_properties.append((USER_PROPERTY, json.dumps(record)))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -300,7 +315,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "operations": len(state.spec.operations),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started)),
     }
+    failing = {(r["rule"], r["operation"]) for r in records if r["status"] == "failed"}
+    if state.baseline is not None:
+        meta["baseline"] = {
+            "file": str(s.baseline),
+            "accepted": sum(1 for r in records if r.get("baselined")),
+            "fixed": [e.as_dict() for e in state.baseline.fixed(failing)],
+            "expired": [e.as_dict() for e in state.baseline.expired()],
+        }
     state.report = build_report(catalog=state.catalog, records=records, meta=meta)
+    if s.update_baseline and state.baseline is not None:
+        state.baseline.updated(failing).write()
+        state.written.append(("Baseline", s.baseline))
     if s.json:
         write_json(state.report, s.json)
         state.written.append(("JSON", s.json))
@@ -328,5 +354,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             critical = " CRITICAL" if any(v.get("critical") for v in rule["violations"]) else ""
             terminalreporter.write_line(f"  FAILED {rule['id']} ({rule['severity']}){critical}: "
                                         f"{len(operations)} operation(s)", red=True)
+    baseline = summary.get("baseline")
+    if baseline:
+        terminalreporter.write_line(f"baseline {baseline['file']}: {baseline['accepted']} accepted violation(s)")
+        for entry in baseline["fixed"]:
+            terminalreporter.write_line(f"  FIXED {entry['rule']} on {entry['operation']}: no longer occurs; "
+                                        "remove it from the baseline", green=True)
+        for entry in baseline["expired"]:
+            terminalreporter.write_line(f"  EXPIRED {entry['rule']} on {entry['operation']} "
+                                        f"(expired {entry['expires']}): it counts again", yellow=True)
     for kind, path in state.written:
         terminalreporter.write_line(f"{kind} report: {path}")

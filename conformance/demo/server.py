@@ -56,10 +56,12 @@ class DemoAPI:
     """Start with ``DemoAPI("featbit").start()``; ``.url`` is the base URL; ``.stop()`` ends it."""
 
     def __init__(self, profile: str, *, faults: set[str] | frozenset[str] = frozenset(), port: int = 0,
-                 token: str | None = None, forbidden_token: str | None = None, rate_limit: int | None = None):
+                 token: str | None = None, forbidden_token: str | None = None, rate_limit: int | None = None,
+                 echo_credentials: bool = False):
         if profile not in LAYOUT:
             raise ValueError(f"unknown demo profile {profile!r}; known: {', '.join(PROFILES)}")
         self.profile = profile
+        self.echo_credentials = echo_credentials  # a careless API that repeats what it was sent in its errors
         self.faults = set(faults)
         self.token = token or DEFAULT_TOKEN[profile]
         self.forbidden_token = forbidden_token or DEFAULT_FORBIDDEN[profile] or "demo-readonly"
@@ -199,10 +201,13 @@ def _handler(api: DemoAPI):
         # -- building answers ----------------------------------------------------------------
         def _error(self, status: int, detail: str = "") -> Any:
             profile = api.profile
+            if api.echo_credentials:
+                detail = f"{detail} (you sent {self.headers.get('Authorization')} to {self.path})"
             if api.fault("errors.envelope") and status == 404:
                 return {"error": "not found"}
             if profile == "featbit":
-                return {"success": False, "errors": [FEATBIT_ERRORS.get(status, "Error")], "data": None}
+                errors = [FEATBIT_ERRORS.get(status, "Error")] + ([detail] if api.echo_credentials else [])
+                return {"success": False, "errors": errors, "data": None}
             if profile == "flextype":
                 code = status
                 if api.fault("errors.status-in-body") and status == 404:

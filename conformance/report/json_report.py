@@ -61,7 +61,8 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
                            for e in entries},
             "violations": violations,
         })
-    summary = {**counts, "rules": len(catalog.rules), **meta}
+    new_failures = sum(1 for r in records if r["status"] == "failed" and not r.get("baselined"))
+    summary = {**counts, "new_failures": new_failures, "rules": len(catalog.rules), **meta}
     return {"format": FORMAT, "summary": summary, "rules": rules,
             "unobservable": [dict(u) for u in catalog.unobservable]}
 

@@ -1,0 +1,119 @@
+"""The CI gate: JUnit test cases, the baseline of accepted violations, parallel runs, and secrets that
+never reach any output."""
+
+from __future__ import annotations
+
+import base64
+import json
+import xml.etree.ElementTree as ET
+
+import yaml
+
+from conformance.demo import FAULTY
+
+
+def test_junit_names_rule_and_operation_with_the_violation_as_failure_text(demo, run_conformance, pytester):
+    api = demo("connectnow", faults={"methods.not-allowed"})
+    outcome = run_conformance(api, f"--junitxml={pytester.path / 'junit.xml'}")
+    assert outcome.ret == 1
+    cases = ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")
+    failed = {c.get("name"): c.find("failure") for c in cases if c.find("failure") is not None}
+    assert set(failed) == {"methods.not-allowed"} or all(n == "methods.not-allowed" for n in failed)
+    texts = [f.text or "" for f in failed.values()]
+    assert any("expected 405, got 404" in t and "Reproduce with: curl" in t for t in texts)
+    classnames = {c.get("classname") for c in ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")}
+    assert any("GET /api/users" in (c or "") for c in classnames)
+
+
+def test_baseline_accepts_old_violations_fails_new_ones_and_reports_fixed(demo, run_conformance, pytester):
+    baseline = pytester.path / "conformance-baseline.yaml"
+    faulty = demo("connectnow", faults={"methods.not-allowed"})
+    written = run_conformance(faulty, f"--conformance-baseline={baseline}", "--conformance-update-baseline")
+    assert written.ret == 0, written.output()
+    data = yaml.safe_load(baseline.read_text())
+    keys = [(e["rule"], e["operation"]) for e in data["accepted"]]
+    assert keys == sorted(keys) and {rule for rule, _ in keys} == {"methods.not-allowed"}
+
+    accepted = run_conformance(faulty, f"--conformance-baseline={baseline}")
+    assert accepted.ret == 0, accepted.output()
+    assert accepted.report["summary"]["new_failures"] == 0
+    assert "xfailed" in accepted.output()
+
+    worse = demo("connectnow", faults={"methods.not-allowed", "errors.not-found"})
+    gated = run_conformance(worse, f"--conformance-baseline={baseline}")
+    assert gated.ret == 1
+    assert gated.failed == {"methods.not-allowed", "errors.not-found"}
+    assert "FAILED conformance::GET /api/users/{id}::errors.not-found" in gated.output()
+    assert "::methods.not-allowed" not in "\n".join(l for l in gated.output().splitlines() if l.startswith("FAILED"))
+
+    fixed = run_conformance(demo("connectnow"), f"--conformance-baseline={baseline}")
+    assert fixed.ret == 0
+    assert fixed.report["summary"]["baseline"]["fixed"]
+    assert "FIXED methods.not-allowed" in fixed.output()
+
+
+def test_expired_baseline_entry_counts_again(demo, run_conformance, pytester):
+    api = demo("connectnow", faults={"methods.not-allowed"})
+    baseline = pytester.path / "b.yaml"
+    baseline.write_text(yaml.safe_dump({"accepted": [
+        {"rule": "methods.not-allowed", "operation": op, "reason": "legacy router", "expires": "2020-01-01"}
+        for op in ("GET /api/users", "POST /api/users", "GET /api/users/{id}", "PUT /api/users/{id}",
+                   "DELETE /api/users/{id}", "GET /api/health")]}))
+    outcome = run_conformance(api, f"--conformance-baseline={baseline}")
+    assert outcome.ret == 1
+    assert "EXPIRED methods.not-allowed" in outcome.output()
+
+
+def test_malformed_baseline_is_one_sentence(demo, run_conformance, pytester):
+    baseline = pytester.path / "b.yaml"
+    baseline.write_text("accepted:\n  - rule: x\n")
+    outcome = run_conformance(demo("featbit"), f"--conformance-baseline={baseline}", report=False)
+    assert outcome.ret == 4
+    assert "entry 1 needs rule, operation and reason" in outcome.output()
+    assert "Traceback" not in outcome.output()
+
+
+def test_parallel_run_reports_the_same_verdicts_as_a_serial_run(demo, run_conformance, pytester):
+    api = demo("featbit", faults=set(FAULTY["featbit"]))
+    serial = run_conformance(api, seed=11)
+    parallel = run_conformance(api, "-n", "2", seed=11)
+
+    def verdicts(outcome):
+        return [(r["id"], r["status"], {op: v["status"] for op, v in r["operations"].items()},
+                 sorted(v["message"] for v in r["violations"])) for r in outcome.report["rules"]]
+
+    assert serial.ret == parallel.ret == 1
+    assert verdicts(parallel) == verdicts(serial)
+
+
+SECRET = "s3cr3t-T0KEN-d0-n0t-leak"
+FORBIDDEN = "r3adonly-T0KEN-d0-n0t-leak"
+
+
+def test_no_credential_reaches_any_output(demo, run_conformance, pytester):
+    api = demo("featbit", token=SECRET, forbidden_token=FORBIDDEN, echo_credentials=True,
+               faults={"errors.envelope", "auth.unsupported-channel"})
+    outputs = {name: pytester.path / name for name in ("r.html", "r.sarif", "junit.xml")}
+    outcome = run_conformance(api, f"--conformance-html={outputs['r.html']}",
+                              f"--conformance-sarif={outputs['r.sarif']}", f"--junitxml={outputs['junit.xml']}",
+                              f"--conformance-baseline={pytester.path / 'b.yaml'}", "--conformance-update-baseline",
+                              "-rA", token=SECRET, forbidden=FORBIDDEN)
+    assert outcome.report["summary"]["requests"] > 0
+    texts = {name: path.read_text() for name, path in outputs.items()}
+    texts["json"] = (pytester.path / "report.json").read_text()
+    texts["baseline"] = (pytester.path / "b.yaml").read_text()
+    texts["terminal"] = outcome.output()
+    assert "[REDACTED]" in texts["json"]
+    for secret in (SECRET, FORBIDDEN):
+        for name, text in texts.items():
+            assert secret not in text, f"{secret} leaked into {name}"
+
+
+def test_basic_credentials_never_appear_encoded_either(demo, run_conformance, pytester):
+    user_password = "alice:0pen-sesame-pw"
+    api = demo("basic-crud", token=user_password, faults={"auth.challenge"})
+    outcome = run_conformance(api, token=user_password, forbidden=None)
+    encoded = base64.b64encode(user_password.encode()).decode()
+    text = json.dumps(outcome.report) + outcome.output()
+    for secret in (user_password, encoded, "0pen-sesame-pw"):
+        assert secret not in text
