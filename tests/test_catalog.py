@@ -1,0 +1,112 @@
+"""Catalogs: every built-in profile loads and cites its document; a user's catalog extends a profile and
+overrides it as data; a malformed catalog is one sentence naming the rule and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conformance.catalog import BUILTIN_PROFILES, CATEGORIES, load_catalog
+from conformance.errors import CatalogError
+
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+
+ACME = """
+profile: acme
+title: ACME
+extends: featbit
+rules:
+  - id: cors.vary-origin
+    severity: must
+  - id: auth.unsupported-channel
+    enabled: false
+  - id: errors.envelope
+    overrides:
+      - match: {paths: ["/api/v1/projects/*"], methods: [DELETE]}
+        enabled: false
+        reason: the gateway answers deletes
+  - id: auth.missing-credentials
+    overrides:
+      - match: {operations: ["POST /api/v1/projects"]}
+        params: {status: 428}
+  - id: errors.legacy-envelope
+    check: errors.envelope
+    category: errors
+    title: Legacy errors
+    severity: should
+    source: {document: acme.md, section: Legacy}
+    applies_to: {paths: ["/legacy/*"]}
+    params: {schema: {type: object, required: [error]}}
+"""
+
+
+@pytest.mark.parametrize("profile", BUILTIN_PROFILES)
+def test_builtin_profiles_load_and_cite_their_documents(profile):
+    catalog = load_catalog(profile)
+    documents = {d["file"] for d in catalog.documents}
+    assert catalog.rules and catalog.unobservable
+    for rule in catalog.rules:
+        assert rule.category in CATEGORIES and rule.id.startswith(rule.category + ".")
+        assert rule.source["document"] in documents and rule.source["section"]
+        if SEEDS.exists():
+            text = (SEEDS / rule.source["document"]).read_text()
+            assert rule.source["section"].split(" ")[0].lower() in text.lower(), (rule.id, rule.source)
+
+
+def test_extends_and_overrides(tmp_path):
+    path = tmp_path / "acme.yaml"
+    path.write_text(ACME)
+    catalog = load_catalog(str(path))
+    ids = [r.id for r in catalog.rules]
+    assert "auth.unsupported-channel" not in ids and ids[-1] == "errors.legacy-envelope"
+    assert catalog.rule("cors.vary-origin").severity == "must"
+    assert catalog.auth == load_catalog("featbit").auth
+    envelope = catalog.rule("errors.envelope")
+    assert envelope.for_operation("DELETE", "/api/v1/projects/{id}") is None
+    assert envelope.for_operation("GET", "/api/v1/projects/{id}") is not None
+    missing = catalog.rule("auth.missing-credentials")
+    assert missing.for_operation("POST", "/api/v1/projects").params["status"] == 428
+    assert missing.for_operation("GET", "/api/v1/projects").params["status"] == 401
+    legacy = catalog.rule("errors.legacy-envelope")
+    assert legacy.for_operation("GET", "/api/v1/projects") is None
+    assert legacy.for_operation("GET", "/legacy/things") is not None
+
+
+def test_override_changes_the_verdict_of_a_live_run(tmp_path, demo, run_conformance, pytester):
+    api = demo("featbit", faults={"cors.vary-origin"})
+    catalog = pytester.path / "mine.yaml"
+    catalog.write_text(yaml.safe_dump({"profile": "mine", "title": "Mine", "extends": "featbit",
+                                       "rules": [{"id": "cors.vary-origin", "enabled": False}]}))
+    outcome = run_conformance(api, profile=str(catalog))
+    assert outcome.ret == 0, outcome.output()
+    assert "cors.vary-origin" not in [r["id"] for r in outcome.report["rules"]]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("profile: x\ntitle: X\nrules:\n  - {id: auth.foo, category: auth, title: T, severity: maybe, "
+     "source: {document: d, section: s}}\n", "rule 'auth.foo', field 'severity': 'maybe' is not one of"),
+    ("profile: x\ntitle: X\nrules:\n  - {id: auth.foo, category: nope, title: T, severity: must, "
+     "source: {document: d, section: s}}\n", "rule 'auth.foo', field 'category'"),
+    ("profile: x\ntitle: X\nrules:\n  - {id: auth.foo, category: auth, title: T, severity: must, "
+     "source: {document: d, section: s}, check: auth.missing-credential}\n",
+     "unknown check 'auth.missing-credential'. Did you mean 'auth.missing-credentials'?"),
+    ("profile: x\ntitle: X\nrules:\n  - {id: auth.foo, category: auth}\n", "needs the field(s) title, severity, source"),
+    ("profile: x\ntitle: X\nrules: [\n", "is not valid YAML at line"),
+    ("profile: x\ntitle: X\nextends: featbit\nrules:\n  - {id: errors.envelope, params: {schema: 3}}\n",
+     "rule 'errors.envelope', field 'params': schema: 3 is not of type 'object'"),
+    ("profile: x\ntitle: X\nrulez: []\n", "Additional properties are not allowed ('rulez' was unexpected)"),
+])
+def test_malformed_catalog_is_one_sentence(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(CatalogError) as excinfo:
+        load_catalog(str(path))
+    assert message in str(excinfo.value)
+    assert str(path) in str(excinfo.value)
+
+
+def test_unknown_profile_suggests_the_closest():
+    with pytest.raises(CatalogError, match="Did you mean 'connectnow'"):
+        load_catalog("connectnw")
