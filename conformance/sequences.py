@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import weakref
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -31,6 +32,7 @@ READ_ONLY = "--conformance-read-only is on"
 VOLATILE_FIELDS = ("*_at", "*updated*", "*modified*")
 MAX_PAGES = 20
 NO_BODY = object()
+_PEERS: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
 
 
 # -- finding the operations of a sequence ------------------------------------------------------------
@@ -112,6 +114,11 @@ def writable(schema: dict[str, Any], run: "OperationRun") -> dict[str, dict[str,
             if name not in skip and not (isinstance(prop, dict) and prop.get("readOnly"))}
 
 
+def _settable(name: str) -> bool:
+    """An optional field the sequences may choose to set or change: not an id, not a timestamp."""
+    return name.lower() not in ("id", "uuid", "_id") and not is_volatile(name)
+
+
 def creation_body(run: "OperationRun", post: Operation, *, with_optional: bool) -> tuple[dict[str, Any], str | None]:
     """A valid body for the POST: its required fields and, when asked, one optional field set (not null)."""
     schema = object_schema(post)
@@ -127,7 +134,7 @@ def creation_body(run: "OperationRun", post: Operation, *, with_optional: bool) 
     optional = None
     if with_optional:
         for name, prop in properties.items():
-            if name in required:
+            if name in required or not _settable(name):
                 continue
             values = candidates(name, prop, generated)
             if values:
@@ -143,7 +150,8 @@ def creation_body(run: "OperationRun", post: Operation, *, with_optional: bool) 
         if fallback is None:
             raise Skip(f"no valid body for {post.label} could be built from the spec")
         body = {k: copy.deepcopy(v) for k, v in fallback.items() if k not in skip}
-        optional = next((k for k in body if k not in required and k in properties and body[k] is not None), None)
+        optional = next((k for k in body if k not in required and k in properties and body[k] is not None
+                         and _settable(k)), None)
     return body, optional
 
 
@@ -151,7 +159,11 @@ def creation_body(run: "OperationRun", post: Operation, *, with_optional: bool) 
 def request_kwargs(run: "OperationRun", op: Operation, *, ident: Any = None, body: Any = NO_BODY) -> dict[str, Any]:
     """A valid, authenticated request to ``op`` (this run's operation or another), for resource ``ident``."""
     own = op.label == run.operation.label
-    other = run if own else type(run)(run.runner, op)
+    if own:
+        other = run
+    else:  # a run of the other operation, kept for the sequence: its sample request is generated once
+        peers = _PEERS.setdefault(run, {})
+        other = peers.get(op.label) or peers.setdefault(op.label, type(run)(run.runner, op))
     name = op.item_parameter()
     kwargs = other.base_kwargs(path_parameters={name: ident} if name and ident is not None else None)
     if not own:
@@ -330,7 +342,7 @@ def _patch(run: "OperationRun", sequence: Sequence, before: Exchange, created: d
     properties = writable(schema, run)
     generated = None
     for name, prop in properties.items():
-        if name == "id" or is_volatile(name):
+        if not _settable(name):
             continue
         # New means new both as shown and as sent (an API may present a field differently from how it takes it).
         old = {repr(resource.get(name)), repr(created.get(name))}
@@ -423,14 +435,15 @@ def page_walk(run: "OperationRun") -> list[Exchange]:
 
 # -- the rate-limit burst ---------------------------------------------------------------------------
 def rate_limit_target(run: "OperationRun") -> Operation | None:
-    gets = [op for op in run.runner.spec.operations if op.method == "GET"]
+    gets = [op for op in run.runner.spec.operations if op.method == "GET"
+            and any("rate-limit" in check.probes for _, check in run.runner.active(op))]
     return min(gets, key=lambda op: op.path) if gets else None
 
 
 @probe("rate-limit")
 def rate_limit(run: "OperationRun") -> list[Exchange]:
     """Up to N quick GETs (--conformance-rate-limit-probe=N), stopping at the first 429. Once per run: on
-    the first GET operation by path. A 429 is kept as it came (no waiting, no retry)."""
+    the first GET operation by path that a rule asks it for. A 429 is kept as it came (no waiting, no retry)."""
     limit = run.settings.rate_limit_probe
     if not limit:
         raise Skip("the rate-limit probe is off (opt in with --conformance-rate-limit-probe=N)")

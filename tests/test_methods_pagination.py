@@ -92,6 +92,21 @@ def test_a_walk_that_stops_early_says_so(demo, run_conformance, monkeypatch):
     assert outcome.status("pagination.fields") == "passed"
 
 
+def test_page_param_and_fields_are_rule_params(demo, run_conformance, pytester):
+    catalog = pytester.path / "mine.yaml"
+    catalog.write_text("profile: mine\ntitle: mine\nextends: connectnow\nrules:\n"
+                       "  - {id: pagination.fields, params: {fields: {total: integer, data: [array]}}}\n"
+                       "  - {id: pagination.links, params: {page_param: p}}\n")
+    outcome = run_conformance(demo("connectnow"), "-k", "pagination", profile=str(catalog))
+    assert outcome.status("pagination.fields") == "failed"
+    assert "page 1: the field 'total' is missing; expected integer" in outcome.messages("pagination.fields")
+    links = outcome.rule("pagination.links")
+    assert links["status"] == "skipped"
+    assert links["operations"]["GET /api/users"]["status"] == "not-applicable"
+    assert "no 'p' query parameter" in links["operations"]["GET /api/users"]["reason"]
+    assert outcome.status("pagination.page-arithmetic") == "passed"
+
+
 # -- the helpers, without a server ------------------------------------------------------------------
 BASE = "https://api.example.org/api/models"
 
