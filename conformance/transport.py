@@ -24,6 +24,9 @@ MAX_429_RETRIES = 2
 # stretch a run to (requests x timeout); the failures are still violations, never a pass.
 BREAKER_THRESHOLD = 4
 BREAKER_TRIAL_EVERY = 10
+# After this many requests in a row were still answered 429 after waiting, 429s are no longer waited out
+# (until an answer other than 429 comes): the run stays bounded however long the API asks to wait.
+THROTTLED_GIVE_UP = 3
 USER_AGENT = "conformance (+https://pypi.org/project/conformance)"
 
 
@@ -241,6 +244,7 @@ class Transport:
         self._failures = 0  # requests in a row that got no answer
         self._last_failure = ""
         self._held = 0  # requests not sent since the breaker opened
+        self._throttled_in_a_row = 0  # requests whose last answer was still 429 after waiting
 
     @property
     def sent(self) -> int:
@@ -265,7 +269,12 @@ class Transport:
         for attempt in range(MAX_429_RETRIES + 1):
             exchange = self._send_once(request, kind=kind, note=note, case=case, meta=meta)
             response = exchange.response
-            if response is None or response.status != 429 or attempt == MAX_429_RETRIES or not retry_429:
+            if response is not None and response.status != 429:
+                self._throttled_in_a_row = 0
+            if response is None or response.status != 429 or not retry_429:
+                return exchange
+            if attempt == MAX_429_RETRIES or self._throttled_in_a_row >= THROTTLED_GIVE_UP:
+                self._throttled_in_a_row += 1  # an API that throttles everything is not waited out forever
                 return exchange
             if throttled is not None:
                 throttled.append(exchange)

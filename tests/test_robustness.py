@@ -108,6 +108,8 @@ FAULTS = {
     "dribbles-the-body": (after(1, servers.dribbles), ("within 1 s (--conformance-timeout)",)),
     "dribbles-the-headers": (after(1, servers.dribbles_headers), ("no complete response within 1 s",)),
     "closes-mid-body": (after(1, servers.short_body), ("the connection broke while reading the body",)),
+    "hangs-up-without-a-word": (after(1, servers.hangs_up), ("the connection failed",)),
+    "answers-not-http": (after(1, servers.not_http), ("the connection failed",)),
 }
 
 
@@ -150,6 +152,13 @@ def test_very_large_body_is_read_only_up_to_the_limit(server, run_against):
     report = json.dumps(outcome.report)
     assert len(report) < MAX_BODY  # excerpts, never the whole body
     assert any("JSON" in m or "truncated" in m or "larger" in m for m in violation_messages(outcome))
+
+
+def test_malformed_headers_are_no_crash(server, run_against):
+    srv = server(after(1, servers.bad_headers))
+    outcome = run_against(srv.url)
+    text = assert_clean_failure(outcome)  # fails for the missing CORS headers, not for a crash
+    assert "Failed to parse headers" not in text
 
 
 def test_redirect_loop_is_not_followed(server, run_against):
@@ -229,3 +238,25 @@ def test_retry_after_beyond_the_cap_is_capped(demo, server, run_conformance):
         first = proxy.log[number]
         retry = next(r for r in proxy.log[number + 1:] if template(r) == template(first))
         assert 0.9 <= retry.at - first.at < 10, (first.path, retry.at - first.at)
+
+
+def test_an_api_that_throttles_everything_is_not_waited_out_forever(server, run_against):
+    def always_429(srv, request, conn):
+        servers.respond(conn, 429, {"code": 429, "message": "slow down"}, headers={"Retry-After": "1"})
+
+    srv = server(always_429)
+    outcome = run_against(srv.url, "--conformance-max-examples=6")
+    text = outcome.output()
+    assert "Traceback" not in text and "INTERNALERROR" not in text
+    sent = outcome.report["summary"]["requests"]
+    # Waiting out every 429 (twice, 1 s each) would take 2 s a request; after three such requests, no more waits.
+    assert sent >= 10 and outcome.elapsed < sent, (sent, outcome.elapsed)
+
+
+@pytest.mark.xfail(strict=True, reason="plugin: a run that could judge no rule at all (every one skipped, here "
+                   "for the request budget) exits 0; a gate that checked nothing should not pass")
+def test_a_run_that_judged_nothing_does_not_pass(demo, run_conformance):
+    outcome = run_conformance(demo("featbit"), "--conformance-max-requests=2", examples=2)
+    summary = outcome.report["summary"]
+    assert summary["passed"] == summary["failed"] == 0
+    assert outcome.ret != 0

@@ -301,3 +301,19 @@ def closed_port() -> int:
     port = sock.getsockname()[1]
     sock.close()
     return port
+
+
+def hangs_up(server: MisbehavingServer, request: Received, conn: socket.socket) -> bool:
+    """Close the connection without a word."""
+    return False
+
+
+def not_http(server: MisbehavingServer, request: Received, conn: socket.socket) -> bool:
+    conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\nthis is not HTTP\r\n\r\n")
+    return False
+
+
+def bad_headers(server: MisbehavingServer, request: Received, conn: socket.socket) -> None:
+    body = b'[{"id": 1}]'
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + str(len(body)).encode()
+                 + b"\r\nBroken header without colon\r\n\x00\xff: \xfe\r\n\r\n" + body)
