@@ -23,7 +23,7 @@ from schemathesis.core.transport import Response as StResponse
 from .catalog import Catalog, Rule
 from .credentials import Credentials
 from .models import Exchange, NotApplicable, Request, Skip, Violation
-from .probes import PROBES
+from .probes import PROBES, unknown_value
 from .redaction import Redactor
 from .rules import CHECKS, IGNORE, Check
 from .settings import Settings
@@ -85,6 +85,19 @@ def _failure_text(failure: Failure) -> str:
     return f"{failure.title}: {message}" if message else str(failure.title)
 
 
+# Headers schemathesis adds on its own; the catalog's request_headers and the transport's User-Agent speak instead.
+GENERATOR_HEADERS = {"user-agent", "x-schemathesis-testcaseid", "accept", "accept-encoding", "connection"}
+
+
+def case_kwargs(case: Any, base_url: str) -> dict[str, Any]:
+    """requests-style keyword arguments for a generated case, free of the generator's own headers."""
+    kwargs = case.as_transport_kwargs(base_url=base_url)
+    kwargs = {k: copy.deepcopy(v) for k, v in kwargs.items() if k in ("method", "url", "headers", "params", "json", "data")}
+    kwargs["headers"] = {k: v for k, v in (kwargs.get("headers") or {}).items()
+                         if k.lower() not in GENERATOR_HEADERS or k.lower() in {h.lower() for h in case.headers or {}}}
+    return kwargs
+
+
 class OperationRun:
     """Everything sent for one operation, and what came back."""
 
@@ -118,27 +131,30 @@ class OperationRun:
         """The keyword arguments of a valid request to this operation, without credentials."""
         case = self.sample_case()
         overrides = dict(path_parameters or {})
+        unknown_target = False
         item = self.operation.item_parameter()
         if item and item not in overrides:
-            known = self.runner.known_id(self.operation)
-            if known is not None:
-                overrides[item] = known
-        kwargs = case.as_transport_kwargs(base_url=self.settings.url)
+            if self.operation.method in ("GET", "HEAD"):
+                known = self.runner.known_id(self.operation)
+                if known is not None:
+                    overrides[item] = known
+            else:  # probes never change a resource they did not create: writes aim at an unknown id
+                overrides[item] = unknown_value(self.operation.path_parameter_schema(item))
+                unknown_target = True
+        kwargs = case_kwargs(case, self.settings.url)
         if overrides:
             values = {**(case.path_parameters or {}), **overrides}
             path = self.operation.path
             for name, value in values.items():
                 path = path.replace("{" + name + "}", quote(str(value), safe=""))
             kwargs["url"] = self.settings.url + path
-        kwargs = {k: copy.deepcopy(v) for k, v in kwargs.items() if k in ("method", "url", "headers", "params", "json", "data")}
-        kwargs["headers"] = {k: v for k, v in (kwargs.get("headers") or {}).items()
-                             if k.lower() not in ("user-agent", "x-schemathesis-testcaseid")}
         for channel in self.credentials.channels:  # the spec may declare the credential as a parameter
             if channel.location == "query":
                 (kwargs.get("params") or {}).pop(channel.name, None)
             elif channel.location == "header":
                 kwargs["headers"].pop(channel.name, None)
         kwargs["_case"] = case
+        kwargs["_unknown_target"] = unknown_target
         return kwargs
 
     def apply_credential(self, kwargs: dict[str, Any], *, avoid_body: bool = False) -> None:
@@ -157,6 +173,7 @@ class OperationRun:
         import requests as _requests
 
         case = kwargs.pop("_case", None)
+        unknown_target = kwargs.pop("_unknown_target", False)
         headers = {**self.runner.catalog.request_headers, **(kwargs.pop("headers", None) or {})}
         if origin and self.runner.uses_cors and "Origin" not in headers:
             headers["Origin"] = self.new_origin()
@@ -167,7 +184,7 @@ class OperationRun:
         request = Request(prepared.method, prepared.url, dict(prepared.headers), body)
         throttled: list[Exchange] = []
         exchange = self.runner.transport.send(request, kind=kind, note=note, case=None if foreign else case,
-                                              meta={"foreign": foreign}, throttled=throttled)
+                                              meta={"foreign": foreign, "unknown_target": unknown_target}, throttled=throttled)
         for early in throttled:
             early.kind = "throttled"
         self.exchanges.extend(throttled)
@@ -200,10 +217,7 @@ class OperationRun:
             for case in self.runner.generate(self.operation, mode, count, mode.value):
                 if self._sample is None and mode == GenerationMode.POSITIVE:
                     self._sample = case
-                kwargs = case.as_transport_kwargs(base_url=self.settings.url)
-                kwargs = {k: v for k, v in kwargs.items() if k in ("method", "url", "headers", "params", "json", "data")}
-                kwargs["headers"] = {k: v for k, v in (kwargs.get("headers") or {}).items()
-                                     if k.lower() != "x-schemathesis-testcaseid"}
+                kwargs = case_kwargs(case, self.settings.url)
                 self.apply_credential(kwargs)
                 kwargs["_case"] = case
                 try:

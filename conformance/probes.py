@@ -113,7 +113,7 @@ def preflight(run: "OperationRun") -> list[Exchange]:
     return [run.send(kwargs, "preflight", f"a CORS preflight for {run.operation.method}", origin=False, foreign=True)]
 
 
-def _unknown_value(parameter_schema: dict) -> object:
+def unknown_value(parameter_schema: dict) -> object:
     kind = parameter_schema.get("type")
     if kind == "integer" or kind == "number":
         return 987654321
@@ -127,7 +127,7 @@ def unknown_id(run: "OperationRun") -> list[Exchange]:
     name = run.operation.item_parameter()
     if name is None:
         raise Skip("the path has no parameter")
-    value = _unknown_value(run.operation.path_parameter_schema(name))
+    value = unknown_value(run.operation.path_parameter_schema(name))
     kwargs = run.authenticated_kwargs(path_parameters={name: value})
     return [run.send(kwargs, "unknown-id", f"{name}={value}")]
 
@@ -192,7 +192,7 @@ def wrong_method(run: "OperationRun") -> list[Exchange]:
                    "--conformance-read-only is on)")
     method = candidates[0]
     name = run.operation.item_parameter()
-    overrides = {name: _unknown_value(run.operation.path_parameter_schema(name))} if name and method != "GET" else None
+    overrides = {name: unknown_value(run.operation.path_parameter_schema(name))} if name and method != "GET" else None
     kwargs = run.base_kwargs(path_parameters=overrides)
     kwargs["method"] = method
     kwargs.pop("data", None)

@@ -38,16 +38,19 @@ def _has_request_body(ctx) -> str | None:
 @check("content-type.json-request", probes=["form-body"], only_probes=["form-body"], applies=_has_request_body,
        params={"type": "object", "properties": {"statuses": {"type": "array", "items": {"type": "integer"}}}})
 def json_request(ctx, exchange):
+    """Refused with a 4xx, never accepted; `statuses` narrows which 4xx (e.g. [415])."""
     from .errors import refused
 
     refused(exchange)
-    expected = ctx.params.get("statuses", [400, 415, 422])
     got = exchange.response.status
-    if got in expected:
-        return None
+    expected = ctx.params.get("statuses")
     if 200 <= got < 300:
-        return f"A form-encoded body was accepted with {got}; expected a refusal ({', '.join(map(str, expected))})."
-    return f"A form-encoded body was answered with {got}; expected {', '.join(map(str, expected))}."
+        return f"A form-encoded body was accepted with {got}; expected a refusal with a 4xx."
+    if expected and got not in expected:
+        return f"A form-encoded body was answered with {got}; expected {', '.join(map(str, expected))}."
+    if not 400 <= got < 500:
+        return f"A form-encoded body was answered with {got}; expected a refusal with a 4xx."
+    return None
 
 
 @check("content-type.utf8")
