@@ -92,7 +92,9 @@ def pytest_configure(config: pytest.Config) -> None:
         baseline = Baseline.load(settings.baseline, missing_ok=settings.update_baseline) if settings.baseline else None
     except ConformanceError as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.stash[STATE] = State(settings, catalog, spec, runner, baseline)
+    state = State(settings, catalog, spec, runner, baseline)
+    config.stash[STATE] = state
+    config.pluginmanager.register(RecordKeeper(state), "conformance-records")
 
 
 def _check_writable(settings: Settings) -> None:
@@ -268,20 +270,20 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         report.user_properties.append((USER_PROPERTY, json.dumps(record)))
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    for name, value in getattr(report, "user_properties", []):
-        if name == USER_PROPERTY:
-            _CURRENT_RECORDS.append(json.loads(value))
+class RecordKeeper:
+    """Gathers the verdict records from every report: serial runs and xdist workers alike."""
 
+    def __init__(self, state: State):
+        self.state = state
 
-_CURRENT_RECORDS: list[dict[str, Any]] = []
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in getattr(report, "user_properties", []):
+            if name == USER_PROPERTY:
+                self.state.records.append(json.loads(value))
 
-
-def pytest_testnodedown(node, error) -> None:
-    config = node.config
-    state = config.stash.get(STATE, None)
-    if state is not None:
-        state.worker_requests += int(node.workeroutput.get("conformance_requests", 0))
+    @pytest.hookimpl(optionalhook=True)  # an xdist hook: only called when pytest-xdist is installed
+    def pytest_testnodedown(self, node, error) -> None:
+        self.state.worker_requests += int(node.workeroutput.get("conformance_requests", 0))
 
 
 @pytest.hookimpl(trylast=True)
@@ -293,8 +295,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(config, "workerinput"):  # an xdist worker: the controller writes the reports
         config.workeroutput["conformance_requests"] = state.runner.transport.sent
         return
-    records = list(_CURRENT_RECORDS)
-    _CURRENT_RECORDS.clear()
+    records = list(state.records)
     seen = {(r["rule"], r["operation"]) for r in records}
     for operation in state.spec.operations:  # not-applicable cells, computed without a request
         for rule in state.catalog.rules:

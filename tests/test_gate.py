@@ -39,11 +39,11 @@ def test_baseline_accepts_old_violations_fails_new_ones_and_reports_fixed(demo, 
     assert accepted.report["summary"]["new_failures"] == 0
     assert "xfailed" in accepted.output()
 
-    worse = demo("connectnow", faults={"methods.not-allowed", "errors.not-found"})
+    worse = demo("connectnow", faults={"methods.not-allowed", "errors.invalid-input"})
     gated = run_conformance(worse, f"--conformance-baseline={baseline}")
     assert gated.ret == 1
-    assert gated.failed == {"methods.not-allowed", "errors.not-found"}
-    assert "FAILED conformance::GET /api/users/{id}::errors.not-found" in gated.output()
+    assert gated.failed == {"methods.not-allowed", "errors.invalid-input"}
+    assert "FAILED conformance::POST /api/users::errors.invalid-input" in gated.output()
     assert "::methods.not-allowed" not in "\n".join(l for l in gated.output().splitlines() if l.startswith("FAILED"))
 
     fixed = run_conformance(demo("connectnow"), f"--conformance-baseline={baseline}")
