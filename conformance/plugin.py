@@ -72,6 +72,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     for category in CATEGORIES:
         config.addinivalue_line("markers", f"{category}: conformance rules of the {category} category")
+    config.addinivalue_line("markers", "xdist_group(name): the operation whose requests serve the item")
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadscope"  # keep one operation's rules on one worker: its requests serve them all
     try:
