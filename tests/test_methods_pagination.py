@@ -107,6 +107,22 @@ def test_page_param_and_fields_are_rule_params(demo, run_conformance, pytester):
     assert outcome.status("pagination.page-arithmetic") == "passed"
 
 
+def test_put_replaces_skips_without_an_optional_field(demo, run_conformance, pytester):
+    import json
+
+    api = demo("basic-crud")
+    spec = json.loads(json.dumps(api.spec))
+    for path in spec["paths"].values():
+        for operation in path.values():
+            schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if schema:
+                schema["properties"].pop("description")
+    (pytester.path / "spec.json").write_text(json.dumps(spec))
+    outcome = run_conformance(api, "-k", "put-replaces", f"--conformance-spec={pytester.path / 'spec.json'}")
+    assert outcome.status("methods.put-replaces") == "skipped"
+    assert "has no optional field to leave out of the PUT" in outcome.rule("methods.put-replaces")["reason"]
+
+
 # -- the helpers, without a server ------------------------------------------------------------------
 BASE = "https://api.example.org/api/models"
 
@@ -224,3 +240,28 @@ def test_the_helpers_never_raise(body, number, url, name, next_is_empty, past, f
     page_of(url, name)
     without_query(url)
     duplicate_problems([(number, body), (number, body)])
+
+
+def test_created_id_reads_the_body_the_envelope_or_location():
+    from conformance.models import Exchange, Request, Response
+
+    def created(body, headers=None):
+        return Exchange("crud", Request("POST", "http://x/api/items"),
+                        Response(201, {k.lower(): [v] for k, v in (headers or {}).items()}, body))
+
+    assert sequences.created_id(created(b'{"id": 7}'), "id") == 7
+    assert sequences.created_id(created(b'{"data": {"id": "a1"}}'), "id") == "a1"
+    assert sequences.created_id(created(b'{"uid": 3}'), "uid") == 3
+    assert sequences.created_id(created(b"", {"Location": "/api/items/42"}), "id") == "42"
+    assert sequences.created_id(created(b"not json"), "id") is None
+
+
+def test_candidates_fit_the_property_schema():
+    name = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Za-z0-9 ]+$"}
+    assert sequences.candidates("name", name, [])[0] == "Conformance"
+    assert sequences.candidates("n", {"type": "string", "maxLength": 1}, []) == ["c"]
+    assert sequences.candidates("e", {"type": "string", "format": "email"}, [{"e": "a@b.example"}]) == ["a@b.example"]
+    assert sequences.candidates("k", {"type": "string", "enum": ["x", "y"]}, []) == ["x", "y"]
+    assert sequences.valid_for(None, {"type": "string", "nullable": True})
+    assert not sequences.valid_for(None, {"type": "string"})
+    assert [sequences.is_volatile(n) for n in ("created_at", "lastModified", "updated", "name")] == [True, True, True, False]
