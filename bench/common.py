@@ -91,6 +91,7 @@ class ChildRun:
     returncode: int
     maxrss_mb: float
     output: str
+    cpu: float = 0.0  # user + system CPU seconds of the child and the children it waited for (xdist workers)
 
 
 def run_child(argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
@@ -114,7 +115,7 @@ def run_child(argv: list[str], *, cwd: Path | None = None, env: dict[str, str] |
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         output = out.read().decode(errors="replace")
-    return ChildRun(wall, process.returncode, usage.ru_maxrss / 1024, output)
+    return ChildRun(wall, process.returncode, usage.ru_maxrss / 1024, output, usage.ru_utime + usage.ru_stime)
 
 
 def empty_dir(prefix: str) -> Path:
@@ -146,3 +147,30 @@ def environment_note() -> str:
         flags.append("PYTHONDONTWRITEBYTECODE=1 (no .pyc cache: every pytest start re-compiles and assertion-rewrites "
                      "its plugins' modules)")
     return f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs" + (f"; {'; '.join(flags)}" if flags else "")
+
+
+_WARM: Path | None = None
+
+
+def warm_hypothesis_tables() -> Path:
+    """A .hypothesis folder holding Hypothesis' unicode tables (charmap, utf-8 codec intervals).
+
+    Hypothesis computes them on first use and caches them under ./.hypothesis of the *working directory*: a
+    fresh directory (a CI checkout, our empty temp dirs) pays it on every run (several seconds)."""
+    global _WARM
+    if _WARM is None:
+        where = empty_dir("warm")
+        run_child([PYTHON, "-c", "from hypothesis.internal import charmap; charmap.charmap(); "
+                   "charmap.intervals_from_codec('utf-8')"], cwd=where)
+        _WARM = where / ".hypothesis"
+    return _WARM
+
+
+def child_dir(prefix: str, *, warm: bool = False) -> Path:
+    """An empty working directory for a child; with warm=True it holds the cached unicode tables."""
+    import shutil
+
+    where = empty_dir(prefix)
+    if warm:
+        shutil.copytree(warm_hypothesis_tables(), where / ".hypothesis")
+    return where

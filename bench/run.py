@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import PYTHON, CountingDemo, empty_dir, environment_note, median, run_child, table  # noqa: E402
+from common import PYTHON, CountingDemo, child_dir, environment_note, median, run_child, table  # noqa: E402
 
 PROFILE = "featbit"
 TOKEN = "demo-token"
@@ -65,6 +65,7 @@ class Measure:
     window: float
     returncode: int
     summary: str
+    cpu: float = 0.0
 
     @property
     def e2e_rps(self) -> float:
@@ -86,7 +87,8 @@ def measure(name: str, argv: list[str], *, cwd: Path | None = None, env: dict[st
         full = server_argv(server.url) if server_argv else argv
         child = run_child(full, cwd=cwd, env={k: v.replace("{URL}", server.url) for k, v in (env or {}).items()})
         counter = server.counter
-        return Measure(name, counter.count, child.wall, counter.window, child.returncode, _last_line(child.output))
+        return Measure(name, counter.count, child.wall, counter.window, child.returncode, _last_line(child.output),
+                       child.cpu)
 
 
 def ours(examples: int, workers: int = 0, seed: int = 1) -> tuple[str, callable]:
@@ -101,36 +103,37 @@ def ours(examples: int, workers: int = 0, seed: int = 1) -> tuple[str, callable]
     return name, argv
 
 
-def run_ours(examples: int, workers: int = 0) -> Measure:
+def run_ours(examples: int, workers: int = 0, warm: bool = False) -> Measure:
     name, argv = ours(examples, workers)
-    return measure(name, [], cwd=empty_dir("ours"), server_argv=argv)
+    return measure(name, [], cwd=child_dir("ours", warm=warm), server_argv=argv)
 
 
-def run_schemathesis(examples: int) -> Measure:
-    where = empty_dir("st")
+def run_schemathesis(examples: int, warm: bool = False) -> Measure:
+    where = child_dir("st", warm=warm)
     (where / "test_st.py").write_text(ST_MODULE)
     return measure("(b) schemathesis pytest", [PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_st.py"],
                    cwd=where, env={"BENCH_URL": "{URL}", "BENCH_EXAMPLES": str(examples), "BENCH_TOKEN": TOKEN})
 
 
 def run_raw(count: int) -> Measure:
-    where = empty_dir("raw")
+    where = child_dir("raw")
     (where / "loop.py").write_text(RAW_LOOP)
     return measure("(c) raw requests loop", [], cwd=where,
                    server_argv=lambda url: [PYTHON, "loop.py", url + COLLECTION, str(count), TOKEN])
 
 
-ROW_HEADERS = ["run", "requests", "wall s", "e2e req/s", "window s", "in-window req/s", "exit", "pytest says"]
+ROW_HEADERS = ["run", "requests", "wall s", "e2e req/s", "window s", "in-window req/s", "client CPU s", "exit",
+               "pytest says"]
 
 
 def row(m: Measure) -> list:
-    return [m.name, m.requests, m.wall, m.e2e_rps, m.window, m.window_rps, m.returncode, m.summary]
+    return [m.name, m.requests, m.wall, m.e2e_rps, m.window, m.window_rps, m.cpu, m.returncode, m.summary]
 
 
 def medians(name: str, runs: list[Measure]) -> list:
     return [name, int(median([m.requests for m in runs])), median([m.wall for m in runs]),
             median([m.e2e_rps for m in runs]), median([m.window for m in runs]), median([m.window_rps for m in runs]),
-            "", ""]
+            median([m.cpu for m in runs]), "", ""]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,10 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="repetitions; medians are printed (default 3)")
     parser.add_argument("--parallel", type=int, default=0, metavar="W",
                         help="also run (a) with pytest-xdist -n W and print the speedup over serial")
+    parser.add_argument("--warm", action="store_true",
+                        help="give (a) and (b) a working directory with Hypothesis' unicode tables already cached "
+                             "(a developer's second run); default: empty directories, as in CI")
     args = parser.parse_args(argv)
 
     print(f"# bench/run.py: demo profile {PROFILE}, {args.examples} examples per operation, {args.repeat} repeat(s)")
     print(f"# {environment_note()}")
+    print("# working directories: " + ("warm (Hypothesis' unicode tables cached in ./.hypothesis)" if args.warm else
+                                       "empty (Hypothesis rebuilds its unicode tables in every run, as in CI)"))
     print("# (a) pytest --conformance-url=... --conformance-profile=featbit --conformance-max-examples=N: per operation"
           " N positive + N/2 negative generated requests, plus the probes its rules need")
     print("# (b) schemathesis.openapi.from_url + @schema.parametrize() + case.call_and_validate(session=...),"
@@ -151,11 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     runs: dict[str, list[Measure]] = {}
     for repeat in range(1, args.repeat + 1):
-        batch = [run_ours(args.examples)]
-        batch.append(run_schemathesis(args.examples))
+        batch = [run_ours(args.examples, warm=args.warm)]
+        batch.append(run_schemathesis(args.examples, warm=args.warm))
         batch.append(run_raw(batch[0].requests))
         if args.parallel:
-            batch.append(run_ours(args.examples, workers=args.parallel))
+            batch.append(run_ours(args.examples, workers=args.parallel, warm=args.warm))
         for m in batch:
             runs.setdefault(m.name, []).append(m)
         print(f"repeat {repeat}/{args.repeat}")
@@ -170,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         ["a/b wall time", median([x.wall for x in a]) / median([x.wall for x in b])],
         ["a/b time per request, end to end", median([x.e2e_rps for x in b]) / median([x.e2e_rps for x in a])],
         ["a/b time per request, in-window", median([x.window_rps for x in b]) / median([x.window_rps for x in a])],
+        ["a/b client CPU per request", (median([x.cpu for x in a]) / median([x.requests for x in a]))
+         / (median([x.cpu for x in b]) / median([x.requests for x in b]))],
         ["a/c wall time", median([x.wall for x in a]) / median([x.wall for x in c])],
         ["a/c time per request, in-window", median([x.window_rps for x in c]) / median([x.window_rps for x in a])],
     ]

@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.st_pytest:
             row += [median(stp_t), median(stp_m), median(ours_t) / median(stp_t), median(ours_m) / median(stp_m)]
         rows.append(row)
-        print(table(headers, [row]).splitlines()[-1] if len(rows) > 1 else table(headers, [row]), flush=True)
+        print(f"measured {spec.name}: ours {median(ours_t):.1f} s / {median(ours_m):.0f} MB, "
+              f"schemathesis {median(st_t):.1f} s / {median(st_m):.0f} MB", flush=True)
     print()
     print(table(headers, rows))
     print("ours s / st s: wall time of the whole child process (interpreter start, imports, pytest start-up, load,"
