@@ -230,14 +230,14 @@ def test_retry_after_beyond_the_cap_is_capped(demo, server, run_conformance):
     api = demo("featbit")
     proxy = server(servers.forward_to(api.url, before=servers.throttle_first("3600", key=template)))
     started = time.monotonic()
-    outcome = run_conformance(None, "--conformance-retry-after-cap=1", url=proxy.url, profile="featbit",
+    outcome = run_conformance(None, "--conformance-retry-after-cap=0.5", url=proxy.url, profile="featbit",
                               token="demo-token", forbidden="demo-readonly", examples=2)
     assert time.monotonic() - started < HANG_GUARD
     assert outcome.failed == set(), outcome.output()
     for number in proxy.state["throttled_at"]:
         first = proxy.log[number]
         retry = next(r for r in proxy.log[number + 1:] if template(r) == template(first))
-        assert 0.9 <= retry.at - first.at < 10, (first.path, retry.at - first.at)
+        assert 0.45 <= retry.at - first.at < 10, (first.path, retry.at - first.at)
 
 
 def test_an_api_that_throttles_everything_is_not_waited_out_forever(server, run_against):
@@ -245,11 +245,11 @@ def test_an_api_that_throttles_everything_is_not_waited_out_forever(server, run_
         servers.respond(conn, 429, {"code": 429, "message": "slow down"}, headers={"Retry-After": "1"})
 
     srv = server(always_429)
-    outcome = run_against(srv.url, "--conformance-max-examples=6")
+    outcome = run_against(srv.url, "--conformance-max-examples=6", "--conformance-retry-after-cap=0.5")
     text = outcome.output()
     assert "Traceback" not in text and "INTERNALERROR" not in text
     sent = outcome.report["summary"]["requests"]
-    # Waiting out every 429 (twice, 1 s each) would take 2 s a request; after three such requests, no more waits.
+    # Waiting out every 429 (twice, 0.5 s each) would take 1 s a request; after three such requests, no more waits.
     assert sent >= 10 and outcome.elapsed < sent, (sent, outcome.elapsed)
 
 
@@ -260,3 +260,62 @@ def test_a_run_that_judged_nothing_does_not_pass(demo, run_conformance):
     summary = outcome.report["summary"]
     assert summary["passed"] == summary["failed"] == 0
     assert outcome.ret != 0
+
+
+# -- the transport itself, without pytest in between ---------------------------------------------------
+
+def _get(url: str):
+    from conformance.models import Request
+
+    return Request("GET", url + "/items", {"Authorization": "t"})
+
+
+def test_transport_reads_at_most_max_body(server):
+    from conformance.transport import MAX_BODY, Transport
+
+    srv = server(servers.huge)
+    exchange = Transport(timeout=5).send(_get(srv.url), kind="generated")
+    assert exchange.response is not None and exchange.response.truncated
+    assert len(exchange.response.body) == MAX_BODY
+
+
+@pytest.mark.parametrize("behaviour", [servers.dribbles, servers.dribbles_headers, servers.never_answers],
+                         ids=["body", "headers", "silence"])
+def test_transport_bounds_the_whole_answer(server, behaviour):
+    from conformance.transport import Transport
+
+    srv = server(behaviour)
+    started = time.monotonic()
+    exchange = Transport(timeout=1).send(_get(srv.url), kind="generated")
+    assert time.monotonic() - started < 3
+    assert exchange.response is None and "within 1 s (--conformance-timeout)" in exchange.error
+
+
+@pytest.mark.parametrize("behaviour", [servers.dribbles, servers.dribbles_headers], ids=["body", "headers"])
+def test_setup_requests_are_bounded_too(server, behaviour):
+    """The reachability check and spec discovery use the same session: a dribbling server cannot stall them."""
+    import requests
+
+    from conformance.transport import Transport
+
+    srv = server(behaviour)
+    started = time.monotonic()
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        Transport(timeout=1).session.get(srv.url + "/openapi.json", timeout=1)
+    assert time.monotonic() - started < 3
+
+
+def test_the_session_keeps_the_limits_for_every_request(server):
+    import requests
+
+    from conformance.transport import RequestRefused, Transport
+
+    srv = server(servers.good)
+    transport = Transport(timeout=2, max_requests=2, read_only=True)
+    with pytest.raises(RequestRefused, match="read-only"):
+        transport.session.post(srv.url + "/items", json={}, timeout=2)
+    transport.session.get(srv.url, timeout=2)
+    transport.session.get(srv.url, timeout=2)
+    with pytest.raises(requests.RequestException, match="max-requests=2"):
+        transport.session.get(srv.url, timeout=2)
+    assert transport.sent == 2 and len(srv.log) == 2 and srv.methods == ["GET", "GET"]
