@@ -326,6 +326,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "expired": [e.as_dict() for e in state.baseline.expired()],
         }
     state.report = build_report(catalog=state.catalog, records=records, meta=meta)
+    judged = [r for r in records if r["status"] in ("passed", "failed")]
+    ran = [r for r in records if r["status"] != "not-applicable"]
+    if ran and not judged and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a gate that could check nothing does not pass
     if s.update_baseline and state.baseline is not None:
         state.baseline.updated(failing).write()
         state.written.append(("Baseline", s.baseline))
@@ -347,6 +351,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     summary = state.report["summary"]
     terminalreporter.section("conformance")
+    if summary["passed"] == summary["failed"] == 0 and summary["skipped"]:
+        reasons = sorted({r["reason"] for r in state.report["rules"] if r["status"] == "skipped" and r["reason"]})
+        terminalreporter.write_line(f"No rule could be judged, so this run does not pass: {reasons[0] if reasons else ''}",
+                                    red=True)
     terminalreporter.write_line(
         f"profile {summary['profile']}: {summary['failed']} rules failed, {summary['passed']} passed, "
         f"{summary['skipped']} skipped; {summary['requests']} requests in {summary['duration_s']:.1f} s")

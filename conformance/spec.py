@@ -42,11 +42,14 @@ def parse_document(text: str, where: str) -> dict[str, Any]:
     return data
 
 
-def read_spec(location: str, *, timeout: float, base_dir: Path | None = None) -> tuple[dict[str, Any], str]:
+def read_spec(location: str, *, timeout: float, session: requests.Session | None = None,
+              base_dir: Path | None = None) -> tuple[dict[str, Any], str]:
     """The raw document and where it came from (a path or URL)."""
     if location.startswith(("http://", "https://")):
         try:
-            response = requests.get(location, timeout=timeout, headers={"Accept": "application/json, application/yaml"})
+            getter = session.get if session is not None else requests.get
+            response = getter(location, timeout=timeout,
+                              headers={"Accept": "application/json, application/yaml"})
         except requests.RequestException as exc:
             raise SpecError(f"The spec URL {location} cannot be fetched ({type(exc).__name__}): check the URL, "
                             "or pass a local file to --conformance-spec.") from None
@@ -278,7 +281,7 @@ class Spec:
 def load_spec(location: str | None, base_url: str, *, timeout: float, session: requests.Session,
               base_dir: Path | None = None, seed: int | None = None) -> Spec:
     if location:
-        raw, where = read_spec(location, timeout=timeout, base_dir=base_dir)
+        raw, where = read_spec(location, timeout=timeout, session=session, base_dir=base_dir)
     else:
         raw, where = discover_spec(base_url, timeout=timeout, session=session)
     bad = dangling_ref(raw)  # found now, as one sentence, rather than as a crash while collecting

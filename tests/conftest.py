@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+import schemathesis.specs.openapi.schemas  # noqa: F401  (kept imported: pytester would drop and re-import it per run)
 
 from conformance.demo import DemoAPI
 from conformance.demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN

@@ -138,8 +138,6 @@ def test_the_same_in_milliseconds_is_reported_as_milliseconds(seconds):
     assert "milliseconds" in unix_seconds_problem(seconds * 1000)
 
 
-@pytest.mark.xfail(strict=True, reason="dates.unix_seconds_problem: milliseconds of 1973-1982 fall between "
-                   "UNIX_MAX and UNIX_MAX*100 and are reported as 'outside the plausible range', not as milliseconds")
 @given(st.integers(UNIX_MIN, UNIX_MAX * 100 // 1000))
 def test_early_milliseconds_are_reported_as_milliseconds(seconds):
     assert "milliseconds" in unix_seconds_problem(seconds * 1000)

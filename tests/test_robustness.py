@@ -253,13 +253,12 @@ def test_an_api_that_throttles_everything_is_not_waited_out_forever(server, run_
     assert sent >= 10 and outcome.elapsed < sent, (sent, outcome.elapsed)
 
 
-@pytest.mark.xfail(strict=True, reason="plugin: a run that could judge no rule at all (every one skipped, here "
-                   "for the request budget) exits 0; a gate that checked nothing should not pass")
 def test_a_run_that_judged_nothing_does_not_pass(demo, run_conformance):
     outcome = run_conformance(demo("featbit"), "--conformance-max-requests=2", examples=2)
     summary = outcome.report["summary"]
     assert summary["passed"] == summary["failed"] == 0
     assert outcome.ret != 0
+    assert "No rule could be judged" in outcome.output()
 
 
 # -- the transport itself, without pytest in between ---------------------------------------------------

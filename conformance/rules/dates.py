@@ -81,7 +81,7 @@ def unix_seconds_problem(value: Any) -> str | None:
         return "expected an integer Unix timestamp in seconds"
     if isinstance(value, float) and not value.is_integer():
         return "expected whole seconds, got a fraction"
-    if value > UNIX_MAX * 100:
+    if value > UNIX_MAX and UNIX_MIN <= value / 1000 <= UNIX_MAX * 100:
         return "looks like milliseconds; expected seconds"
     if not UNIX_MIN <= value <= UNIX_MAX:
         return f"outside the plausible range of Unix seconds ({UNIX_MIN}..{UNIX_MAX})"
