@@ -81,7 +81,11 @@ def pytest_configure(config: pytest.Config) -> None:
         credentials.validate(settings.token, "--conformance-token")
         credentials.validate(settings.forbidden_token, "--conformance-forbidden-token")
         _check_writable(settings)
-        transport = Transport(timeout=settings.timeout, max_rps=settings.max_rps, max_requests=settings.max_requests,
+        # Under xdist each worker keeps its share of the run's limits, so the run as a whole keeps them.
+        workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+        transport = Transport(timeout=settings.timeout,
+                              max_rps=settings.max_rps / workers if settings.max_rps else None,
+                              max_requests=max(1, settings.max_requests // workers) if settings.max_requests else None,
                               read_only=settings.read_only, retry_after_cap=settings.retry_after_cap)
         check_reachable(settings.url, timeout=settings.timeout, session=transport.session)
         spec = load_spec(settings.spec, settings.url, timeout=settings.timeout, session=transport.session,

@@ -318,3 +318,11 @@ def test_the_session_keeps_the_limits_for_every_request(server):
     with pytest.raises(requests.RequestException, match="max-requests=2"):
         transport.session.get(srv.url, timeout=2)
     assert transport.sent == 2 and len(srv.log) == 2 and srv.methods == ["GET", "GET"]
+
+
+def test_max_requests_holds_for_the_whole_run_under_xdist(demo, run_conformance):
+    api = demo("featbit")
+    run_conformance(api, "-n", "2", "--conformance-max-requests=12", examples=5)
+    # Each process makes its own two set-up requests (reachability, spec) within its share; the
+    # controller's two set-up requests are the only ones on top of the budget.
+    assert len(api.requests) <= 12 + 2, api.requests
