@@ -8,13 +8,14 @@ about, so one request serves every rule that applies to it.
 from __future__ import annotations
 
 import copy
-from urllib.parse import quote
 import random
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import hypothesis
+import requests
 from hypothesis import HealthCheck, Phase, given, settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
@@ -170,14 +171,12 @@ class OperationRun:
 
     def send(self, kwargs: dict[str, Any], kind: str, note: str, *, origin: bool = True,
              foreign: bool = False) -> Exchange:
-        import requests as _requests
-
         case = kwargs.pop("_case", None)
         unknown_target = kwargs.pop("_unknown_target", False)
         headers = {**self.runner.catalog.request_headers, **(kwargs.pop("headers", None) or {})}
         if origin and self.runner.uses_cors and "Origin" not in headers:
             headers["Origin"] = self.new_origin()
-        prepared = _requests.Request(kwargs["method"].upper(), kwargs["url"], headers=headers,
+        prepared = requests.Request(kwargs["method"].upper(), kwargs["url"], headers=headers,
                                      params=kwargs.get("params"), json=kwargs.get("json"),
                                      data=kwargs.get("data")).prepare()
         body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import unquote, urljoin
 
 import requests
@@ -328,5 +328,5 @@ def check_reachable(base_url: str, *, timeout: float, session: requests.Session)
         raise TargetError(f"The target {base_url} cannot be reached ({reason}): start the API or fix --conformance-url.") from None
 
 
-__all__ = ["Operation", "Spec", "load_spec", "check_reachable", "discover_spec", "resolve", "Iterator"]
+__all__ = ["Operation", "Spec", "load_spec", "check_reachable", "discover_spec", "resolve"]
 

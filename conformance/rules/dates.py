@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import time
 from typing import Any, Iterator
 
 from . import IGNORE, check
@@ -93,4 +92,4 @@ def unix_seconds(ctx, exchange):
     return _judge_all(ctx, exchange, lambda value, fmt: unix_seconds_problem(value))
 
 
-__all__ = ["ISO_UTC", "unix_seconds_problem", "walk", "time"]
+__all__ = ["ISO_UTC", "unix_seconds_problem", "walk"]
