@@ -99,6 +99,10 @@ def case_kwargs(case: Any, base_url: str) -> dict[str, Any]:
     return kwargs
 
 
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+SELF_CLEANING = ("crud", "create", "cleanup")  # the sequences delete what they create themselves
+
+
 class OperationRun:
     """Everything sent for one operation, and what came back."""
 
@@ -144,11 +148,7 @@ class OperationRun:
                 unknown_target = True
         kwargs = case_kwargs(case, self.settings.url)
         if overrides:
-            values = {**(case.path_parameters or {}), **overrides}
-            path = self.operation.path
-            for name, value in values.items():
-                path = path.replace("{" + name + "}", quote(str(value), safe=""))
-            kwargs["url"] = self.settings.url + path
+            kwargs["url"] = self.url_with({**(case.path_parameters or {}), **overrides})
         for channel in self.credentials.channels:  # the spec may declare the credential as a parameter
             if channel.location == "query":
                 (kwargs.get("params") or {}).pop(channel.name, None)
@@ -157,6 +157,13 @@ class OperationRun:
         kwargs["_case"] = case
         kwargs["_unknown_target"] = unknown_target
         return kwargs
+
+    def url_with(self, values: dict[str, Any]) -> str:
+        """The operation's URL with these path parameters."""
+        path = self.operation.path
+        for name, value in values.items():
+            path = path.replace("{" + name + "}", quote(str(value), safe=""))
+        return self.settings.url + path
 
     def apply_credential(self, kwargs: dict[str, Any], *, avoid_body: bool = False) -> None:
         token = self.settings.token
@@ -189,6 +196,8 @@ class OperationRun:
         self.exchanges.extend(throttled)
         self.exchanges.append(exchange)
         self.runner.harvest_ids(self.operation, exchange)
+        if not foreign and kind not in SELF_CLEANING:
+            self._clean_up_created(exchange)
         return exchange
 
     # -- running -------------------------------------------------------------------------------
@@ -217,6 +226,12 @@ class OperationRun:
                 if self._sample is None and mode == GenerationMode.POSITIVE:
                     self._sample = case
                 kwargs = case_kwargs(case, self.settings.url)
+                item = self.operation.item_parameter()
+                if item and self.operation.method in WRITE_METHODS:
+                    # Never change or delete a resource the suite did not create: aim at an unknown id.
+                    unknown = unknown_value(self.operation.path_parameter_schema(item))
+                    kwargs["url"] = self.url_with({**(case.path_parameters or {}), item: unknown})
+                    kwargs["_unknown_target"] = True
                 self.apply_credential(kwargs)
                 kwargs["_case"] = case
                 try:
@@ -224,6 +239,29 @@ class OperationRun:
                 except BudgetSpent as spent:
                     self.generation_skip = str(spent)
                     return
+
+    def _clean_up_created(self, exchange: Exchange) -> None:
+        """A POST (generated or a probe) that created a resource: delete it again where the API lets us."""
+        from .sequences import created_id
+
+        response = exchange.response
+        if self.operation.method != "POST" or response is None or not 200 <= response.status < 300:
+            return
+        deleter = next((op for op in self.runner.spec.operations
+                        if op.method == "DELETE" and op.collection_path == self.operation.path), None)
+        ident = created_id(exchange, deleter.item_parameter() if deleter else None)
+        if deleter is None or ident is None:
+            return
+        self.runner.forget_id(self.operation.path, ident)
+        cleaner = OperationRun(self.runner, deleter)
+        kwargs = {"method": "DELETE", "url": cleaner.url_with({deleter.item_parameter(): ident}),
+                  "headers": {}}
+        cleaner.apply_credential(kwargs)
+        try:
+            self.exchanges.append(cleaner.send(kwargs, "cleanup", "deleting what the suite created",
+                                               origin=False, foreign=True))
+        except Skip:
+            pass
 
 
 class Runner:
@@ -289,7 +327,9 @@ class Runner:
     # -- known resources -------------------------------------------------------------------------
     def harvest_ids(self, operation: Operation, exchange: Exchange) -> None:
         response = exchange.response
-        if response is None or not 200 <= response.status < 300 or exchange.meta.get("foreign"):
+        if response is None or not 200 <= response.status < 300:
+            return
+        if exchange.meta.get("foreign") and exchange.kind != "discovery":
             return
         collection = operation.path if operation.collection_path is None else None
         if collection is None:
@@ -306,6 +346,12 @@ class Runner:
         for item in items:
             if isinstance(item, dict) and item.get("id") is not None and item["id"] not in ids:
                 ids.append(item["id"])
+
+    def forget_id(self, collection: str, ident: Any) -> None:
+        """A deleted resource is not offered to later probes as one that exists."""
+        known = self._known_ids.get(collection)
+        if known and ident in known:
+            known.remove(ident)
 
     def known_id(self, operation: Operation) -> Any:
         collection = operation.collection_path

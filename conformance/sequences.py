@@ -213,10 +213,7 @@ def created_id(exchange: Exchange, item_param: str | None) -> Any:
 
 
 def _forget(run: "OperationRun", collection: str, ident: Any) -> None:
-    """A deleted resource must not be offered to later probes as one that exists."""
-    known = getattr(run.runner, "_known_ids", {}).get(collection)
-    if known and ident in known:
-        known.remove(ident)
+    run.runner.forget_id(collection, ident)
 
 
 def _status(exchange: Exchange) -> str:

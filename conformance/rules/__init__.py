@@ -57,7 +57,7 @@ def check(name: str, *, kind: str = "exchange", probes: Iterable[str] = (), only
     return register
 
 
-def status_schema(default: int | None = None) -> dict[str, Any]:
+def status_schema() -> dict[str, Any]:
     return {"type": "object", "properties": {"status": {"type": "integer", "minimum": 100, "maximum": 599}}}
 
 
