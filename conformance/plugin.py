@@ -9,22 +9,18 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .baseline import Baseline
-from .catalog import CATEGORIES, Catalog, Rule, load_catalog
-from .credentials import Credentials
-from .engine import Runner, Verdict
 from .errors import ConformanceError
-from .report.html_report import write_html
-from .report.json_report import build_report, write_json
-from .report.sarif_report import spec_uri_for, write_sarif
-from .report.records import verdict_record
 from .settings import OPTIONS, Settings, resolve_settings
-from .spec import Operation, Spec, check_reachable, load_spec
-from .transport import Transport
+
+if TYPE_CHECKING:  # the engine (schemathesis, Hypothesis) is imported only when a run is asked for
+    from .baseline import Baseline
+    from .catalog import Catalog, Rule
+    from .engine import Runner, Verdict
+    from .spec import Operation, Spec
 
 USER_PROPERTY = "conformance"
 
@@ -69,7 +65,14 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConformanceError as exc:
         raise pytest.UsageError(str(exc)) from None
     if settings is None:
-        return
+        return  # no URL: the plugin does nothing, and costs nothing
+    from .baseline import Baseline
+    from .catalog import CATEGORIES, load_catalog
+    from .credentials import Credentials
+    from .engine import Runner
+    from .spec import check_reachable, load_spec
+    from .transport import Transport
+
     for category in CATEGORIES:
         config.addinivalue_line("markers", f"{category}: conformance rules of the {category} category")
     config.addinivalue_line("markers", "xdist_group(name): the operation whose requests serve the item")
@@ -269,6 +272,8 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     report = outcome.get_result()
     if isinstance(item, RuleItem) and call.when == "call" and item.verdict is not None:
         state = item.config.stash[STATE]
+        from .report.records import verdict_record
+
         record = verdict_record(item.verdict, state.runner.redactor)
         if item.accepted_because is not None:
             record["baselined"] = True
@@ -297,6 +302,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = config.stash.get(STATE, None)
     if state is None:
         return
+    from .report.html_report import write_html
+    from .report.json_report import build_report, write_json
+    from .report.sarif_report import spec_uri_for, write_sarif
+
     if hasattr(config, "workerinput"):  # an xdist worker: the controller writes the reports
         config.workeroutput["conformance_requests"] = state.runner.transport.sent
         return

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-import inflect
+import inflection
 
 from . import check
 
 VERSION = re.compile(r"^v\d+(\.\d+)*$")
-
-
-@lru_cache(maxsize=1)
-def _inflect() -> inflect.engine:
-    return inflect.engine()
 
 
 def is_plural(word: str) -> bool:
@@ -22,7 +16,7 @@ def is_plural(word: str) -> bool:
     last = re.split(r"[-_.]", word)[-1].lower()
     if not last.isalpha():
         return True  # not a word (ids, versions): nothing to judge
-    return _inflect().singular_noun(last) is not False
+    return inflection.pluralize(last) == last  # "users", "data", "series"; not "user", "status"
 
 
 def resource_segments(path: str, ignore: set[str]) -> list[str]:
@@ -37,7 +31,7 @@ def plural_resources(ctx):
     ignore = {s.lower() for s in ctx.params.get("ignore_segments", [])}
     for segment in resource_segments(ctx.operation.path, ignore):
         if not is_plural(segment):
-            plural = _inflect().plural_noun(segment) or segment + "s"
+            plural = inflection.pluralize(segment)
             yield (f"The path segment '{segment}' in {ctx.operation.path} is not plural; the document says all "
                    f"resources are plural (e.g. '{plural}'). If it is not a resource, add it to ignore_segments.")
 
