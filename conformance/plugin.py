@@ -311,13 +311,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     records = list(state.records)
     seen = {(r["rule"], r["operation"]) for r in records}
-    for operation in state.spec.operations:  # not-applicable cells, computed without a request
+    for operation in state.spec.operations:  # the cells no item reported: not applicable, or not run
         for rule in state.catalog.rules:
+            if (rule.id, operation.label) in seen:
+                continue
             resolved, reason = state.runner.applicability(rule, operation)
-            if resolved is None and (rule.id, operation.label) not in seen:
-                records.append({"rule": rule.id, "operation": operation.label, "status": "not-applicable",
-                                "severity": rule.severity, "reason": reason, "violations": [],
-                                "violation_count": 0, "judged": 0})
+            status = "not-applicable" if resolved is None else "skipped"
+            records.append({"rule": rule.id, "operation": operation.label, "status": status,
+                            "severity": rule.severity, "violations": [], "violation_count": 0, "judged": 0,
+                            "reason": reason or "not run in this session (deselected, or the run stopped early)",
+                            "not_run": resolved is not None})
     s = state.settings
     meta = {
         "requests": state.runner.transport.sent + state.worker_requests,
@@ -340,7 +343,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         }
     state.report = build_report(catalog=state.catalog, records=records, meta=meta)
     judged = [r for r in records if r["status"] in ("passed", "failed")]
-    ran = [r for r in records if r["status"] != "not-applicable"]
+    ran = [r for r in records if r["status"] != "not-applicable" and not r.get("not_run")]
     if ran and not judged and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a gate that could check nothing does not pass
     if s.update_baseline and state.baseline is not None:
