@@ -276,13 +276,20 @@ class Runner:
         self.runs: dict[str, OperationRun] = {}
         self._known_ids: dict[str, list[Any]] = {}
         self._active: dict[str, list[tuple[Rule, Check]]] = {}
+        self._applicability: dict[tuple[str, str], tuple[Rule | None, str]] = {}
 
     def seed_for(self, label: str, purpose: str) -> int:
         return (self.settings.seed * 1_000_003 + zlib.crc32(f"{label}|{purpose}".encode())) % (2**32)
 
     # -- planning --------------------------------------------------------------------------------
     def applicability(self, rule: Rule, operation: Operation) -> tuple[Rule | None, str]:
-        """The rule as it stands for the operation, or None and why it does not apply."""
+        """The rule as it stands for the operation, or None and why it does not apply (computed once)."""
+        key = (rule.id, operation.label)
+        if key not in self._applicability:
+            self._applicability[key] = self._applicability_of(rule, operation)
+        return self._applicability[key]
+
+    def _applicability_of(self, rule: Rule, operation: Operation) -> tuple[Rule | None, str]:
         resolved = rule.for_operation(operation.method, operation.path)
         if resolved is None:
             return None, "switched off for this operation by the catalog"

@@ -66,6 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     if settings is None:
         return  # no URL: the plugin does nothing, and costs nothing
+    _share_hypothesis_home(config)
     from .baseline import Baseline
     from .catalog import CATEGORIES, load_catalog
     from .credentials import Credentials
@@ -103,6 +104,23 @@ def pytest_configure(config: pytest.Config) -> None:
     state = State(settings, catalog, spec, runner, baseline)
     config.stash[STATE] = state
     config.pluginmanager.register(RecordKeeper(state), "conformance-records")
+
+
+def _share_hypothesis_home(config: pytest.Config) -> None:
+    """Hypothesis builds its unicode tables (seconds of CPU) in ./.hypothesis; a conformance run in a fresh
+    directory would pay that every time. The example database is off, so only those tables live there."""
+    import os
+
+    if (Path.cwd() / ".hypothesis").exists() or os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conformance" / "hypothesis"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(str(home))
 
 
 def _check_writable(settings: Settings) -> None:
@@ -157,14 +175,20 @@ class OperationNode(pytest.Collector):
 
     def collect(self):
         state = self.config.stash[STATE]
+        group = pytest.mark.xdist_group(self.operation.label) if _distributed(self.config) else None
         for rule in state.catalog.rules:
             resolved, _ = state.runner.applicability(rule, self.operation)
             if resolved is None:
                 continue  # not applicable: shown in the reports, not collected
             item = RuleItem.from_parent(self, name=rule.id, rule=rule, operation=self.operation)
             item.add_marker(rule.category)
-            item.add_marker(pytest.mark.xdist_group(self.operation.label))
+            if group is not None:
+                item.add_marker(group)
             yield item
+
+
+def _distributed(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput") or getattr(config.option, "dist", "no") != "no"
 
 
 class RuleViolation(Exception):
