@@ -36,46 +36,36 @@ def no_credentials(run: "OperationRun") -> list[Exchange]:
     return [run.send(run.base_kwargs(), "no-credentials", "no credentials")]
 
 
-@probe("invalid-credentials")
-def invalid_credentials(run: "OperationRun") -> list[Exchange]:
-    channels = run.credentials.for_method(run.operation.method)
+def _through_each(run: "OperationRun", kind: str, channels: list, secret: str, none_why: str) -> list[Exchange]:
+    """One request per channel, each carrying the secret that way and no other."""
+    channels = [c for c in channels if c.serves(run.operation.method)]
     if not channels:
-        raise Skip(f"the profile names no credential channel for {run.operation.method}")
+        raise Skip(none_why)
     out = []
     for channel in channels:
         kwargs = run.base_kwargs()
-        channel.apply(kwargs, run.credentials.invalid(run.settings.token, run.rng))
-        out.append(run.send(kwargs, "invalid-credentials", channel.describe()))
+        channel.apply(kwargs, secret)
+        out.append(run.send(kwargs, kind, channel.describe()))
     return out
+
+
+@probe("invalid-credentials")
+def invalid_credentials(run: "OperationRun") -> list[Exchange]:
+    return _through_each(run, "invalid-credentials", list(run.credentials.channels),
+                         run.credentials.invalid(run.settings.token, run.rng),
+                         f"the profile names no credential channel for {run.operation.method}")
 
 
 @probe("unsupported-channel")
 def unsupported_channel(run: "OperationRun") -> list[Exchange]:
-    token = _need_token(run)
-    out = []
-    for channel in run.credentials.unsupported:
-        if not channel.serves(run.operation.method):
-            continue
-        kwargs = run.base_kwargs()
-        channel.apply(kwargs, token)
-        out.append(run.send(kwargs, "unsupported-channel", channel.describe()))
-    if not out:
-        raise Skip(f"no unsupported channel applies to {run.operation.method}")
-    return out
+    return _through_each(run, "unsupported-channel", list(run.credentials.unsupported), _need_token(run),
+                         f"no unsupported channel applies to {run.operation.method}")
 
 
 @probe("valid-credentials")
 def valid_credentials(run: "OperationRun") -> list[Exchange]:
-    token = _need_token(run)
-    channels = run.credentials.for_method(run.operation.method)
-    if not channels:
-        raise Skip(f"the profile names no credential channel for {run.operation.method}")
-    out = []
-    for channel in channels:
-        kwargs = run.base_kwargs()
-        channel.apply(kwargs, token)
-        out.append(run.send(kwargs, "valid-credentials", channel.describe()))
-    return out
+    return _through_each(run, "valid-credentials", list(run.credentials.channels), _need_token(run),
+                         f"the profile names no credential channel for {run.operation.method}")
 
 
 @probe("forbidden-credentials")

@@ -121,24 +121,24 @@ def _watch(sock: Any) -> None:
         watchdog.watch(sock)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """Puts the connection's socket under the current request's watchdog."""
+
     def connect(self) -> None:
-        super().connect()
-        _watch(self.sock)
+        super().connect()  # type: ignore[misc]
+        _watch(self.sock)  # type: ignore[attr-defined]
 
-    def getresponse(self):  # type: ignore[override]
-        _watch(self.sock)
-        return super().getresponse()
+    def getresponse(self):  # type: ignore[no-untyped-def]
+        _watch(self.sock)  # type: ignore[attr-defined]
+        return super().getresponse()  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _watch(self.sock)
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
 
-    def getresponse(self):  # type: ignore[override]
-        _watch(self.sock)
-        return super().getresponse()
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _WatchedPool(HTTPConnectionPool):

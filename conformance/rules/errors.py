@@ -77,13 +77,18 @@ def refused(exchange) -> None:
                    "API answered 404 before judging the body")
 
 
+def _expect(ctx, exchange, default: int, situation: str) -> str | None:
+    """The probe's answer has the rule's status (params.status, else the document's default)."""
+    refused(exchange)
+    expected = ctx.params.get("status", default)
+    got = exchange.response.status
+    return None if got == expected else f"Expected {expected} for {situation}, got {got}."
+
+
 @check("errors.not-found", probes=["unknown-id"], only_probes=["unknown-id"], applies=_has_path_parameter,
        params=status_schema())
 def not_found(ctx, exchange):
-    refused(exchange)
-    expected = ctx.params.get("status", 404)
-    got = exchange.response.status
-    return None if got == expected else f"Expected {expected} for an unknown resource ({exchange.note}), got {got}."
+    return _expect(ctx, exchange, 404, f"an unknown resource ({exchange.note})")
 
 
 def _has_object_body(ctx) -> str | None:
@@ -98,10 +103,7 @@ def _has_object_body(ctx) -> str | None:
 @check("errors.invalid-input", probes=["invalid-body"], only_probes=["invalid-body"], applies=_has_object_body,
        params=status_schema())
 def invalid_input(ctx, exchange):
-    refused(exchange)
-    expected = ctx.params.get("status", 422)
-    got = exchange.response.status
-    return None if got == expected else f"Expected {expected} for a body that breaks the schema ({exchange.note}), got {got}."
+    return _expect(ctx, exchange, 422, f"a body that breaks the schema ({exchange.note})")
 
 
 def _has_body(ctx) -> str | None:
