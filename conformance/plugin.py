@@ -287,7 +287,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             else:
                 yield child
 
-    items[:0] = list(flat(root))
+    ours = list(flat(root))
+    items[:0] = ours
+    # Tell the terminal (and any other reporter) what was collected: "collected 94 items".
+    session.ihook.pytest_collectreport(report=pytest.CollectReport(root.nodeid, "passed", None, ours))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -330,6 +333,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from .report.json_report import build_report, write_json
     from .report.sarif_report import spec_uri_for, write_sarif
 
+    if config.option.collectonly:
+        return  # nothing ran: no report to write
     if hasattr(config, "workerinput"):  # an xdist worker: the controller writes the reports
         config.workeroutput["conformance_requests"] = state.runner.transport.sent
         return
@@ -391,7 +396,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     summary = state.report["summary"]
     terminalreporter.section("conformance")
-    if summary["passed"] == summary["failed"] == 0 and summary["skipped"]:
+    if summary["passed"] == summary["failed"] == 0 and state.records:
         reasons = sorted({r["reason"] for r in state.report["rules"] if r["status"] == "skipped" and r["reason"]})
         terminalreporter.write_line(f"No rule could be judged, so this run does not pass: {reasons[0] if reasons else ''}",
                                     red=True)
