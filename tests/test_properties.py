@@ -8,9 +8,8 @@ import math
 import tempfile
 from pathlib import Path
 
-import pytest
 import yaml
-from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conformance.catalog import Catalog, load_catalog
 from conformance.errors import CatalogError
