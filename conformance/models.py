@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-BODY_EXCERPT = 2048
 
 
 @dataclass
