@@ -4,6 +4,8 @@ body size, a rate cap, a request budget, the read-only switch, and honouring 429
 from __future__ import annotations
 
 import email.utils
+import heapq
+import itertools
 import logging
 import socket
 import threading
@@ -68,15 +70,54 @@ def retry_after_seconds(value: str | None) -> float | None:
 _local = threading.local()
 
 
+class _Clock:
+    """One daemon thread for all watchdogs of the process: it fires each at its deadline. (A Timer per
+    request would start a thread per request, a scheduling delay on a busy machine.) Watchdogs that end
+    in time stay in the heap until their deadline comes round, and are dropped then."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, watchdog: "_Watchdog") -> None:
+        with self._condition:
+            earliest = self._heap[0][0] if self._heap else None
+            heapq.heappush(self._heap, (watchdog.deadline, next(self._order), watchdog))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="conformance-watchdog", daemon=True)
+                self._thread.start()
+            elif earliest is None or watchdog.deadline < earliest:
+                self._condition.notify()  # it sleeps until a later deadline, or without one
+
+    def _loop(self) -> None:
+        with self._condition:
+            while True:
+                if not self._heap:
+                    self._condition.wait()
+                    continue
+                deadline, _, watchdog = self._heap[0]
+                delay = deadline - time.monotonic()
+                if delay > 0 and not watchdog.done:
+                    self._condition.wait(delay)
+                    continue
+                heapq.heappop(self._heap)
+                if not watchdog.done:
+                    watchdog.fire()
+
+
+_clock = _Clock()
+
+
 class _Watchdog:
     def __init__(self, seconds: float):
         self.seconds = seconds
+        self.deadline = 0.0
         self.fired = False
-        self._done = False
+        self.done = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
 
     def watch(self, sock: Any) -> None:
         if sock is None:
@@ -87,9 +128,9 @@ class _Watchdog:
             elif sock not in self._sockets:
                 self._sockets.append(sock)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
-            if self._done:
+            if self.done:
                 return
             self.fired = True
             for sock in self._sockets:
@@ -98,13 +139,13 @@ class _Watchdog:
     def __enter__(self) -> "_Watchdog":
         self._previous = getattr(_local, "watchdog", None)
         _local.watchdog = self
-        self._timer.start()
+        self.deadline = time.monotonic() + self.seconds
+        _clock.add(self)
         return self
 
     def __exit__(self, *exc: Any) -> None:
         with self._lock:
-            self._done = True
-        self._timer.cancel()
+            self.done = True
         _local.watchdog = self._previous
 
 

@@ -8,6 +8,7 @@ hang guards, not performance targets.
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -326,3 +327,19 @@ def test_max_requests_holds_for_the_whole_run_under_xdist(demo, run_conformance)
     # Each process makes its own two set-up requests (reachability, spec) within its share; the
     # controller's two set-up requests are the only ones on top of the budget.
     assert len(api.requests) <= 12 + 2, api.requests
+
+
+def test_a_short_deadline_fires_while_a_longer_one_waits(server):
+    """All watchdogs share one clock thread: a request with a short timeout is cut at its own deadline even
+    when a request with a longer one is still pending (the clock wakes up for the earlier deadline)."""
+    from conformance.transport import Transport
+
+    slow = server(servers.never_answers)
+    other = threading.Thread(target=Transport(timeout=6).send, args=(_get(slow.url),), kwargs={"kind": "generated"},
+                             daemon=True)
+    other.start()
+    time.sleep(0.3)  # the 6 s deadline is in the clock first
+    started = time.monotonic()
+    exchange = Transport(timeout=1).send(_get(server(servers.dribbles_headers).url), kind="generated")
+    assert time.monotonic() - started < 3
+    assert exchange.response is None and "within 1 s (--conformance-timeout)" in exchange.error
