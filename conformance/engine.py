@@ -8,10 +8,11 @@ about, so one request serves every rule that applies to it.
 from __future__ import annotations
 
 import copy
+import json
 import random
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 import hypothesis
@@ -31,6 +32,8 @@ from .settings import Settings
 from .spec import Operation, Spec
 from .transport import BudgetSpent, Transport
 
+# Generation for an operation stops when this many drawn cases in a row were requests already sent.
+DUPLICATES_IN_A_ROW = 25
 MAX_EVIDENCE = 5  # violations kept per (rule, operation); the count says how many there were
 
 
@@ -97,6 +100,47 @@ def case_kwargs(case: Any, base_url: str) -> dict[str, Any]:
     kwargs["headers"] = {k: v for k, v in (kwargs.get("headers") or {}).items()
                          if k.lower() not in GENERATOR_HEADERS or k.lower() in {h.lower() for h in case.headers or {}}}
     return kwargs
+
+
+def request_key(kwargs: dict[str, Any]) -> str:
+    """What makes two requests the same request (the generated case object aside)."""
+    return json.dumps({k: v for k, v in kwargs.items() if not k.startswith("_")}, sort_keys=True, default=repr)
+
+
+class _Enough(BaseException):
+    """Ends a Hypothesis run early. A BaseException, so Hypothesis neither reports it nor replays the case."""
+
+
+def draw_cases(operation: Operation, mode: GenerationMode, count: int, seed: int,
+               keep: Callable[[Any], bool] | None = None) -> list[Any]:
+    """Up to `count` cases drawn by schemathesis. With `keep`, only the cases it keeps are returned, and
+    drawing stops once DUPLICATES_IN_A_ROW cases in a row were not kept (the space is used up)."""
+    cases: list[Any] = []
+    try:
+        strategy = operation.api.as_strategy(generation_mode=mode)
+    except Exception:
+        return cases
+    refused = 0
+
+    @hypothesis_settings(max_examples=count, deadline=None, database=None, derandomize=False,
+                         suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
+                         print_blob=False, report_multiple_bugs=False)
+    @given(case=strategy)
+    def collect(case: Any) -> None:
+        nonlocal refused
+        if keep is None or keep(case):
+            cases.append(case)
+            refused = 0
+            return
+        refused += 1
+        if refused >= DUPLICATES_IN_A_ROW:
+            raise _Enough()
+
+    try:
+        hypothesis.seed(seed)(collect)()
+    except (hypothesis.errors.Unsatisfiable, hypothesis.errors.FailedHealthCheck, _Enough):
+        pass
+    return cases
 
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -221,24 +265,40 @@ class OperationRun:
             return
         n = self.settings.max_examples
         plans = [(GenerationMode.POSITIVE, n), (GenerationMode.NEGATIVE, max(1, n // 2))]
+        seen: set[str] = set()  # the same request is sent once, whichever mode produced it
         for mode, count in plans:
-            for case in self.runner.generate(self.operation, mode, count, mode.value):
+            fresh: list[tuple[Any, dict[str, Any]]] = []
+
+            def keep(case: Any) -> bool:
+                kwargs = self._generated_kwargs(case)
+                key = request_key(kwargs)
+                if key in seen:
+                    return False
+                seen.add(key)
+                fresh.append((case, kwargs))
+                return True
+
+            self.runner.generate(self.operation, mode, count, mode.value, keep=keep)
+            for case, kwargs in fresh:
                 if self._sample is None and mode == GenerationMode.POSITIVE:
                     self._sample = case
-                kwargs = case_kwargs(case, self.settings.url)
-                item = self.operation.item_parameter()
-                if item and self.operation.method in WRITE_METHODS:
-                    # Never change or delete a resource the suite did not create: aim at an unknown id.
-                    unknown = unknown_value(self.operation.path_parameter_schema(item))
-                    kwargs["url"] = self.url_with({**(case.path_parameters or {}), item: unknown})
-                    kwargs["_unknown_target"] = True
-                self.apply_credential(kwargs)
-                kwargs["_case"] = case
                 try:
                     self.send(kwargs, "generated", f"generated ({mode.value})")
                 except BudgetSpent as spent:
                     self.generation_skip = str(spent)
                     return
+
+    def _generated_kwargs(self, case: Any) -> dict[str, Any]:
+        kwargs = case_kwargs(case, self.settings.url)
+        item = self.operation.item_parameter()
+        if item and self.operation.method in WRITE_METHODS:
+            # Never change or delete a resource the suite did not create: aim at an unknown id.
+            unknown = unknown_value(self.operation.path_parameter_schema(item))
+            kwargs["url"] = self.url_with({**(case.path_parameters or {}), item: unknown})
+            kwargs["_unknown_target"] = True
+        self.apply_credential(kwargs)
+        kwargs["_case"] = case
+        return kwargs
 
     def _clean_up_created(self, exchange: Exchange) -> None:
         """A POST (generated or a probe) that created a resource: delete it again where the API lets us."""
@@ -311,25 +371,9 @@ class Runner:
         return self._active[operation.label]
 
     # -- generation ------------------------------------------------------------------------------
-    def generate(self, operation: Operation, mode: GenerationMode, count: int, purpose: str) -> list[Any]:
-        cases: list[Any] = []
-        try:
-            strategy = operation.api.as_strategy(generation_mode=mode)
-        except Exception:
-            return cases
-
-        @hypothesis_settings(max_examples=count, deadline=None, database=None, derandomize=False,
-                             suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
-                             print_blob=False, report_multiple_bugs=False)
-        @given(case=strategy)
-        def collect(case: Any) -> None:
-            cases.append(case)
-
-        try:
-            hypothesis.seed(self.seed_for(operation.label, purpose))(collect)()
-        except (hypothesis.errors.Unsatisfiable, hypothesis.errors.FailedHealthCheck):
-            pass
-        return cases
+    def generate(self, operation: Operation, mode: GenerationMode, count: int, purpose: str,
+                 keep: Callable[[Any], bool] | None = None) -> list[Any]:
+        return draw_cases(operation, mode, count, self.seed_for(operation.label, purpose), keep)
 
     # -- known resources -------------------------------------------------------------------------
     def harvest_ids(self, operation: Operation, exchange: Exchange) -> None:
