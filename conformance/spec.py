@@ -184,6 +184,13 @@ class Operation:
         return bool(security) and not any(requirement == {} for requirement in security)
 
     @cached_property
+    def parameters(self) -> list[dict[str, Any]]:
+        """The operation's parameters, the path-level ones included, $refs inlined (computed once)."""
+        item = self.root.get("paths", {}).get(self.path, {}) or {}
+        listed = list(item.get("parameters", []) or []) + list(self.definition.get("parameters", []) or [])
+        return [p for p in (resolve(parameter, self.root) for parameter in listed) if isinstance(p, dict)]
+
+    @cached_property
     def spec_paths(self) -> set[str]:
         return set(self.root.get("paths", {}))
 
@@ -202,8 +209,7 @@ class Operation:
                 if "json" in media_type:
                     return content.get("schema") or {}
             return None
-        for parameter in self.definition.get("parameters", []):
-            parameter = resolve(parameter, self.root)
+        for parameter in self.parameters:
             if parameter.get("in") == "body":
                 return parameter.get("schema") or {}
         return None
@@ -250,10 +256,8 @@ class Operation:
         return names[-1] if names else None
 
     def path_parameter_schema(self, name: str) -> dict[str, Any]:
-        item = resolve(self.root.get("paths", {}).get(self.path, {}), self.root)
-        parameters = list(item.get("parameters", [])) + list(resolve(self.definition.get("parameters", []), self.root))
-        for parameter in parameters:
-            if isinstance(parameter, dict) and parameter.get("in") == "path" and parameter.get("name") == name:
+        for parameter in self.parameters:
+            if parameter.get("in") == "path" and parameter.get("name") == name:
                 return parameter.get("schema") or {k: v for k, v in parameter.items() if k in ("type", "format")}
         return {}
 

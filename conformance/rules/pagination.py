@@ -13,7 +13,6 @@ from typing import Any, Iterable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from ..models import Exchange, Skip, Violation
-from ..spec import resolve
 from . import check
 
 # 004, "Paginated responses": the example page, field by field.
@@ -250,17 +249,10 @@ def duplicate_problems(pages: Iterable[tuple[Any, Any]]) -> list[tuple[Any, str]
 # -- applicability ---------------------------------------------------------------------------------
 def query_parameters(operation: Any) -> dict[str, dict[str, Any]]:
     """The operation's query parameters by name (path-level ones included), $refs inlined."""
-    out: dict[str, dict[str, Any]] = {}
     try:
-        item = operation.root.get("paths", {}).get(operation.path, {}) or {}
-        listed = list(item.get("parameters", []) or []) + list(operation.definition.get("parameters", []) or [])
-        for parameter in listed:
-            parameter = resolve(parameter, operation.root)
-            if isinstance(parameter, dict) and parameter.get("in") == "query" and parameter.get("name"):
-                out[str(parameter["name"])] = parameter
+        return {str(p["name"]): p for p in operation.parameters if p.get("in") == "query" and p.get("name")}
     except Exception:  # an odd spec makes the operation not paginated, never a crash
-        return out
-    return out
+        return {}
 
 
 def page_param(params: dict[str, Any]) -> str:
