@@ -25,42 +25,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers (default 2)")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions; medians are printed (default 3)")
     parser.add_argument("--warm", action="store_true", help="cached Hypothesis unicode tables (see run.py --warm)")
-    parser.add_argument("--fast-inflect", action="store_true",
-                        help="what-if: import inflect without typeguard's instrumentation in every process "
-                             "(a sitecustomize on PYTHONPATH; see README.md, fix 1)")
     args = parser.parse_args(argv)
 
     print(f"# bench/parallel.py: featbit demo, {args.examples} examples per operation, -n {args.workers} vs serial, "
           f"{args.repeat} repeat(s); {environment_note()}")
-    variants = [False, True] if args.fast_inflect else [False]
-    runs: dict[bool, tuple[list, list]] = {fast: ([], []) for fast in variants}
+    serial, parallel = [], []
     for repeat in range(1, args.repeat + 1):
-        batch = []
-        for fast in variants:
-            serial = run_ours(args.examples, warm=args.warm, fast_inflect=fast)
-            parallel = run_ours(args.examples, args.workers, warm=args.warm, fast_inflect=fast)
-            runs[fast][0].append(serial)
-            runs[fast][1].append(parallel)
-            batch += [serial, parallel]
+        serial.append(run_ours(args.examples, warm=args.warm))
+        parallel.append(run_ours(args.examples, args.workers, warm=args.warm))
         print(f"repeat {repeat}/{args.repeat}")
-        print(table(ROW_HEADERS, [row(m) for m in batch]))
+        print(table(ROW_HEADERS, [row(serial[-1]), row(parallel[-1])]))
         print(flush=True)
     print(f"medians of {args.repeat}")
-    print(table(ROW_HEADERS[:-2], [medians(ms[0].name, ms)[:-2] for fast in variants for ms in runs[fast]]))
+    print(table(ROW_HEADERS[:-2], [medians(ms[0].name, ms)[:-2] for ms in (serial, parallel)]))
     print()
-    ratio_rows = []
-    for fast in variants:
-        serial, parallel = runs[fast]
-        label = " (inflect w/o typeguard)" if fast else ""
-        ratio_rows += [
-            [f"wall time (serial / parallel){label}", median([m.wall for m in serial]) / median([m.wall for m in parallel])],
-            [f"in-window req/s (parallel / serial){label}",
-             median([m.window_rps for m in parallel]) / median([m.window_rps for m in serial])],
-            [f"extra client CPU s of -n {args.workers}{label}",
-             median([m.cpu for m in parallel]) - median([m.cpu for m in serial])],
-        ]
-    print(table([f"speedup of -n {args.workers}", "value"], ratio_rows))
-    print("target: >= 1.6")
+    pairs = list(zip(serial, parallel))
+    print(table([f"speedup of -n {args.workers} (median of the repeats' ratios)", "value", "target"], [
+        ["wall time, serial / parallel", median([s.wall / p.wall for s, p in pairs]), ">= 1.6"],
+        ["in-window req/s, parallel / serial", median([p.window_rps / s.window_rps for s, p in pairs]), ""],
+        ["client CPU s, parallel - serial", median([p.cpu - s.cpu for s, p in pairs]), ""],
+    ]))
     return 0
 
 

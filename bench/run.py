@@ -8,6 +8,7 @@ requests it receives. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import re
 import resource
 import sys
 import textwrap
@@ -58,6 +59,36 @@ RAW_LOOP = textwrap.dedent('''
 ''')
 
 
+# (d) schemathesis' generation alone, no HTTP: the same operations, modes and counts as (a), drawn the way
+# conformance.engine.draw_cases draws them (before (a) drops repeats). The window is the drawing time only.
+GENERATION_ONLY = textwrap.dedent('''
+    import sys, time
+    import hypothesis, schemathesis
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis import GenerationMode
+    from schemathesis.core.result import Ok
+
+    url, n = sys.argv[1], int(sys.argv[2])
+    schema = schemathesis.openapi.from_url(url + "/openapi.json")
+    operations = [r.ok() for r in schema.get_all_operations() if isinstance(r, Ok)]
+    drawn = 0
+    started = time.perf_counter()
+    for operation in operations:
+        for mode, count in ((GenerationMode.POSITIVE, n), (GenerationMode.NEGATIVE, max(1, n // 2))):
+            @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck),
+                      phases=[Phase.explicit, Phase.generate], print_blob=False, report_multiple_bugs=False)
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def draw(case):
+                global drawn
+                drawn += 1
+            try:
+                hypothesis.seed(1)(draw)()
+            except (hypothesis.errors.Unsatisfiable, hypothesis.errors.FailedHealthCheck):
+                pass
+    print(f"BENCH cases={drawn} seconds={time.perf_counter() - started:.4f}")
+''')
+
+
 @dataclass
 class Measure:
     name: str
@@ -68,6 +99,7 @@ class Measure:
     summary: str
     cpu: float = 0.0
     server_cpu: float = 0.0  # CPU of this process while the child ran: the demo server's threads
+    summary_full: str = ""
 
     @property
     def e2e_rps(self) -> float:
@@ -93,7 +125,7 @@ def measure(name: str, argv: list[str], *, cwd: Path | None = None, env: dict[st
         counter = server.counter
         server_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         return Measure(name, counter.count, child.wall, counter.window, child.returncode, _last_line(child.output),
-                       child.cpu, server_cpu)
+                       child.cpu, server_cpu, child.output)
 
 
 def ours(examples: int, workers: int = 0, seed: int = 1) -> tuple[str, callable]:
@@ -108,31 +140,9 @@ def ours(examples: int, workers: int = 0, seed: int = 1) -> tuple[str, callable]
     return name, argv
 
 
-# What-if for the start-up fix proposed in README.md (import inflect without typeguard's instrumentation): a
-# sitecustomize on PYTHONPATH, so the xdist workers (fresh interpreters) get it too. Nothing in conformance changes.
-SITECUSTOMIZE = textwrap.dedent('''
-    try:
-        import typeguard
-        _original = typeguard.typechecked
-        typeguard.typechecked = lambda target=None, **kw: target if target is not None else (lambda t: t)
-        try:
-            import inflect  # noqa: F401
-        finally:
-            typeguard.typechecked = _original
-    except ImportError:
-        pass
-''')
-
-
-def run_ours(examples: int, workers: int = 0, warm: bool = False, fast_inflect: bool = False) -> Measure:
+def run_ours(examples: int, workers: int = 0, warm: bool = False) -> Measure:
     name, argv = ours(examples, workers)
-    env = None
-    if fast_inflect:
-        name += " (inflect w/o typeguard)"
-        site = child_dir("site")
-        (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
-        env = {"PYTHONPATH": str(site)}
-    return measure(name, [], cwd=child_dir("ours", warm=warm), server_argv=argv, env=env)
+    return measure(name, [], cwd=child_dir("ours", warm=warm), server_argv=argv)
 
 
 def run_schemathesis(examples: int, warm: bool = False) -> Measure:
@@ -140,6 +150,17 @@ def run_schemathesis(examples: int, warm: bool = False) -> Measure:
     (where / "test_st.py").write_text(ST_MODULE)
     return measure("(b) schemathesis pytest", [PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_st.py"],
                    cwd=where, env={"BENCH_URL": "{URL}", "BENCH_EXAMPLES": str(examples), "BENCH_TOKEN": TOKEN})
+
+
+def run_generation_only(examples: int, warm: bool = False) -> Measure:
+    where = child_dir("gen", warm=warm)
+    (where / "draw.py").write_text(GENERATION_ONLY)
+    m = measure("(d) generation alone, no HTTP", [], cwd=where,
+                server_argv=lambda url: [PYTHON, "draw.py", url, str(examples)])
+    found = re.search(r"BENCH cases=(\d+) seconds=([\d.]+)", m.summary_full)
+    m.requests, m.window = (int(found[1]), float(found[2])) if found else (0, 0.0)
+    m.summary = f"{m.requests} cases drawn"
+    return m
 
 
 def run_raw(count: int) -> Measure:
@@ -184,12 +205,14 @@ def main(argv: list[str] | None = None) -> int:
     print("# (b) schemathesis.openapi.from_url + @schema.parametrize() + case.call_and_validate(session=...),"
           " fuzzing phase only, max-examples=N, no-shrink, built-in checks")
     print("# (c) requests.Session GET loop, as many requests as (a) sent in the same repeat")
+    print("# (d) schemathesis drawing (a)'s generated cases (N positive + N/2 negative per operation) and sending none")
     print()
     runs: dict[str, list[Measure]] = {}
     for repeat in range(1, args.repeat + 1):
         batch = [run_ours(args.examples, warm=args.warm)]
         batch.append(run_schemathesis(args.examples, warm=args.warm))
         batch.append(run_raw(batch[0].requests))
+        batch.append(run_generation_only(args.examples, warm=args.warm))
         if args.parallel:
             batch.append(run_ours(args.examples, workers=args.parallel, warm=args.warm))
         for m in batch:
@@ -201,25 +224,31 @@ def main(argv: list[str] | None = None) -> int:
     print(f"medians of {args.repeat}")
     print(table(ROW_HEADERS[:-2], [medians(name, ms)[:-2] for name, ms in runs.items()]))
     print()
-    a, b, c = (runs[n] for n in ("(a) conformance", "(b) schemathesis pytest", "(c) raw requests loop"))
-    ratio_rows = [
-        ["a/b wall time", median([x.wall for x in a]) / median([x.wall for x in b])],
-        ["a/b time per request, end to end", median([x.e2e_rps for x in b]) / median([x.e2e_rps for x in a])],
-        ["a/b time per request, in-window", median([x.window_rps for x in b]) / median([x.window_rps for x in a])],
-        ["a/b client CPU per request", (median([x.cpu for x in a]) / median([x.requests for x in a]))
-         / (median([x.cpu for x in b]) / median([x.requests for x in b]))],
-        ["a/c wall time", median([x.wall for x in a]) / median([x.wall for x in c])],
-        ["a/c time per request, in-window", median([x.window_rps for x in c]) / median([x.window_rps for x in a])],
-    ]
-    if args.parallel:
-        p = runs[f"(a) conformance -n {args.parallel}"]
-        ratio_rows.append([f"speedup of -n {args.parallel} (serial wall / parallel wall)",
-                           median([x.wall for x in a]) / median([x.wall for x in p])])
-        ratio_rows.append([f"speedup of -n {args.parallel}, in-window req/s",
-                           median([x.window_rps for x in p]) / median([x.window_rps for x in a])])
-    print("ratios of medians (>1: the first is slower)")
-    print(table(["ratio", "value"], ratio_rows))
+    print(table(["ratio of req/s (median of the repeats' ratios)", "in-window", "end to end", "target"],
+                ratio_rows(runs, args.parallel)))
+    print("in-window: the requests over the time from the first to the last one the server saw (start-up "
+          "excluded); end to end: over the client's whole wall time. (d) is a ceiling on (a)'s generated requests: "
+          "drawing them alone, without sending anything, is not faster than that.")
     return 0
+
+
+def paired(runs: dict[str, list[Measure]], first: str, second: str, rate: str) -> float:
+    """The median over the repeats of first's rate / second's rate, each pair measured in the same repeat."""
+    return median([getattr(x, rate) / getattr(y, rate) for x, y in zip(runs[first], runs[second])])
+
+
+def ratio_rows(runs: dict[str, list[Measure]], workers: int) -> list[list]:
+    a, b, c, d = "(a) conformance", "(b) schemathesis pytest", "(c) raw requests loop", "(d) generation alone, no HTTP"
+    rows = [
+        ["a/b: ours over schemathesis alone", paired(runs, a, b, "window_rps"), paired(runs, a, b, "e2e_rps"), ">= 1.0"],
+        ["a/c: ours over a raw requests loop", paired(runs, a, c, "window_rps"), paired(runs, a, c, "e2e_rps"), ">= 0.3"],
+        ["d/c: drawing alone over a raw requests loop", paired(runs, d, c, "window_rps"), float("nan"), ""],
+    ]
+    if workers:
+        p = f"(a) conformance -n {workers}"
+        rows.append([f"speedup of -n {workers} (parallel over serial)", paired(runs, p, a, "window_rps"),
+                     median([x.wall / y.wall for x, y in zip(runs[a], runs[p])]), ">= 1.6"])
+    return rows
 
 
 if __name__ == "__main__":
