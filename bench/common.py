@@ -53,7 +53,7 @@ class CountingDemo:
     client and server do not share a GIL. A fresh server (fresh state) is started for every measurement.
     """
 
-    def __init__(self, profile: str = "featbit"):
+    def __init__(self, profile: str = "featbit", latency: float = 0.0):
         from conformance.demo import DemoAPI
 
         self.counter = Counter()
@@ -69,6 +69,8 @@ class CountingDemo:
                 ok = super().parse_request()
                 if ok:
                     counter.hit()
+                    if latency:
+                        time.sleep(latency)  # an API farther away than loopback: the answer comes later
                 return ok
 
         server.RequestHandlerClass = Counted

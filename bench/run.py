@@ -22,6 +22,7 @@ from common import PYTHON, CountingDemo, child_dir, environment_note, median, ru
 PROFILE = "featbit"
 TOKEN = "demo-token"
 COLLECTION = "/api/v1/projects"
+LATENCY = 0.0  # seconds the demo waits before answering (--latency)
 
 ST_MODULE = textwrap.dedent('''
     """schemathesis' pytest integration, built-in checks only (written by bench/run.py)."""
@@ -117,7 +118,7 @@ def _last_line(output: str) -> str:
 
 def measure(name: str, argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
             server_argv=None) -> Measure:
-    with CountingDemo(PROFILE) as server:
+    with CountingDemo(PROFILE, latency=LATENCY) as server:
         full = server_argv(server.url) if server_argv else argv
         before = resource.getrusage(resource.RUSAGE_SELF)
         child = run_child(full, cwd=cwd, env={k: v.replace("{URL}", server.url) for k, v in (env or {}).items()})
@@ -187,17 +188,22 @@ def medians(name: str, runs: list[Measure]) -> list:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--examples", type=int, default=20, help="generated examples per operation (default 20)")
+    parser.add_argument("--examples", type=int, default=100, help="generated examples per operation (default 100)")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions; medians are printed (default 3)")
     parser.add_argument("--parallel", type=int, default=0, metavar="W",
                         help="also run (a) with pytest-xdist -n W and print the speedup over serial")
     parser.add_argument("--warm", action="store_true",
                         help="give (a) and (b) a working directory with Hypothesis' unicode tables already cached "
                              "(a developer's second run); default: empty directories, as in CI")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
+                        help="the demo answers every request this many milliseconds late, like an API across a "
+                             "network (default 0: loopback)")
     args = parser.parse_args(argv)
+    global LATENCY
+    LATENCY = args.latency / 1000
 
     print(f"# bench/run.py: demo profile {PROFILE}, {args.examples} examples per operation, {args.repeat} repeat(s)")
-    print(f"# {environment_note()}")
+    print(f"# {environment_note()}" + (f"; the demo answers {args.latency:g} ms late" if args.latency else ""))
     print("# working directories: " + ("warm (Hypothesis' unicode tables cached in ./.hypothesis)" if args.warm else
                                        "empty (Hypothesis rebuilds its unicode tables in every run, as in CI)"))
     print("# (a) pytest --conformance-url=... --conformance-profile=featbit --conformance-max-examples=N: per operation"

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import copy
 import json
+import queue
 import random
+import threading
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import quote
 
 import hypothesis
@@ -143,6 +145,62 @@ def draw_cases(operation: Operation, mode: GenerationMode, count: int, seed: int
     return cases
 
 
+class _Drawing:
+    """The generated requests of one operation and mode, drawn in a background thread while the ones before
+    are sent: drawing (CPU) overlaps waiting for the API's answers. What is drawn does not depend on the
+    answers or their timing, so a seeded run sends the same requests in the same order however fast the API
+    is. Leaving the block early (a spent budget, an error) stops the drawing."""
+
+    AHEAD = 16  # cases drawn ahead of the sender at most
+
+    def __init__(self, run: "OperationRun", mode: GenerationMode, count: int, seen: set[str]):
+        self.run, self.mode, self.count, self.seen = run, mode, count, seen
+        self.queue: queue.Queue = queue.Queue(maxsize=self.AHEAD)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._produce, name="conformance-draw", daemon=True)
+
+    def _keep(self, case: Any) -> bool:
+        if self.stop.is_set():
+            raise _Enough()
+        kwargs = self.run._generated_kwargs(case)
+        key = request_key(kwargs)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        self.queue.put((case, kwargs))
+        return True
+
+    def _produce(self) -> None:
+        try:
+            self.run.runner.generate(self.run.operation, self.mode, self.count, self.mode.value, keep=self._keep)
+            self.queue.put(_DONE)
+        except BaseException as exc:  # handed to the sending thread, which raises it
+            self.queue.put(exc)
+
+    def __enter__(self) -> Iterator[tuple[Any, dict[str, Any]]]:
+        self.thread.start()
+        return self._items()
+
+    def _items(self) -> Iterator[tuple[Any, dict[str, Any]]]:
+        while True:
+            item = self.queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop.set()
+        while self.thread.is_alive():  # unblock a producer waiting for room
+            try:
+                self.queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.thread.join()
+
+
+_DONE = object()
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 SELF_CLEANING = ("crud", "create", "cleanup")  # the sequences delete what they create themselves
 
@@ -267,26 +325,15 @@ class OperationRun:
         plans = [(GenerationMode.POSITIVE, n), (GenerationMode.NEGATIVE, max(1, n // 2))]
         seen: set[str] = set()  # the same request is sent once, whichever mode produced it
         for mode, count in plans:
-            fresh: list[tuple[Any, dict[str, Any]]] = []
-
-            def keep(case: Any) -> bool:
-                kwargs = self._generated_kwargs(case)
-                key = request_key(kwargs)
-                if key in seen:
-                    return False
-                seen.add(key)
-                fresh.append((case, kwargs))
-                return True
-
-            self.runner.generate(self.operation, mode, count, mode.value, keep=keep)
-            for case, kwargs in fresh:
-                if self._sample is None and mode == GenerationMode.POSITIVE:
-                    self._sample = case
-                try:
-                    self.send(kwargs, "generated", f"generated ({mode.value})")
-                except BudgetSpent as spent:
-                    self.generation_skip = str(spent)
-                    return
+            with _Drawing(self, mode, count, seen) as drawn:
+                for case, kwargs in drawn:
+                    if self._sample is None and mode == GenerationMode.POSITIVE:
+                        self._sample = case
+                    try:
+                        self.send(kwargs, "generated", f"generated ({mode.value})")
+                    except BudgetSpent as spent:
+                        self.generation_skip = str(spent)
+                        return
 
     def _generated_kwargs(self, case: Any) -> dict[str, Any]:
         kwargs = case_kwargs(case, self.settings.url)
