@@ -31,6 +31,8 @@ test: $(VENV)/.installed browser
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
+	$(PY) bench/parallel.py
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) reports/*.json reports/*.html reports/*.sarif

@@ -21,7 +21,7 @@ from run import ROW_HEADERS, medians, row, run_ours  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--examples", type=int, default=100, help="generated examples per operation (default 100)")
+    parser.add_argument("--examples", type=int, default=300, help="generated examples per operation (default 300)")
     parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers (default 2)")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions; medians are printed (default 3)")
     parser.add_argument("--warm", action="store_true", help="cached Hypothesis unicode tables (see run.py --warm)")
