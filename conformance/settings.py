@@ -23,7 +23,7 @@ OPTIONS: list[tuple[str, str, str]] = [
     ("sarif", "Write a SARIF 2.1.0 report to this path.", "path"),
     ("baseline", "A baseline file of accepted violations: only violations not in it fail the run.", "path"),
     ("update-baseline", "Write the baseline file (--conformance-baseline) from this run's violations.", "bool"),
-    ("max-examples", "Generated requests per operation and generation mode (default 10).", "int"),
+    ("max-examples", "Generated requests per operation: at most N valid and N/2 invalid ones (default 10).", "int"),
     ("seed", "Seed of the generated requests; a run with the same seed sends the same requests.", "int"),
     ("timeout", "Seconds to wait for each response, body included (default 10).", "float"),
     ("max-rps", "Cap the request rate at this many requests per second.", "float"),
