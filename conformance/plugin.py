@@ -79,6 +79,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "xdist_group(name): the operation whose requests serve the item")
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadscope"  # keep one operation's rules on one worker: its requests serve them all
+    if getattr(config.option, "dist", "no") in ("loadscope", "loadgroup"):
+        config.option.loadscopereorder = False  # our collection order (heaviest first), not xdist's item count
     try:
         catalog = load_catalog(settings.profile, relative_to=Path.cwd())
         credentials = Credentials.from_catalog(catalog.auth)
@@ -162,7 +164,12 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 class ConformanceRoot(pytest.File):
     def collect(self):
         state = self.config.stash[STATE]
-        for operation in state.spec.operations:
+        operations = state.spec.operations
+        if _distributed(self.config):
+            # xdist hands each operation to one worker (its requests serve all its rules); giving out the
+            # heavy ones first keeps one worker from starting the heaviest last while the other sits idle.
+            operations = sorted(operations, key=lambda op: -op.weight)
+        for operation in operations:
             yield OperationNode.from_parent(self, name=operation.label, operation=operation)
         for label, why in state.spec.invalid:
             yield UnusableOperationItem.from_parent(self, name=f"unusable {label}", why=why)

@@ -141,6 +141,20 @@ def resolve(node: Any, root: dict[str, Any], depth: int = 0) -> Any:
     return node
 
 
+def _count_properties(schema: Any, depth: int = 0) -> int:
+    if depth > 6 or not isinstance(schema, dict):
+        return 0
+    count = 0
+    for prop in (schema.get("properties") or {}).values():
+        count += 1 + _count_properties(prop, depth + 1)
+    for key in ("items", "additionalProperties"):
+        count += _count_properties(schema.get(key), depth + 1)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key) or []:
+            count += _count_properties(sub, depth + 1)
+    return count
+
+
 def _collect_date_formats(schema: Any, out: dict[str, str], depth: int = 0) -> None:
     if depth > 12 or not isinstance(schema, dict):
         return
@@ -189,6 +203,15 @@ class Operation:
         item = self.root.get("paths", {}).get(self.path, {}) or {}
         listed = list(item.get("parameters", []) or []) + list(self.definition.get("parameters", []) or [])
         return [p for p in (resolve(parameter, self.root) for parameter in listed) if isinstance(p, dict)]
+
+    @cached_property
+    def weight(self) -> int:
+        """A rough cost of drawing this operation's requests: one per parameter (the item id of a write does not
+        count: the suite replaces it) and two per property of the body. Under xdist the heavy ones start first."""
+        item = self.item_parameter() if self.method in ("POST", "PUT", "PATCH", "DELETE") else None
+        parameters = [p for p in self.parameters
+                      if p.get("in") != "body" and not (p.get("in") == "path" and p.get("name") == item)]
+        return 1 + len(parameters) + 2 * _count_properties(self.body_schema)
 
     @cached_property
     def spec_paths(self) -> set[str]:

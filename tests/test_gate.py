@@ -86,6 +86,16 @@ def test_parallel_run_reports_the_same_verdicts_as_a_serial_run(demo, run_confor
     assert verdicts(parallel) == verdicts(serial)
 
 
+def test_under_xdist_the_operations_with_bodies_are_handed_out_first(demo, run_conformance):
+    """xdist gives each operation to one worker; drawing bodies costs most, so those operations start first
+    instead of one worker picking up the heaviest last while the other idles (spec order starts with GET)."""
+    outcome = run_conformance(demo("featbit"), "-n", "2", "--collect-only", "-q", report=False)
+    labels = [line.split("::")[1] for line in outcome.output().splitlines() if line.startswith("conformance::")]
+    order = list(dict.fromkeys(labels))
+    assert sorted(order[:2]) == ["PATCH /api/v1/projects/{id}", "POST /api/v1/projects"], order
+    assert order.index("GET /api/v1/projects/{id}") < order.index("GET /api/v1/health"), order
+
+
 SECRET = "s3cr3t-T0KEN-d0-n0t-leak"
 FORBIDDEN = "r3adonly-T0KEN-d0-n0t-leak"
 
