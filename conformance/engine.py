@@ -145,6 +145,9 @@ def draw_cases(operation: Operation, mode: GenerationMode, count: int, seed: int
     return cases
 
 
+_DONE = object()  # the drawing thread has drawn all it will
+
+
 class _Drawing:
     """The generated requests of one operation and mode, drawn in a background thread while the ones before
     are sent: drawing (CPU) overlaps waiting for the API's answers. What is drawn does not depend on the
@@ -200,7 +203,6 @@ class _Drawing:
         self.thread.join()
 
 
-_DONE = object()
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 SELF_CLEANING = ("crud", "create", "cleanup")  # the sequences delete what they create themselves
 
