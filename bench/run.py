@@ -1,8 +1,9 @@
 """Speed, side by side, in one run: (a) our plugin, (b) schemathesis' own pytest integration with only its
-built-in checks, (c) a raw requests.Session loop; all against the same local demo server, which counts the
-requests it receives. See bench/README.md.
+built-in checks, (c) a raw requests.Session loop, all against the same local demo server, which counts the
+requests it receives; and (d) schemathesis drawing (a)'s cases without sending them, the ceiling on (a)'s
+generated requests. Prints req/s and the ratios a/b, a/c and d/c. See bench/README.md.
 
-    .venv/bin/python bench/run.py [--examples N] [--repeat K] [--parallel W]
+    .venv/bin/python bench/run.py [--examples N] [--repeat K] [--parallel W] [--warm] [--latency MS]
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     print("# working directories: " + ("warm (Hypothesis' unicode tables cached in ./.hypothesis)" if args.warm else
                                        "empty (Hypothesis rebuilds its unicode tables in every run, as in CI)"))
     print("# (a) pytest --conformance-url=... --conformance-profile=featbit --conformance-max-examples=N: per operation"
-          " N positive + N/2 negative generated requests, plus the probes its rules need")
+          " at most N positive + N/2 negative generated requests (repeats are not sent), plus the probes its rules need")
     print("# (b) schemathesis.openapi.from_url + @schema.parametrize() + case.call_and_validate(session=...),"
           " fuzzing phase only, max-examples=N, no-shrink, built-in checks")
     print("# (c) requests.Session GET loop, as many requests as (a) sent in the same repeat")
