@@ -32,16 +32,15 @@ class Channel:
         basic = base64.b64encode(secret.encode()).decode()
         return self.format.replace("{token}", secret).replace("{basic}", basic)
 
-    def apply(self, kwargs: dict[str, Any], secret: str) -> None:
-        """Put the credential into requests-style keyword arguments (headers, params, json, data)."""
+    def apply(self, draft: Any, secret: str) -> None:
+        """Put the credential into a request being built (the builder's Draft: headers, query, body fields)."""
+        value = self.value(secret)
         if self.location == "header":
-            kwargs.setdefault("headers", {})[self.name] = self.value(secret)
+            draft.headers[self.name] = value
         elif self.location == "query":
-            kwargs["params"] = {**(kwargs.get("params") or {}), self.name: self.value(secret)}
-        elif isinstance(kwargs.get("data"), dict):
-            kwargs["data"] = {**kwargs["data"], self.name: self.value(secret)}
-        elif isinstance(kwargs.get("json"), dict) or (kwargs.get("json") is None and kwargs.get("data") is None):
-            kwargs["json"] = {**(kwargs.get("json") or {}), self.name: self.value(secret)}
+            draft.query[self.name] = value
+        else:
+            draft.add_body_field(self.name, value)
 
 
 @dataclass(frozen=True)

@@ -1,42 +1,43 @@
-"""operations x rules -> probes and generated requests -> exchanges -> verdicts. No pytest here.
+"""operations x rules -> requests -> exchanges -> verdicts. No pytest here.
 
-Every operation is exercised once (lazily, the first time a verdict about it is asked for): the
-generated requests and every probe its rules need. Each rule then judges the exchanges it cares
-about, so one request serves every rule that applies to it.
+Every operation is exercised once (lazily, the first time a verdict about it is asked for): its generated
+requests and every probe its rules need. Each rule then judges the exchanges it cares about, so one request
+serves every rule that applies to it. Requests are stated as plans (plan.py), built once (builder.py) aimed
+at real resources (resources.py), and sent under one policy (transport.py).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import queue
 import random
 import threading
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
-from urllib.parse import quote
 
-import hypothesis
-import requests
-from hypothesis import HealthCheck, Phase, given, settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.transport import Response as StResponse
 
+from .builder import Builder
 from .catalog import Catalog, Rule
 from .credentials import Credentials
-from .models import Exchange, NotApplicable, Request, Skip, Violation
-from .probes import PROBES, unknown_value
+from .generation import DUPLICATES_IN_A_ROW, _Enough, case_parts, draw_cases
+from .models import Exchange, NotApplicable, PathValue, Skip, Violation
+from .plan import Credential, RequestPlan, Target
+from .probes import PROBES, natural_target
+from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers the stateful probes in PROBES)
 from .redaction import Redactor
+from .resources import Resources, created_id, parse_given, path_parameters, sent_json
 from .rules import CHECKS, IGNORE, Check
 from .settings import Settings
 from .spec import Operation, Spec
 from .transport import BudgetSpent, Transport
 
-# Generation for an operation stops when this many drawn cases in a row were requests already sent.
-DUPLICATES_IN_A_ROW = 25
 MAX_EVIDENCE = 5  # violations kept per (rule, operation); the count says how many there were
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 @dataclass
@@ -55,7 +56,7 @@ class Verdict:
 
 
 class Context:
-    """What a check sees: its rule (overrides applied), the operation, and the exchanges."""
+    """What a check sees: its rule (overrides applied), the operation, and what was sent for it."""
 
     def __init__(self, rule: Rule, operation: Operation, runner: "Runner", run: "OperationRun | None" = None):
         self.rule = rule
@@ -64,19 +65,31 @@ class Context:
         self.catalog = runner.catalog
         self.settings = runner.settings
         self.run = run
+        self._runner = runner
 
-    def probe(self, name: str) -> list[Exchange]:
+    def exchanges(self, kind: str) -> list[Exchange]:
         assert self.run is not None
-        return [e for e in self.run.exchanges if e.kind == name]
+        return [e for e in self.run.exchanges if e.kind == kind]
+
+    def result(self, probe: str) -> Any:
+        """A probe's typed result; Skip with the probe's reason when it has none."""
+        assert self.run is not None
+        if probe in self.run.results:
+            return self.run.results[probe]
+        raise Skip(self.run.probe_skips.get(probe, f"the {probe} probe sent no request"))
+
+    @property
+    def path_reached(self) -> bool:
+        """Did a valid request to any operation on this path get a 2xx?"""
+        return self._runner.reach.path_reached(self.operation.path)
 
     def validate_with_schemathesis(self, exchange: Exchange, checks: list[Any]) -> Any:
         case = exchange.case
         if case is None or exchange.response is None:
             return IGNORE
         response = StResponse(status_code=exchange.response.status, headers=exchange.response.headers,
-                              content=exchange.response.body, request=exchange.meta["prepared"],
-                              elapsed=exchange.response.elapsed, verify=True,
-                              message=exchange.meta.get("reason", ""))
+                              content=exchange.response.body, request=exchange.prepared,
+                              elapsed=exchange.response.elapsed, verify=True, message=exchange.response.reason)
         try:
             case.validate_response(response, checks=checks)
         except FailureGroup as group:
@@ -91,58 +104,11 @@ def _failure_text(failure: Failure) -> str:
     return f"{failure.title}: {message}" if message else str(failure.title)
 
 
-# Headers schemathesis adds on its own; the catalog's request_headers and the transport's User-Agent speak instead.
-GENERATOR_HEADERS = {"user-agent", "x-schemathesis-testcaseid", "accept", "accept-encoding", "connection"}
-
-
-def case_kwargs(case: Any, base_url: str) -> dict[str, Any]:
-    """requests-style keyword arguments for a generated case, free of the generator's own headers."""
-    kwargs = case.as_transport_kwargs(base_url=base_url)
-    kwargs = {k: copy.deepcopy(v) for k, v in kwargs.items() if k in ("method", "url", "headers", "params", "json", "data")}
-    kwargs["headers"] = {k: v for k, v in (kwargs.get("headers") or {}).items()
-                         if k.lower() not in GENERATOR_HEADERS or k.lower() in {h.lower() for h in case.headers or {}}}
-    return kwargs
-
-
-def request_key(kwargs: dict[str, Any]) -> str:
-    """What makes two requests the same request (the generated case object aside)."""
-    return json.dumps({k: v for k, v in kwargs.items() if not k.startswith("_")}, sort_keys=True, default=repr)
-
-
-class _Enough(BaseException):
-    """Ends a Hypothesis run early. A BaseException, so Hypothesis neither reports it nor replays the case."""
-
-
-def draw_cases(operation: Operation, mode: GenerationMode, count: int, seed: int,
-               keep: Callable[[Any], bool] | None = None) -> list[Any]:
-    """Up to `count` cases drawn by schemathesis. With `keep`, only the cases it keeps are returned, and
-    drawing stops once DUPLICATES_IN_A_ROW cases in a row were not kept (the space is used up)."""
-    cases: list[Any] = []
-    try:
-        strategy = operation.api.as_strategy(generation_mode=mode)
-    except Exception:
-        return cases
-    refused = 0
-
-    @hypothesis_settings(max_examples=count, deadline=None, database=None, derandomize=False,
-                         suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
-                         print_blob=False, report_multiple_bugs=False)
-    @given(case=strategy)
-    def collect(case: Any) -> None:
-        nonlocal refused
-        if keep is None or keep(case):
-            cases.append(case)
-            refused = 0
-            return
-        refused += 1
-        if refused >= DUPLICATES_IN_A_ROW:
-            raise _Enough()
-
-    try:
-        hypothesis.seed(seed)(collect)()
-    except (hypothesis.errors.Unsatisfiable, hypothesis.errors.FailedHealthCheck, _Enough):
-        pass
-    return cases
+def request_key(parts: Any) -> str:
+    """What makes two generated requests the same request (the resource they are aimed at aside)."""
+    return json.dumps({"query": parts.query, "headers": parts.headers, "body": [parts.body.kind, parts.body.value,
+                                                                                  parts.body.media_type],
+                       "path": parts.path if parts.path_is_invalid else None}, sort_keys=True, default=repr)
 
 
 _DONE = object()  # the drawing thread has drawn all it will
@@ -156,8 +122,9 @@ class _Drawing:
 
     AHEAD = 16  # cases drawn ahead of the sender at most
 
-    def __init__(self, run: "OperationRun", mode: GenerationMode, count: int, seen: set[str]):
-        self.run, self.mode, self.count, self.seen = run, mode, count, seen
+    def __init__(self, generate: Callable[..., list[Any]], base_url: str, mode: GenerationMode, count: int,
+                 seen: set[str]):
+        self.generate, self.base_url, self.mode, self.count, self.seen = generate, base_url, mode, count, seen
         self.queue: queue.Queue = queue.Queue(maxsize=self.AHEAD)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._produce, name="conformance-draw", daemon=True)
@@ -165,26 +132,25 @@ class _Drawing:
     def _keep(self, case: Any) -> bool:
         if self.stop.is_set():
             raise _Enough()
-        kwargs = self.run._generated_kwargs(case)
-        key = request_key(kwargs)
+        key = request_key(case_parts(case, self.base_url))
         if key in self.seen:
             return False
         self.seen.add(key)
-        self.queue.put((case, kwargs))
+        self.queue.put(case)
         return True
 
     def _produce(self) -> None:
         try:
-            self.run.runner.generate(self.run.operation, self.mode, self.count, self.mode.value, keep=self._keep)
+            self.generate(self.mode, self.count, keep=self._keep)
             self.queue.put(_DONE)
         except BaseException as exc:  # handed to the sending thread, which raises it
             self.queue.put(exc)
 
-    def __enter__(self) -> Iterator[tuple[Any, dict[str, Any]]]:
+    def __enter__(self) -> Iterator[Any]:
         self.thread.start()
         return self._items()
 
-    def _items(self) -> Iterator[tuple[Any, dict[str, Any]]]:
+    def _items(self) -> Iterator[Any]:
         while True:
             item = self.queue.get()
             if item is _DONE:
@@ -203,12 +169,8 @@ class _Drawing:
         self.thread.join()
 
 
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-SELF_CLEANING = ("crud", "create", "cleanup")  # the sequences delete what they create themselves
-
-
 class OperationRun:
-    """Everything sent for one operation, and what came back."""
+    """Everything sent for one operation, and what came back. It is the ProbeRun the probes see."""
 
     def __init__(self, runner: "Runner", operation: Operation):
         self.runner = runner
@@ -217,94 +179,69 @@ class OperationRun:
         self.credentials = runner.credentials
         self.rng = random.Random(runner.seed_for(operation.label, "probes"))
         self.exchanges: list[Exchange] = []
+        self.results: dict[str, Any] = {}
         self.probe_skips: dict[str, str] = {}
         self.generation_skip: str | None = None
-        self._sample: Any = None
 
-    # -- building requests -------------------------------------------------------------------
-    def new_origin(self) -> str:
-        return f"https://app-{self.rng.getrandbits(32):08x}.conformance.test"
-
-    def rules_using(self, probe: str) -> list[Rule]:
-        return [rule for rule, check in self.runner.active(self.operation) if probe in check.probes]
-
-    def sample_case(self) -> Any:
-        if self._sample is None:
-            cases = self.runner.generate(self.operation, GenerationMode.POSITIVE, 1, "sample")
-            if not cases:
-                raise Skip("no valid request could be generated from the spec")
-            self._sample = cases[0]
-        return self._sample
-
-    def base_kwargs(self, path_parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The keyword arguments of a valid request to this operation, without credentials."""
-        case = self.sample_case()
-        overrides = dict(path_parameters or {})
-        unknown_target = False
-        item = self.operation.item_parameter()
-        if item and item not in overrides:
-            if self.operation.method in ("GET", "HEAD"):
-                known = self.runner.known_id(self.operation)
-                if known is not None:
-                    overrides[item] = known
-            else:  # probes never change a resource they did not create: writes aim at an unknown id
-                overrides[item] = unknown_value(self.operation.path_parameter_schema(item))
-                unknown_target = True
-        kwargs = case_kwargs(case, self.settings.url)
-        if overrides:
-            kwargs["url"] = self.url_with({**(case.path_parameters or {}), **overrides})
-        for channel in self.credentials.channels:  # the spec may declare the credential as a parameter
-            if channel.location == "query":
-                (kwargs.get("params") or {}).pop(channel.name, None)
-            elif channel.location == "header":
-                kwargs["headers"].pop(channel.name, None)
-        kwargs["_case"] = case
-        kwargs["_unknown_target"] = unknown_target
-        return kwargs
-
-    def url_with(self, values: dict[str, Any]) -> str:
-        """The operation's URL with these path parameters."""
-        path = self.operation.path
-        for name, value in values.items():
-            path = path.replace("{" + name + "}", quote(str(value), safe=""))
-        return self.settings.url + path
-
-    def apply_credential(self, kwargs: dict[str, Any], *, avoid_body: bool = False) -> None:
-        token = self.settings.token
-        channel = self.credentials.primary(kwargs.get("method", self.operation.method), avoid_body=avoid_body)
-        if token and channel is not None:
-            channel.apply(kwargs, token)
-
-    def authenticated_kwargs(self, **overrides: Any) -> dict[str, Any]:
-        kwargs = self.base_kwargs(**overrides)
-        self.apply_credential(kwargs)
-        return kwargs
-
-    def send(self, kwargs: dict[str, Any], kind: str, note: str, *, origin: bool = True,
-             foreign: bool = False) -> Exchange:
-        case = kwargs.pop("_case", None)
-        unknown_target = kwargs.pop("_unknown_target", False)
-        headers = {**self.runner.catalog.request_headers, **(kwargs.pop("headers", None) or {})}
-        if origin and self.runner.uses_cors and "Origin" not in headers:
-            headers["Origin"] = self.new_origin()
-        prepared = requests.Request(kwargs["method"].upper(), kwargs["url"], headers=headers,
-                                     params=kwargs.get("params"), json=kwargs.get("json"),
-                                     data=kwargs.get("data")).prepare()
-        body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
-        request = Request(prepared.method, prepared.url, dict(prepared.headers), body)
+    # -- the ProbeRun protocol ------------------------------------------------------------------------
+    def send(self, plan: RequestPlan) -> Exchange:
+        runner = self.runner
+        built = runner.builder.build(plan, self.rng, runner.seed_for(plan.operation.label, "sample"))
         throttled: list[Exchange] = []
-        exchange = self.runner.transport.send(request, kind=kind, note=note, case=None if foreign else case,
-                                              meta={"foreign": foreign, "unknown_target": unknown_target}, throttled=throttled)
+        exchange = runner.transport.send(built.request, prepared=built.prepared, kind=plan.kind, note=plan.note,
+                                         throttled=throttled, retry_429=plan.retry_429)
+        own_method = plan.http_method == plan.operation.method
+        for sent in (*throttled, exchange):
+            sent.operation = plan.operation.label if own_method else ""
+            sent.judged = plan.judged and plan.operation.label == self.operation.label
+            sent.target = plan.target.value
+            sent.values = built.values
+            sent.credential = plan.credential.kind
+            if plan.case is not None and sent.judged:
+                sent.case = plan.case
         for early in throttled:
             early.kind = "throttled"
         self.exchanges.extend(throttled)
         self.exchanges.append(exchange)
-        self.runner.harvest_ids(self.operation, exchange)
-        if not foreign and kind not in SELF_CLEANING:
-            self._clean_up_created(exchange)
+        runner.learn(plan, exchange, built.query)
         return exchange
 
-    # -- running -------------------------------------------------------------------------------
+    def allows(self, method: str) -> bool:
+        return self.runner.transport.policy.allows(method)
+
+    def rules_using(self, probe: str) -> list[Rule]:
+        return [rule for rule, check in self.runner.active(self.operation) if probe in check.probes]
+
+    def sample_body(self) -> Any:
+        sample = self.runner.builder.sample(self.operation, self.runner.seed_for(self.operation.label, "sample"))
+        return sample.body.value if sample is not None and sample.body.kind == "json" else {}
+
+    def find(self, method: str, path: str) -> Operation | None:
+        return next((op for op in self.runner.spec.operations if op.method == method and op.path == path), None)
+
+    def item_operation(self, method: str, collection: str) -> Operation | None:
+        return next((op for op in self.runner.spec.operations
+                     if op.method == method and op.collection_path == collection), None)
+
+    def creation_body(self, operation: Operation, *, with_optional: bool) -> tuple[dict[str, Any], str | None]:
+        return self.runner.builder.creation_body(operation, self.runner.seed_for(operation.label, "crud"), self.rng,
+                                                 with_optional=with_optional)
+
+    def generated_bodies(self, operation: Operation, count: int = 12) -> list[dict[str, Any]]:
+        return self.runner.builder.generated_bodies(operation, self.runner.seed_for(operation.label, "crud"), count)
+
+    def credential_fields(self) -> set[str]:
+        return self.runner.builder.credential_fields()
+
+    def forget(self, values: dict[str, PathValue]) -> None:
+        self.runner.resources.consumed(values)
+
+    def rate_limit_target(self) -> Operation | None:
+        gets = [op for op in self.runner.spec.operations if op.method == "GET"
+                and any("rate-limit" in check.probes for _, check in self.runner.active(op))]
+        return min(gets, key=lambda op: op.path) if gets else None
+
+    # -- running -------------------------------------------------------------------------------------
     def execute(self) -> None:
         self._send_generated()
         needed: list[str] = []
@@ -315,62 +252,81 @@ class OperationRun:
                 self.probe_skips[name] = "the rate-limit probe is off (opt in with --conformance-rate-limit-probe=N)"
                 continue
             try:
-                PROBES[name](self)
+                result = PROBES[name](self)
             except Skip as skip:
                 self.probe_skips[name] = str(skip)
+                continue
+            if not isinstance(result, list):
+                self.results[name] = result
 
     def _send_generated(self) -> None:
-        if self.settings.read_only and self.operation.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if not self.allows(self.operation.method):
             self.generation_skip = "generated writes are off under --conformance-read-only"
             return
         n = self.settings.max_examples
         plans = [(GenerationMode.POSITIVE, n), (GenerationMode.NEGATIVE, max(1, n // 2))]
         seen: set[str] = set()  # the same request is sent once, whichever mode produced it
+        target = natural_target(self.operation)
         for mode, count in plans:
-            with _Drawing(self, mode, count, seen) as drawn:
-                for case, kwargs in drawn:
-                    if self._sample is None and mode == GenerationMode.POSITIVE:
-                        self._sample = case
+            generate = (lambda m, c, keep: self.runner.generate(self.operation, m, c, m.value, keep=keep))
+            with _Drawing(generate, self.settings.url, mode, count, seen) as drawn:
+                for case in drawn:
+                    if mode == GenerationMode.POSITIVE:
+                        self.runner.builder.set_sample(self.operation, case)
                     try:
-                        self.send(kwargs, "generated", f"generated ({mode.value})")
+                        self.send(RequestPlan(self.operation, "generated", f"generated ({mode.value})",
+                                              target=target, case=case))
                     except BudgetSpent as spent:
                         self.generation_skip = str(spent)
                         return
+                    except Skip as skip:
+                        self.generation_skip = str(skip)
+                        return
 
-    def _generated_kwargs(self, case: Any) -> dict[str, Any]:
-        kwargs = case_kwargs(case, self.settings.url)
-        item = self.operation.item_parameter()
-        if item and self.operation.method in WRITE_METHODS:
-            # Never change or delete a resource the suite did not create: aim at an unknown id.
-            unknown = unknown_value(self.operation.path_parameter_schema(item))
-            kwargs["url"] = self.url_with({**(case.path_parameters or {}), item: unknown})
-            kwargs["_unknown_target"] = True
-        self.apply_credential(kwargs)
-        kwargs["_case"] = case
-        return kwargs
 
-    def _clean_up_created(self, exchange: Exchange) -> None:
-        """A POST (generated or a probe) that created a resource: delete it again where the API lets us."""
-        from .sequences import created_id
+@dataclass
+class OperationReach:
+    """Did a valid request reach the operation (a 2xx), and with which path values."""
 
-        response = exchange.response
-        if self.operation.method != "POST" or response is None or not 200 <= response.status < 300:
+    reached: bool = False
+    statuses: Counter = field(default_factory=Counter)
+    values: dict[str, PathValue] = field(default_factory=dict)
+
+
+class Reach:
+    """Per operation: whether a request with the valid credential (or none) got a 2xx, and where each path
+    value came from. Every request counts, whichever operation's run sent it."""
+
+    def __init__(self) -> None:
+        self.by_operation: dict[str, OperationReach] = {}
+        self._lock = threading.Lock()
+
+    def record(self, plan: RequestPlan, exchange: Exchange) -> None:
+        if plan.http_method != plan.operation.method or exchange.response is None or plan.kind == "cleanup":
             return
-        deleter = next((op for op in self.runner.spec.operations
-                        if op.method == "DELETE" and op.collection_path == self.operation.path), None)
-        ident = created_id(exchange, deleter.item_parameter() if deleter else None)
-        if deleter is None or ident is None:
-            return
-        self.runner.forget_id(self.operation.path, ident)
-        cleaner = OperationRun(self.runner, deleter)
-        kwargs = {"method": "DELETE", "url": cleaner.url_with({deleter.item_parameter(): ident}),
-                  "headers": {}}
-        cleaner.apply_credential(kwargs)
-        try:
-            self.exchanges.append(cleaner.send(kwargs, "cleanup", "deleting what the suite created",
-                                               origin=False, foreign=True))
-        except Skip:
-            pass
+        with self._lock:
+            reach = self.by_operation.setdefault(plan.operation.label, OperationReach())
+            reach.statuses[exchange.response.status] += 1
+            if reach.reached:
+                return
+            if exchange.ok and plan.credential.kind in ("valid", "none") and not _is_negative(plan):
+                reach.reached = True
+                reach.values = dict(exchange.values)
+            elif not reach.values or plan.credential.kind == "valid":
+                reach.values = dict(exchange.values)
+
+    def path_reached(self, path: str) -> bool:
+        with self._lock:
+            return any(r.reached and label.split(" ", 1)[1] == path for label, r in self.by_operation.items())
+
+    def reached(self, label: str) -> bool:
+        reach = self.by_operation.get(label)
+        return bool(reach and reach.reached)
+
+
+def _is_negative(plan: RequestPlan) -> bool:
+    meta = getattr(plan.case, "_meta", None) if plan.case is not None else None
+    return bool(meta is not None and meta.generation.mode.is_negative)
 
 
 class Runner:
@@ -381,9 +337,15 @@ class Runner:
         self.transport = transport
         self.credentials = Credentials.from_catalog(catalog.auth)
         self.redactor = Redactor(settings.secrets, self.credentials.names())
-        self.uses_cors = any(rule.category == "cors" for rule in catalog.rules)
+        given = parse_given(list(catalog.parameters), f"the catalog {catalog.origin}") + tuple(settings.params)
+        self.resources = Resources(spec, given, read_only=settings.read_only)
+        self.builder = Builder(settings.url, self.credentials, self.resources, token=settings.token,
+                               forbidden_token=settings.forbidden_token, request_headers=dict(catalog.request_headers),
+                               uses_cors=any(rule.category == "cors" for rule in catalog.rules))
+        self._setup = OperationRun(self, spec.operations[0])  # sends the set-up requests (discovery, creation)
+        self.resources.sender = self._setup.send
+        self.reach = Reach()
         self.runs: dict[str, OperationRun] = {}
-        self._known_ids: dict[str, list[Any]] = {}
         self._active: dict[str, list[tuple[Rule, Check]]] = {}
         self._applicability: dict[tuple[str, str], tuple[Rule | None, str]] = {}
 
@@ -399,6 +361,8 @@ class Runner:
         return self._applicability[key]
 
     def _applicability_of(self, rule: Rule, operation: Operation) -> tuple[Rule | None, str]:
+        if not rule.applies_to.matches(operation.method, operation.path):
+            return None, f"the rule applies to {rule.applies_to.describe()} only"
         resolved = rule.for_operation(operation.method, operation.path)
         if resolved is None:
             return None, "switched off for this operation by the catalog"
@@ -424,57 +388,49 @@ class Runner:
                  keep: Callable[[Any], bool] | None = None) -> list[Any]:
         return draw_cases(operation, mode, count, self.seed_for(operation.label, purpose), keep)
 
-    # -- known resources -------------------------------------------------------------------------
-    def harvest_ids(self, operation: Operation, exchange: Exchange) -> None:
-        response = exchange.response
-        if response is None or not 200 <= response.status < 300:
+    # -- what every answer teaches ---------------------------------------------------------------
+    def learn(self, plan: RequestPlan, exchange: Exchange, query: dict[str, Any]) -> None:
+        """Reach, the ids an answer lists, resources a DELETE removed, and resources a write created (the
+        suite deletes them again at the end)."""
+        self.reach.record(plan, exchange)
+        method = plan.http_method
+        if method == plan.operation.method:
+            self.resources.observe(plan.operation, exchange, query)
+        if method == "DELETE" and exchange.response is not None and (exchange.ok or exchange.response.status == 404):
+            self.resources.consumed(exchange.values)
+        if not exchange.ok or plan.kind in ("create", "crud", "cleanup", "discovery"):
             return
-        if exchange.meta.get("foreign") and exchange.kind != "discovery":
-            return
-        collection = operation.path if operation.collection_path is None else None
-        if collection is None:
-            return
-        body = response.json_or_none()
-        items = body if isinstance(body, list) else (body.get("data") if isinstance(body, dict) else None)
-        if isinstance(body, dict) and "id" in body:
-            items = [body]
-        elif isinstance(body, dict) and isinstance(body.get("data"), dict):
-            items = [body["data"]]
-        if not isinstance(items, list):
-            return
-        ids = self._known_ids.setdefault(collection, [])
-        for item in items:
-            if isinstance(item, dict) and item.get("id") is not None and item["id"] not in ids:
-                ids.append(item["id"])
+        if method == "POST" or (method in ("PUT", "PATCH") and plan.target is Target.UNKNOWN
+                                and exchange.response.status == 201):
+            self._adopt(plan, exchange)
 
-    def forget_id(self, collection: str, ident: Any) -> None:
-        """A deleted resource is not offered to later probes as one that exists."""
-        known = self._known_ids.get(collection)
-        if known and ident in known:
-            known.remove(ident)
-
-    def known_id(self, operation: Operation) -> Any:
-        collection = operation.collection_path
-        if collection is None:
-            return None
-        if not self._known_ids.get(collection):
-            self._discover(collection)
-        ids = self._known_ids.get(collection) or []
-        return ids[0] if ids else None
-
-    def _discover(self, collection: str) -> None:
-        """GET the collection once to learn the id of a resource that exists."""
-        self._known_ids.setdefault(collection, [])
-        lister = next((op for op in self.spec.operations if op.method == "GET" and op.path == collection), None)
-        if lister is None:
+    def _adopt(self, plan: RequestPlan, exchange: Exchange) -> None:
+        """A write that created a resource: delete it again at the end of the run, where the API lets us."""
+        path = plan.operation.path
+        if plan.http_method == "POST":
+            deleter = next((op for op in self.spec.operations if op.method == "DELETE" and op.collection_path == path),
+                           None)
+            if deleter is None:
+                return
+            names = path_parameters(deleter.path)[len(path_parameters(path)):]
+            found = created_id(exchange, names, sent_json(exchange))
+            if len(found) < len(names):
+                return
+            values = {**exchange.values, **{n: PathValue(v, "created", plan.operation.label) for n, v in found.items()}}
+            self.resources.adopt(path, values, plan.operation.label, deleter)
             return
-        run = OperationRun(self, lister)
-        try:
-            kwargs = run.authenticated_kwargs()
-            kwargs.pop("params", None)
-            run.send(kwargs, "discovery", "listing the collection to find a resource", origin=False, foreign=True)
-        except Skip:
-            pass
+        deleter = next((op for op in self.spec.operations if op.method == "DELETE" and op.path == path), None)
+        if deleter is not None:
+            self.resources.adopt(plan.operation.collection_path or path, dict(exchange.values), plan.operation.label,
+                                 deleter)
+
+    def close(self) -> None:
+        """Delete what the suite created and still exists (children before parents)."""
+        for plan in self.resources.cleanup_plans():
+            try:
+                self._setup.send(plan)
+            except Skip:
+                pass
 
     # -- verdicts --------------------------------------------------------------------------------
     def run(self, operation: Operation) -> OperationRun:
@@ -514,17 +470,31 @@ class Runner:
                 reasons = [run.probe_skips[p] for p in check.only_probes if p in run.probe_skips]
                 raise Skip(reasons[0] if reasons else "the probe sent no request")
         else:
-            exchanges = [e for e in run.exchanges if not e.meta.get("foreign")]
+            exchanges = [e for e in run.exchanges if e.judged]
         violations: list[Violation] = []
         judged = 0
+        # An answer from a resource never reached (404 where it should exist) says nothing about what a probe
+        # carried (its credential, its body); for the rules about every response it is a response like any
+        # other, once the operation itself was reached.
+        reached = self.reach.reached(ctx.operation.label)
+        about_the_request = check.only_probes is not None
+        unreached: list[Exchange] = []
+        unanswered: list[Exchange] = []
         for exchange in exchanges:
             if exchange.response is None:
-                judged += 1
-                violations.append(Violation(f"No response to {exchange.request.method} "
-                                            f"{self.redactor.url(exchange.request.url)}: {exchange.error}.", exchange))
+                if check.judges_failures:
+                    judged += 1
+                    violations.append(Violation(f"No response to {exchange.request.method} "
+                                                f"{self.redactor.url(exchange.request.url)}: {exchange.error}.",
+                                                exchange))
+                else:
+                    unanswered.append(exchange)  # one finding, in one place: server-errors
                 continue
             if exchange.response.status == 429 and rule.category != "rate-limit":
                 continue  # a throttled answer says nothing about other rules
+            if exchange.unreached and (about_the_request or not reached):
+                unreached.append(exchange)
+                continue
             outcome = check.judge(ctx, exchange)
             if outcome is IGNORE:
                 continue
@@ -532,9 +502,58 @@ class Runner:
             if outcome:
                 violations.append(_as_violation(outcome, exchange))
         if judged == 0:
+            if unreached:
+                raise Skip(self.unreached_reason(ctx.operation, unreached))
+            if unanswered:
+                raise Skip(f"no answer came to the {len(unanswered)} request(s) this rule would judge "
+                           f"({unanswered[0].error}); server-errors.no-5xx reports it")
             why = run.generation_skip or f"none of the {len(exchanges)} responses was one this rule judges"
             raise Skip(why)
         return _finish(rule, ctx.operation, violations, judged)
+
+    def unreached_reason(self, operation: Operation, unreached: list[Exchange]) -> str:
+        first = unreached[0]
+        return (f"every answer it could judge came from a resource that was never reached ({len(unreached)} "
+                f"answered {first.response.status}, e.g. {first.request.method} "
+                f"{self.redactor.url(first.request.url)}); {self.hint(operation) or 'nothing was judged'}")
+
+    # -- reach -------------------------------------------------------------------------------------
+    def hint(self, operation: Operation) -> str:
+        """For an operation never reached: which parameter, and what would fix it."""
+        reach = self.reach.by_operation.get(operation.label)
+        if reach is not None and reach.reached:
+            return ""
+        values = reach.values if reach is not None else {}
+        hints = []
+        for name in path_parameters(operation.path):
+            value = values.get(name)
+            if value is None or not value.real:
+                why = self.resources.why(operation.path, name) or (value.detail if value is not None else "")
+                hints.append(f"no {name} known to exist ({why}): give one with --conformance-param {name}=VALUE")
+        if hints:
+            return "; ".join(hints)
+        if reach is None or not reach.statuses:
+            return "no valid request was answered"
+        statuses = ", ".join(f"{status} x{count}" for status, count in sorted(reach.statuses.items()))
+        if any(status in (401, 403) for status in reach.statuses):
+            return f"no valid request got a 2xx (answers: {statuses}): check the credential (--conformance-token)"
+        return f"no valid request got a 2xx (answers: {statuses})"
+
+    def reach_report(self) -> dict[str, Any]:
+        """Per operation: reached or not, the path values and their sources, and a hint where unreached."""
+        out: dict[str, Any] = {}
+        for operation in self.spec.operations:
+            reach = self.reach.by_operation.get(operation.label)
+            if reach is None:
+                continue
+            out[operation.label] = {
+                "reached": reach.reached,
+                "statuses": {str(k): v for k, v in sorted(reach.statuses.items())},
+                "values": [{"parameter": name, "value": self.redactor.text(str(value.value)),
+                            "source": value.source, "how": value.describe()} for name, value in reach.values.items()],
+                "hint": self.redactor.text(self.hint(operation)),
+            }
+        return out
 
 
 def _as_violation(outcome: Any, exchange: Exchange | None) -> Violation:
@@ -554,3 +573,6 @@ def _finish(rule: Rule, operation: Operation, violations: list[Violation], judge
         distinct.setdefault(violation.message, violation)
     kept = list(distinct.values())[:MAX_EVIDENCE]
     return Verdict(rule, operation.label, "failed", violations=kept, violation_count=len(violations), judged=judged)
+
+
+__all__ = ["Context", "OperationRun", "Reach", "Runner", "Verdict"]

@@ -1,10 +1,40 @@
-"""The domain nouns: what was sent, what came back, what a rule concluded."""
+"""The domain nouns: what was sent, what came back, where its path values came from, what a rule concluded."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+# Where a path parameter's value came from. The first five are resources known to exist; the last two
+# are not, so an answer about them says nothing about the resource the operation is about.
+USER, SPEC, LISTED, SEEN, CREATED = "user", "spec", "listed", "seen", "created"
+UNKNOWN, INVENTED = "unknown", "invented"
+REAL_SOURCES = frozenset({USER, SPEC, LISTED, SEEN, CREATED})
+
+
+@dataclass(frozen=True)
+class PathValue:
+    """One path parameter's value and where it came from (``detail`` names the operation or the option)."""
+
+    value: Any
+    source: str
+    detail: str = ""
+
+    @property
+    def real(self) -> bool:
+        return self.source in REAL_SOURCES
+
+    def describe(self) -> str:
+        return {
+            USER: "given with --conformance-param",
+            SPEC: f"the spec's {self.detail or 'example'}",
+            LISTED: f"listed by {self.detail}",
+            SEEN: f"seen in the answer to {self.detail}",
+            CREATED: f"created by {self.detail}",
+            UNKNOWN: "an id that does not exist" + (f" ({self.detail})" if self.detail else ""),
+            INVENTED: "invented, not known to exist" + (f" ({self.detail})" if self.detail else ""),
+        }.get(self.source, self.source)
 
 
 @dataclass
@@ -26,6 +56,7 @@ class Response:
     body: bytes
     elapsed: float = 0.0
     truncated: bool = False
+    reason: str = ""  # the reason phrase of the status line
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -48,15 +79,42 @@ class Response:
 
 @dataclass
 class Exchange:
-    """One request and what came back (a response, or a transport error)."""
+    """One request and what came back (a response, or a transport error), with what the request was for."""
 
     kind: str  # "generated" or the probe name, e.g. "no-credentials"
     request: Request
     response: Response | None = None
     error: str | None = None
     note: str = ""  # what this request is for, e.g. "valid credential in query `token`"
-    case: Any = None  # the schemathesis Case, for generated requests
-    meta: dict[str, Any] = field(default_factory=dict)
+    case: Any = None  # the schemathesis Case of a generated request (the schema rules validate against it)
+    operation: str = ""  # the label of the operation the request went to ("" for a method the path lacks)
+    judged: bool = True  # the rules of the operation under test judge it (False: set-up and sequence steps)
+    target: str = "existing"  # existing | created | unknown: the resource the request was aimed at
+    values: dict[str, PathValue] = field(default_factory=dict)  # its path parameters
+    credential: str = "valid"  # none | valid | invalid | forbidden | unsupported
+    prepared: Any = None  # the requests.PreparedRequest that was sent
+    sent: bool = True  # False: never sent (the API had stopped answering)
+
+    @property
+    def ok(self) -> bool:
+        return self.response is not None and 200 <= self.response.status < 300
+
+    @property
+    def status_text(self) -> str:
+        return str(self.response.status) if self.response is not None else f"no answer ({self.error})"
+
+    @property
+    def unreached(self) -> bool:
+        """Answered 404 or 410 where the resource should exist: the answer is about the path, not about what the
+        request carried (its credential, its body). A deliberate unknown id is not unreached; nor is a method
+        the path lacks (the wrong-method probe, HEAD, a preflight) sent to a resource known to exist."""
+        return (self.response is not None and self.response.status in (404, 410) and self.target != "unknown"
+                and (bool(self.operation) or bool(self.invented)))
+
+    @property
+    def invented(self) -> list[str]:
+        """The path parameters whose value is not known to exist."""
+        return [name for name, value in self.values.items() if not value.real and value.source != UNKNOWN]
 
 
 @dataclass

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the engine (schemathesis, Hypothesis) is imported only when
     from .spec import Operation, Spec
 
 USER_PROPERTY = "conformance"
+MAX_UNREACHED_SHOWN = 10
 
 
 @dataclass
@@ -35,6 +36,7 @@ class State:
     started: float = field(default_factory=time.time)
     records: list[dict[str, Any]] = field(default_factory=list)
     worker_requests: int = 0
+    worker_reach: list[dict[str, Any]] = field(default_factory=list)
     report: dict[str, Any] | None = None
     written: list[tuple[str, Path]] = field(default_factory=list)
 
@@ -48,9 +50,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest = f"conformance_{name.replace('-', '_')}"
         if kind == "bool":
             group.addoption(f"--conformance-{name}", dest=dest, action="store_true", default=None, help=help_text)
+        elif kind == "list":
+            group.addoption(f"--conformance-{name}", dest=dest, action="append", default=None, help=help_text)
         else:
             group.addoption(f"--conformance-{name}", dest=dest, default=None, help=help_text)
-        parser.addini(dest, help=help_text, default=None)
+        parser.addini(dest, help=help_text, default=None, type="linelist" if kind == "list" else None)
 
 
 def _settings(config: pytest.Config) -> Settings | None:
@@ -328,6 +332,9 @@ class RecordKeeper:
     @pytest.hookimpl(optionalhook=True)  # an xdist hook: only called when pytest-xdist is installed
     def pytest_testnodedown(self, node, error) -> None:
         self.state.worker_requests += int(node.workeroutput.get("conformance_requests", 0))
+        reach = node.workeroutput.get("conformance_reach")
+        if reach:
+            self.state.worker_reach.append(json.loads(reach))
 
 
 @pytest.hookimpl(trylast=True)
@@ -342,8 +349,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     if config.option.collectonly:
         return  # nothing ran: no report to write
+    state.runner.close()  # delete what the suite created
     if hasattr(config, "workerinput"):  # an xdist worker: the controller writes the reports
         config.workeroutput["conformance_requests"] = state.runner.transport.sent
+        config.workeroutput["conformance_reach"] = json.dumps(state.runner.reach_report())
         return
     records = list(state.records)
     seen = {(r["rule"], r["operation"]) for r in records}
@@ -368,6 +377,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "seed": s.seed,
         "operations": len(state.spec.operations),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started)),
+        "reach": reach_summary(state),
     }
     failing = {(r["rule"], r["operation"]) for r in records if r["status"] == "failed"}
     if state.baseline is not None:
@@ -397,6 +407,34 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.runner.transport.close()
 
 
+def reach_summary(state: State) -> dict[str, Any]:
+    """How many operations a valid request reached (a 2xx), and per operation the path values and their
+    sources; under xdist the workers' views are merged (reached anywhere is reached)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for view in [state.runner.reach_report(), *state.worker_reach]:
+        for label, entry in view.items():
+            known = merged.get(label)
+            if known is None:
+                merged[label] = dict(entry)
+                continue
+            statuses = dict(known["statuses"])
+            for status, count in entry["statuses"].items():
+                statuses[status] = statuses.get(status, 0) + count
+            if entry["reached"] and not known["reached"]:
+                known = dict(entry)
+            known["statuses"] = statuses
+            merged[label] = known
+    by_operation = {}
+    for operation in state.spec.operations:
+        entry = merged.get(operation.label) or {"reached": False, "statuses": {}, "values": [],
+                                                "hint": "no request was sent to it in this run"}
+        if entry["reached"]:
+            entry["hint"] = ""
+        by_operation[operation.label] = entry
+    return {"reached": sum(1 for e in by_operation.values() if e["reached"]), "operations": len(by_operation),
+            "by_operation": by_operation}
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is None or state.report is None:
@@ -407,9 +445,17 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         reasons = sorted({r["reason"] for r in state.report["rules"] if r["status"] == "skipped" and r["reason"]})
         terminalreporter.write_line(f"No rule could be judged, so this run does not pass: {reasons[0] if reasons else ''}",
                                     red=True)
+    reach = summary["reach"]
     terminalreporter.write_line(
         f"profile {summary['profile']}: {summary['failed']} rules failed, {summary['passed']} passed, "
-        f"{summary['skipped']} skipped; {summary['requests']} requests in {summary['duration_s']:.1f} s")
+        f"{summary['skipped']} skipped; reached {reach['reached']} of {reach['operations']} operations; "
+        f"{summary['requests']} requests in {summary['duration_s']:.1f} s")
+    unreached = [(label, entry) for label, entry in reach["by_operation"].items() if not entry["reached"]]
+    for label, entry in unreached[:MAX_UNREACHED_SHOWN]:
+        terminalreporter.write_line(f"  UNREACHED {label}: {entry['hint']}", yellow=True)
+    if len(unreached) > MAX_UNREACHED_SHOWN:
+        terminalreporter.write_line(f"  ... and {len(unreached) - MAX_UNREACHED_SHOWN} more operations not reached "
+                                    "(see the reports)", yellow=True)
     for rule in state.report["rules"]:
         if rule["status"] == "failed":
             operations = [op for op, v in rule["operations"].items() if v["status"] == "failed"]

@@ -1,128 +1,155 @@
-"""Targeted requests beside the generated ones. A probe is a function (run, operation) -> exchanges,
-registered by name; a check asks for probes by name and each probe is sent once per operation however
-many rules need it."""
+"""Targeted requests beside the generated ones. A probe is a function of a ProbeRun, registered by name; a
+check asks for probes by name and each probe runs once per operation however many rules need it.
+
+A probe states what it wants as RequestPlans (plan.py) and sends them through ``run.send``: the builder
+chooses the resource and the credential, the transport policy decides whether the request may go. A probe
+returns the exchanges it sent, or a typed result (see ``HeadPair`` here and the sequences' results) that
+the checks read. Probes know nothing of the engine or the rules.
+"""
 
 from __future__ import annotations
 
-import copy
 import json
-import uuid
-from typing import Callable, TYPE_CHECKING
-from urllib.parse import urlencode
+import random
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
 
 from .models import Exchange, Skip
+from .plan import NO_BODY, Credential, RequestPlan, Target, form_body, json_body, raw_body
 
-if TYPE_CHECKING:
-    from .engine import OperationRun
+PROBES: dict[str, Callable[["ProbeRun"], Any]] = {}
 
-PROBES: dict[str, Callable[["OperationRun"], list[Exchange]]] = {}
+
+class ProbeRun(Protocol):
+    """What a probe sees of the run of one operation (the engine's OperationRun)."""
+
+    operation: Any  # spec.Operation
+    settings: Any  # settings.Settings
+    credentials: Any  # credentials.Credentials
+    rng: random.Random
+
+    def send(self, plan: RequestPlan) -> Exchange: ...
+    def allows(self, method: str) -> bool: ...  # may the transport policy send this method at all?
+    def rules_using(self, probe: str) -> list[Any]: ...  # the rules (params applied) that asked for a probe
+    def sample_body(self) -> Any: ...  # the JSON body of a valid request to the operation
+    def find(self, method: str, path: str) -> Any: ...  # another operation of the spec
+    def item_operation(self, method: str, collection: str) -> Any: ...  # GET /users/{id} for /users
+    def creation_body(self, operation: Any, *, with_optional: bool) -> tuple[dict[str, Any], str | None]: ...
+    def generated_bodies(self, operation: Any, count: int = 12) -> list[dict[str, Any]]: ...
+    def credential_fields(self) -> set[str]: ...  # body fields that carry credentials
+    def forget(self, values: dict[str, Any]) -> None: ...  # a resource that is gone
+    def rate_limit_target(self) -> Any: ...
 
 
 def probe(name: str):
     def register(func):
+        if name in PROBES:
+            raise RuntimeError(f"probe {name!r} registered twice")
         PROBES[name] = func
         return func
     return register
 
 
-def _need_token(run: "OperationRun") -> str:
+def natural_target(operation: Any, method: str | None = None) -> Target:
+    """Reads go to a resource that exists; writes to one the suite created."""
+    return Target.EXISTING if (method or operation.method).upper() in ("GET", "HEAD", "OPTIONS") else Target.CREATED
+
+
+def plan(run: ProbeRun, kind: str, note: str, **fields: Any) -> RequestPlan:
+    fields.setdefault("target", natural_target(run.operation, fields.get("method")))
+    return RequestPlan(run.operation, kind, note, **fields)
+
+
+def _need_token(run: ProbeRun) -> str:
     if not run.settings.token:
         raise Skip("no valid credential was given (--conformance-token or CONFORMANCE_TOKEN)")
     return run.settings.token
 
 
+# -- credentials -------------------------------------------------------------------------------------
 @probe("no-credentials")
-def no_credentials(run: "OperationRun") -> list[Exchange]:
-    return [run.send(run.base_kwargs(), "no-credentials", "no credentials")]
+def no_credentials(run: ProbeRun) -> list[Exchange]:
+    return [run.send(plan(run, "no-credentials", "no credentials", credential=Credential("none")))]
 
 
-def _through_each(run: "OperationRun", kind: str, channels: list, secret: str, none_why: str) -> list[Exchange]:
-    """One request per channel, each carrying the secret that way and no other."""
+def _through_each(run: ProbeRun, kind: str, channels: list, credential: Callable[[Any], Credential],
+                  none_why: str) -> list[Exchange]:
+    """One request per channel, each carrying the credential that way and no other."""
     channels = [c for c in channels if c.serves(run.operation.method)]
     if not channels:
         raise Skip(none_why)
-    out = []
-    for channel in channels:
-        kwargs = run.base_kwargs()
-        channel.apply(kwargs, secret)
-        out.append(run.send(kwargs, kind, channel.describe()))
-    return out
+    return [run.send(plan(run, kind, channel.describe(), credential=credential(channel))) for channel in channels]
 
 
 @probe("invalid-credentials")
-def invalid_credentials(run: "OperationRun") -> list[Exchange]:
+def invalid_credentials(run: ProbeRun) -> list[Exchange]:
+    secret = run.credentials.invalid(run.settings.token, run.rng)
     return _through_each(run, "invalid-credentials", list(run.credentials.channels),
-                         run.credentials.invalid(run.settings.token, run.rng),
+                         lambda c: Credential("invalid", c, secret),
                          f"the profile names no credential channel for {run.operation.method}")
 
 
 @probe("unsupported-channel")
-def unsupported_channel(run: "OperationRun") -> list[Exchange]:
-    return _through_each(run, "unsupported-channel", list(run.credentials.unsupported), _need_token(run),
+def unsupported_channel(run: ProbeRun) -> list[Exchange]:
+    _need_token(run)
+    return _through_each(run, "unsupported-channel", list(run.credentials.unsupported),
+                         lambda c: Credential("unsupported", c),
                          f"no unsupported channel applies to {run.operation.method}")
 
 
 @probe("valid-credentials")
-def valid_credentials(run: "OperationRun") -> list[Exchange]:
-    return _through_each(run, "valid-credentials", list(run.credentials.channels), _need_token(run),
+def valid_credentials(run: ProbeRun) -> list[Exchange]:
+    _need_token(run)
+    return _through_each(run, "valid-credentials", list(run.credentials.channels), lambda c: Credential("valid", c),
                          f"the profile names no credential channel for {run.operation.method}")
 
 
 @probe("forbidden-credentials")
-def forbidden_credentials(run: "OperationRun") -> list[Exchange]:
-    token = run.settings.forbidden_token
-    if not token:
+def forbidden_credentials(run: ProbeRun) -> list[Exchange]:
+    if not run.settings.forbidden_token:
         raise Skip("no credential without permission was given (--conformance-forbidden-token or "
                    "CONFORMANCE_FORBIDDEN_TOKEN)")
     channel = run.credentials.primary(run.operation.method)
     if channel is None:
         raise Skip(f"the profile names no credential channel for {run.operation.method}")
-    kwargs = run.base_kwargs()
-    channel.apply(kwargs, token)
-    return [run.send(kwargs, "forbidden-credentials", f"a credential without permission {channel.describe()}")]
+    return [run.send(plan(run, "forbidden-credentials", f"a credential without permission {channel.describe()}",
+                          credential=Credential("forbidden", channel)))]
 
 
+# -- CORS ---------------------------------------------------------------------------------------------
 @probe("no-origin")
-def no_origin(run: "OperationRun") -> list[Exchange]:
-    kwargs = run.authenticated_kwargs()
-    kwargs["headers"].pop("Origin", None)
-    return [run.send(kwargs, "no-origin", "a valid request without Origin", origin=False)]
+def no_origin(run: ProbeRun) -> list[Exchange]:
+    return [run.send(plan(run, "no-origin", "a valid request without Origin", origin=False,
+                          headers={"Origin": None}))]
 
 
 @probe("preflight")
-def preflight(run: "OperationRun") -> list[Exchange]:
-    requested = []
+def preflight(run: ProbeRun) -> list[Exchange]:
+    requested: list[str] = []
     for rule in run.rules_using("preflight"):
         requested += rule.params.get("request_headers", [])
     requested = list(dict.fromkeys(requested))
-    kwargs = {"method": "OPTIONS", "url": run.base_kwargs()["url"], "headers": {
-        "Origin": run.new_origin(),
-        "Access-Control-Request-Method": run.operation.method,
-        **({"Access-Control-Request-Headers": ", ".join(requested)} if requested else {}),
-    }}
-    return [run.send(kwargs, "preflight", f"a CORS preflight for {run.operation.method}", origin=False, foreign=True)]
+    headers = {"Origin": f"https://app-{run.rng.getrandbits(32):08x}.conformance.test",
+               "Access-Control-Request-Method": run.operation.method}
+    if requested:
+        headers["Access-Control-Request-Headers"] = ", ".join(requested)
+    return [run.send(plan(run, "preflight", f"a CORS preflight for {run.operation.method}", method="OPTIONS",
+                          target=natural_target(run.operation), credential=Credential("none"), body=NO_BODY,
+                          sample_query="none", headers=headers, origin=False, judged=False))]
 
 
-def unknown_value(parameter_schema: dict) -> object:
-    kind = parameter_schema.get("type")
-    if kind == "integer" or kind == "number":
-        return 987654321
-    if parameter_schema.get("format") == "uuid":
-        return str(uuid.UUID(int=0xC0FFEE))
-    return "conformance-unknown-0c0ffee"
-
-
+# -- unknown ids, bodies, methods --------------------------------------------------------------------
 @probe("unknown-id")
-def unknown_id(run: "OperationRun") -> list[Exchange]:
-    name = run.operation.item_parameter()
-    if name is None:
+def unknown_id(run: ProbeRun) -> list[Exchange]:
+    if "{" not in run.operation.path:
         raise Skip("the path has no parameter")
-    value = unknown_value(run.operation.path_parameter_schema(name))
-    kwargs = run.authenticated_kwargs(path_parameters={name: value})
-    return [run.send(kwargs, "unknown-id", f"{name}={value}")]
+    exchange = run.send(plan(run, "unknown-id", "an id that does not exist", target=Target.UNKNOWN))
+    unknown = [f"{name}={value.value}" for name, value in exchange.values.items() if value.source == "unknown"]
+    exchange.note = ", ".join(unknown) or exchange.note
+    return [exchange]
 
 
-def _flatten_form(body: object) -> dict[str, str]:
+def flatten_form(body: object) -> dict[str, str]:
     """The body as form fields; never empty, so the server has a body to refuse."""
     if not isinstance(body, dict):
         return {"value": json.dumps(body)}
@@ -130,73 +157,53 @@ def _flatten_form(body: object) -> dict[str, str]:
 
 
 @probe("form-body")
-def form_body(run: "OperationRun") -> list[Exchange]:
-    kwargs = run.base_kwargs()
-    form = _flatten_form(kwargs.pop("json", None) if "json" in kwargs else {})
-    kwargs.pop("data", None)
-    kwargs["data"] = form
-    run.apply_credential(kwargs)
-    kwargs["headers"]["Content-Type"] = "application/x-www-form-urlencoded"
-    kwargs["data"] = urlencode(kwargs["data"])
-    return [run.send(kwargs, "form-body", "a valid body, form-encoded")]
+def form(run: ProbeRun) -> list[Exchange]:
+    return [run.send(plan(run, "form-body", "a valid body, form-encoded", body=form_body(flatten_form(run.sample_body()))))]
 
 
 @probe("malformed-json")
-def malformed_json(run: "OperationRun") -> list[Exchange]:
-    kwargs = run.base_kwargs()
-    kwargs.pop("json", None)
-    run.apply_credential(kwargs, avoid_body=True)
-    kwargs.pop("json", None)
-    kwargs["data"] = b'{"name": "conformance", '
-    kwargs["headers"]["Content-Type"] = "application/json"
-    return [run.send(kwargs, "malformed-json", "a body that is not valid JSON")]
+def malformed_json(run: ProbeRun) -> list[Exchange]:
+    return [run.send(plan(run, "malformed-json", "a body that is not valid JSON",
+                          body=raw_body(b'{"name": "conformance", ', "application/json"),
+                          credential=Credential("valid", avoid_body=True)))]
 
 
 @probe("invalid-body")
-def invalid_body(run: "OperationRun") -> list[Exchange]:
+def invalid_body(run: ProbeRun) -> list[Exchange]:
     invalid = run.operation.invalid_body()
     if invalid is None:
         raise Skip("the request body schema has no constraint that an invalid body could break")
     body, how = invalid
-    kwargs = run.base_kwargs()
-    kwargs.pop("data", None)
-    kwargs["json"] = copy.deepcopy(body)
-    run.apply_credential(kwargs)
-    return [run.send(kwargs, "invalid-body", how)]
+    return [run.send(plan(run, "invalid-body", how, body=json_body(body)))]
 
 
 SAFE_FIRST = ("GET", "PATCH", "POST", "PUT", "DELETE")
 
 
 @probe("wrong-method")
-def wrong_method(run: "OperationRun") -> list[Exchange]:
-    """A method the path does not declare. GET first (it cannot change data even if wrongly accepted);
-    then PATCH with an empty body (a no-op patch), POST, PUT, DELETE, all aimed at an unknown id so a server
-    that wrongly accepts them harms nothing. Under --conformance-read-only only GET is tried."""
+def wrong_method(run: ProbeRun) -> list[Exchange]:
+    """A method the path does not declare. GET first (it cannot change data even if wrongly accepted); then
+    PATCH with an empty body (a no-op patch), POST, PUT, DELETE, aimed at a resource the suite created (or
+    an id that does not exist), so a server that wrongly accepts them harms nothing."""
     declared = set(run.operation.declared_methods) | ({"HEAD"} if "GET" in run.operation.declared_methods else set())
-    candidates = [m for m in SAFE_FIRST if m not in declared]
-    if run.settings.read_only:
-        candidates = [m for m in candidates if m == "GET"]
+    candidates = [m for m in SAFE_FIRST if m not in declared and run.allows(m)]
     if not candidates:
         raise Skip("every method worth probing is declared on this path (or only writes are left, and "
                    "--conformance-read-only is on)")
     method = candidates[0]
-    name = run.operation.item_parameter()
-    overrides = {name: unknown_value(run.operation.path_parameter_schema(name))} if name and method != "GET" else None
-    kwargs = run.base_kwargs(path_parameters=overrides)
-    kwargs["method"] = method
-    kwargs.pop("data", None)
-    kwargs["json"] = {} if method != "GET" else None
-    if method == "GET":
-        kwargs.pop("json")
-    run.apply_credential(kwargs)
-    return [run.send(kwargs, "wrong-method", f"{method}, which the spec does not declare", foreign=True)]
+    body = NO_BODY if method in ("GET", "DELETE") else json_body({})
+    return [run.send(plan(run, "wrong-method", f"{method}, which the spec does not declare", method=method,
+                          body=body, judged=False))]
+
+
+@dataclass
+class HeadPair:
+    get: Exchange
+    head: Exchange
 
 
 @probe("head")
-def head(run: "OperationRun") -> list[Exchange]:
-    kwargs = run.authenticated_kwargs()
-    get = run.send(dict(kwargs, headers=dict(kwargs["headers"])), "head", "GET beside HEAD", origin=False)
-    kwargs["method"] = "HEAD"
-    head_exchange = run.send(kwargs, "head", "HEAD", origin=False, foreign=True)
-    return [get, head_exchange]
+def head(run: ProbeRun) -> HeadPair:
+    get = run.send(plan(run, "head", "GET beside HEAD", origin=False))
+    head_exchange = run.send(plan(run, "head", "HEAD", method="HEAD", origin=False, body=NO_BODY, judged=False))
+    return HeadPair(get, head_exchange)

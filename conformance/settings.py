@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -11,7 +13,7 @@ from urllib.parse import urlsplit
 
 from .errors import UsageError
 
-# name, help, kind ("str" | "int" | "float" | "bool" | "path")
+# name, help, kind ("str" | "int" | "float" | "bool" | "path" | "list")
 OPTIONS: list[tuple[str, str, str]] = [
     ("url", "Base URL of the API under test, e.g. http://127.0.0.1:8000. Without it the plugin does nothing.", "str"),
     ("spec", "OpenAPI description: a path or URL, JSON or YAML. Default: look on the server (/openapi.json, ...).", "str"),
@@ -31,9 +33,36 @@ OPTIONS: list[tuple[str, str, str]] = [
     ("read-only", "Send no POST, PUT, PATCH or DELETE: neither generated nor probes.", "bool"),
     ("rate-limit-probe", "Opt-in: send up to N quick requests to one operation to see its 429 (default off).", "int"),
     ("retry-after-cap", "Longest wait, in seconds, when a 429 asks to retry later (default 30).", "float"),
+    ("param", "A path parameter's value, NAME=VALUE, or PATH_GLOB:NAME=VALUE for some paths only "
+              "(/servers/*:server_id=localhost). Repeatable; in the environment separated by spaces, in the ini file one per line.", "list"),
 ]
 
 DEFAULTS = {"max-examples": 10, "timeout": 10.0, "retry-after-cap": 30.0}
+
+
+@dataclass(frozen=True)
+class GivenValue:
+    """``[PATH_GLOB:]NAME=VALUE``: the value of the path parameter NAME, on paths matching the glob."""
+
+    name: str
+    value: str
+    scope: str | None = None
+
+    @classmethod
+    def parse(cls, text: str, origin: str) -> "GivenValue":
+        scope, _, assignment = text.rpartition(":") if text.startswith("/") else ("", "", text)
+        name, sep, value = assignment.partition("=")
+        if not sep or not name.strip() or not value:
+            raise UsageError(f"--conformance-param takes NAME=VALUE or PATH_GLOB:NAME=VALUE (e.g. "
+                             f"/servers/*:server_id=localhost); got {text!r} ({origin}).")
+        return cls(name.strip(), value, scope or None)
+
+    def matches(self, path: str, name: str) -> bool:
+        return name == self.name and (self.scope is None or fnmatch.fnmatchcase(path, self.scope))
+
+
+def parse_given(texts: list[str], origin: str) -> tuple[GivenValue, ...]:
+    return tuple(GivenValue.parse(text.strip(), origin) for text in texts if text.strip())
 
 
 @dataclass(frozen=True)
@@ -58,6 +87,7 @@ class Settings:
     rate_limit_probe: int | None
     retry_after_cap: float
     rootdir: Path
+    params: tuple[GivenValue, ...] = ()
 
     @property
     def secrets(self) -> list[str]:
@@ -91,6 +121,9 @@ def _convert(name: str, value: Any, kind: str, origin: str, rootdir: Path) -> An
         if not number > 0:
             raise UsageError(f"{flag} must be greater than 0; got {value!r} ({origin}).")
         return number
+    if kind == "list":
+        texts = value if isinstance(value, (list, tuple)) else re.split(r"\s+", str(value))
+        return parse_given([str(t) for t in texts], origin)
     if kind == "path":
         path = Path(str(value))
         return path if path.is_absolute() else Path.cwd() / path
@@ -112,8 +145,8 @@ def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any
             ini = get_ini(f"conformance_{key}")
             if ini not in (None, "", []):
                 raw, origin = ini, f"from the ini option conformance_{key}"
-        if raw in (None, False, ""):
-            values[key] = DEFAULTS.get(name, False if kind == "bool" else None)
+        if raw in (None, False, "", []):
+            values[key] = DEFAULTS.get(name, False if kind == "bool" else () if kind == "list" else None)
         else:
             values[key] = _convert(name, raw, kind, origin, rootdir)
     if not values["url"]:
@@ -138,4 +171,5 @@ def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any
         max_examples=values["max_examples"], seed=seed, seed_given=seed_given, timeout=values["timeout"],
         max_rps=values["max_rps"], max_requests=values["max_requests"], read_only=values["read_only"],
         rate_limit_probe=values["rate_limit_probe"], retry_after_cap=values["retry_after_cap"], rootdir=rootdir,
+        params=values["param"],
     )

@@ -223,6 +223,26 @@ class Operation:
         return [m.upper() for m in HTTP_METHODS if m in item]
 
     @cached_property
+    def query_parameters(self) -> dict[str, dict[str, Any]]:
+        """The query parameters by name (path-level ones included), $refs inlined."""
+        return {str(p["name"]): p for p in self.parameters if p.get("in") == "query" and p.get("name")}
+
+    @cached_property
+    def body_media(self) -> dict[str, Any]:
+        """The JSON request body's media type object (its schema, example and examples), $refs inlined."""
+        body = self.definition.get("requestBody")
+        if body is not None:
+            for media_type, content in (resolve(body, self.root).get("content") or {}).items():
+                if "json" in media_type and isinstance(content, dict):
+                    return content
+            return {}
+        for parameter in self.parameters:
+            if parameter.get("in") == "body":
+                return {"schema": parameter.get("schema") or {}, **({"example": parameter["x-example"]}
+                                                                     if "x-example" in parameter else {})}
+        return {}
+
+    @cached_property
     def body_schema(self) -> dict[str, Any] | None:
         """The JSON request body schema ($refs inlined), or None."""
         body = self.definition.get("requestBody")

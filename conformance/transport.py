@@ -29,7 +29,7 @@ BREAKER_TRIAL_EVERY = 10
 # After this many requests in a row were still answered 429 after waiting, 429s are no longer waited out
 # (until an answer other than 429 comes): the run stays bounded however long the API asks to wait.
 THROTTLED_GIVE_UP = 3
-USER_AGENT = "conformance (+https://pypi.org/project/conformance)"
+USER_AGENT = "conformance (+https://pypi.org/project/conformance)"  # when the builder did not set one
 
 
 class _QuietHeaderWarnings(logging.Filter):
@@ -197,27 +197,28 @@ class _WatchedAdapter(HTTPAdapter):
 
 
 class RequestRefused(requests.exceptions.RequestException):
-    """Not sent: the run's limits (--conformance-read-only, --conformance-max-requests) forbid it."""
+    """A set-up request (reachability, spec discovery) not sent: the run's limits forbid it."""
+
+
+class Refused(Skip):
+    """A request not sent because the run's limits forbid it: --conformance-read-only or the budget."""
+
+
+class BudgetSpent(Refused):
+    pass
 
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class GuardedSession(requests.Session):
-    """Every request of a run goes through one of these, the reachability check and spec discovery too:
-    it keeps the request budget, the rate cap and the read-only switch, and bounds each whole answer
-    (status line, headers and a non-streamed body) by the read timeout, else raises ReadTimeout.
-    Transport.send keeps its own watchdog over a streamed body."""
+class Policy:
+    """The run's limits, in one place: read-only, the request budget and the rate cap. Every request of a
+    run is admitted here first, the set-up requests too; a probe may ask ``allows`` before planning."""
 
-    def __init__(self, *, max_rps: float | None = None, max_requests: int | None = None,
-                 read_only: bool = False, retry_after_cap: float = 30.0) -> None:
-        super().__init__()
-        self.mount("http://", _WatchedAdapter())
-        self.mount("https://", _WatchedAdapter())
+    def __init__(self, *, max_rps: float | None = None, max_requests: int | None = None, read_only: bool = False):
         self.min_interval = 1.0 / max_rps if max_rps else 0.0
         self.max_requests = max_requests
         self.read_only = read_only
-        self.retry_after_cap = retry_after_cap
         self.sent = 0
         self._lock = threading.Lock()
         self._next_slot = 0.0
@@ -226,12 +227,16 @@ class GuardedSession(requests.Session):
     def budget_spent(self) -> bool:
         return self.max_requests is not None and self.sent >= self.max_requests
 
-    def _admit(self, method: str) -> None:
-        if self.read_only and method.upper() in WRITE_METHODS:
-            raise RequestRefused(f"a {method.upper()} would be sent, and --conformance-read-only is on")
+    def allows(self, method: str) -> bool:
+        return not (self.read_only and method.upper() in WRITE_METHODS)
+
+    def admit(self, method: str) -> None:
+        """Count the request and wait for its slot under the rate cap; raises Refused when it may not go."""
+        if not self.allows(method):
+            raise Refused(f"a {method.upper()} would be sent, and --conformance-read-only is on")
         with self._lock:
             if self.budget_spent:
-                raise RequestRefused(f"the request budget is spent (--conformance-max-requests={self.max_requests})")
+                raise BudgetSpent(f"the request budget is spent (--conformance-max-requests={self.max_requests})")
             self.sent += 1
             now = time.monotonic()
             wait = self._next_slot - now
@@ -239,9 +244,27 @@ class GuardedSession(requests.Session):
         if wait > 0:
             time.sleep(wait)
 
+
+class GuardedSession(requests.Session):
+    """Every request of a run goes through one of these, the reachability check and spec discovery too:
+    the policy admits it (budget, rate cap, read-only), and each whole answer (status line, headers and a
+    non-streamed body) is bounded by the read timeout, else ReadTimeout. Transport.send admits its
+    requests itself and keeps its own watchdog over a streamed body."""
+
+    def __init__(self, policy: Policy, *, retry_after_cap: float = 30.0) -> None:
+        super().__init__()
+        self.mount("http://", _WatchedAdapter())
+        self.mount("https://", _WatchedAdapter())
+        self.policy = policy
+        self.retry_after_cap = retry_after_cap
+
+    @property
+    def sent(self) -> int:
+        return self.policy.sent
+
     def send(self, request: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if getattr(_local, "watchdog", None) is not None:  # inside Transport.send, which handles 429 itself
-            return self._send_bounded(request, **kwargs)
+        if getattr(_local, "watchdog", None) is not None:  # inside Transport.send: admitted, 429 handled there
+            return super().send(request, **kwargs)
         for attempt in range(MAX_429_RETRIES + 1):  # the reachability check and spec discovery
             response = self._send_bounded(request, **kwargs)
             if response.status_code != 429 or attempt == MAX_429_RETRIES:
@@ -252,10 +275,13 @@ class GuardedSession(requests.Session):
         return response
 
     def _send_bounded(self, request: Any, **kwargs: Any) -> requests.Response:
-        self._admit(request.method or "GET")
+        try:
+            self.policy.admit(request.method or "GET")
+        except Refused as refused:
+            raise RequestRefused(str(refused)) from None
         timeout = kwargs.get("timeout")
         total = timeout[1] if isinstance(timeout, tuple) else timeout
-        if getattr(_local, "watchdog", None) is not None or not total:
+        if not total:
             return super().send(request, **kwargs)
         with _Watchdog(float(total)) as watchdog:
             try:
@@ -270,15 +296,16 @@ class GuardedSession(requests.Session):
 
 
 class Transport:
+    """The one place requests are sent. A request comes prepared (by the builder) or is prepared here once
+    (set-up code and tests); the policy admits it; 429s are waited out (Retry-After, capped); an API that
+    stopped answering opens a breaker."""
+
     def __init__(self, *, timeout: float, max_rps: float | None = None, max_requests: int | None = None,
-                 read_only: bool = False, retry_after_cap: float = 30.0, extra_headers: dict[str, str] | None = None):
+                 read_only: bool = False, retry_after_cap: float = 30.0):
         self.timeout = timeout
-        self.max_requests = max_requests
-        self.read_only = read_only
         self.retry_after_cap = retry_after_cap
-        self.extra_headers = extra_headers or {}
-        self.session = GuardedSession(max_rps=max_rps, max_requests=max_requests, read_only=read_only,
-                                      retry_after_cap=retry_after_cap)
+        self.policy = Policy(max_rps=max_rps, max_requests=max_requests, read_only=read_only)
+        self.session = GuardedSession(self.policy, retry_after_cap=retry_after_cap)
         self.session.trust_env = False  # no proxies from the environment between us and a loopback API
         self.session.headers.clear()
         self._lock = threading.Lock()
@@ -290,25 +317,20 @@ class Transport:
     @property
     def sent(self) -> int:
         """Requests sent in this process, the reachability check and spec discovery included."""
-        return self.session.sent
+        return self.policy.sent
 
-    def _reserve(self) -> None:
-        if self.session.budget_spent:
-            raise BudgetSpent(f"the request budget is spent (--conformance-max-requests={self.max_requests})")
+    @staticmethod
+    def prepare(request: Request) -> requests.PreparedRequest:
+        headers = {"User-Agent": USER_AGENT, **request.headers}
+        return requests.Request(request.method, request.url, headers=headers, data=request.body).prepare()
 
-    def prepare(self, request: Request) -> requests.PreparedRequest:
-        headers = {"User-Agent": USER_AGENT, **self.extra_headers, **request.headers}
-        prepared = requests.Request(request.method, request.url, headers=headers, data=request.body).prepare()
-        return prepared
-
-    def send(self, request: Request, *, kind: str, note: str = "", case: Any = None, meta: dict | None = None,
+    def send(self, request: Request, *, kind: str, note: str = "", prepared: requests.PreparedRequest | None = None,
              throttled: list[Exchange] | None = None, retry_429: bool = True) -> Exchange:
-        """Send one request; 429s are retried after Retry-After (capped) and kept in ``throttled``
-        (``retry_429=False``: a 429 is returned at once, for a probe that wants to see it)."""
-        if self.read_only and request.is_write:
-            raise Skip(f"a {request.method} would be sent, and --conformance-read-only is on")
+        """Send one request (raises Refused when the policy forbids it). 429s are retried after Retry-After
+        (capped) and the throttled answers kept in ``throttled``; ``retry_429=False`` returns a 429 at once."""
+        prepared = prepared if prepared is not None else self.prepare(request)
         for attempt in range(MAX_429_RETRIES + 1):
-            exchange = self._send_once(request, kind=kind, note=note, case=case, meta=meta)
+            exchange = self._send_once(prepared, kind=kind, note=note)
             response = exchange.response
             if response is not None and response.status != 429:
                 self._throttled_in_a_row = 0
@@ -323,17 +345,16 @@ class Transport:
             time.sleep(min(wait if wait is not None else 1.0, self.retry_after_cap))
         return exchange
 
-    def _send_once(self, request: Request, *, kind: str, note: str, case: Any, meta: dict | None) -> Exchange:
+    def _send_once(self, prepared: requests.PreparedRequest, *, kind: str, note: str) -> Exchange:
         held = self._breaker_holds()
         if held is None:
-            self._reserve()
-        prepared = self.prepare(request)
-        sent = Request(request.method, prepared.url, dict(prepared.headers),
+            self.policy.admit(prepared.method or "GET")
+        sent = Request(prepared.method or "GET", prepared.url or "", dict(prepared.headers),
                        prepared.body.encode() if isinstance(prepared.body, str) else prepared.body)
-        exchange = Exchange(kind, sent, note=note, case=case, meta={**(meta or {}), "prepared": prepared})
+        exchange = Exchange(kind, sent, note=note, prepared=prepared)
         if held is not None:
             exchange.error = held
-            exchange.meta["not_sent"] = True
+            exchange.sent = False
             return exchange
         late = f"no complete response within {self.timeout:g} s (--conformance-timeout)"
         started = time.monotonic()
@@ -343,9 +364,6 @@ class Transport:
                                         allow_redirects=False)
             except requests.exceptions.Timeout:
                 return self._failed(exchange, f"no response within {self.timeout:g} s (--conformance-timeout)")
-            except RequestRefused as exc:  # a race for the last request of the budget
-                exchange.error = f"not sent: {exc}"
-                return exchange
             except requests.exceptions.SSLError:
                 return self._failed(exchange, late if watchdog.fired else
                                     "the TLS handshake failed (is this an HTTPS URL for a plain HTTP port?)")
@@ -364,8 +382,8 @@ class Transport:
         headers: dict[str, list[str]] = {}
         for name, value in raw.raw.headers.items():
             headers.setdefault(name.lower(), []).append(value)
-        exchange.response = Response(raw.status_code, headers, body, time.monotonic() - started, truncated)
-        exchange.meta["reason"] = raw.reason
+        exchange.response = Response(raw.status_code, headers, body, time.monotonic() - started, truncated,
+                                     raw.reason or "")
         with self._lock:
             self._failures = 0
         return exchange

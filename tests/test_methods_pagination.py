@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conformance import sequences
+from conformance import bodies, sequences
+from conformance.resources import created_id
 from conformance.rules.pagination import (DEFAULT_FIELDS, arithmetic_problems, duplicate_problems, field_problems,
                                           item_key, link_problems, page_of, without_query)
 
@@ -249,19 +250,23 @@ def test_created_id_reads_the_body_the_envelope_or_location():
         return Exchange("crud", Request("POST", "http://x/api/items"),
                         Response(201, {k.lower(): [v] for k, v in (headers or {}).items()}, body))
 
-    assert sequences.created_id(created(b'{"id": 7}'), "id") == 7
-    assert sequences.created_id(created(b'{"data": {"id": "a1"}}'), "id") == "a1"
-    assert sequences.created_id(created(b'{"uid": 3}'), "uid") == 3
-    assert sequences.created_id(created(b"", {"Location": "/api/items/42"}), "id") == "42"
-    assert sequences.created_id(created(b"not json"), "id") is None
+    assert created_id(created(b'{"id": 7}'), ["id"]) == {"id": 7}
+    assert created_id(created(b'{"data": {"id": "a1"}}'), ["id"]) == {"id": "a1"}
+    assert created_id(created(b'{"uid": 3}'), ["uid"]) == {"uid": 3}
+    assert created_id(created(b"", {"Location": "/api/items/42"}), ["id"]) == {"id": "42"}
+    assert created_id(created(b"not json"), ["id"]) == {}
+    # a key the client chose, not echoed in the answer; two parameters from one created item
+    assert created_id(created(b"{}"), ["key"], {"key": "dark-mode", "name": "x"}) == {"key": "dark-mode"}
+    assert created_id(created(b'{"ip": "192.0.2.1", "nameserver": "ns1"}'), ["ip", "nameserver"]) == \
+        {"ip": "192.0.2.1", "nameserver": "ns1"}
 
 
 def test_candidates_fit_the_property_schema():
     name = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Za-z0-9 ]+$"}
-    assert sequences.candidates("name", name, [])[0] == "Conformance"
-    assert sequences.candidates("n", {"type": "string", "maxLength": 1}, []) == ["c"]
-    assert sequences.candidates("e", {"type": "string", "format": "email"}, [{"e": "a@b.example"}]) == ["a@b.example"]
-    assert sequences.candidates("k", {"type": "string", "enum": ["x", "y"]}, []) == ["x", "y"]
-    assert sequences.valid_for(None, {"type": "string", "nullable": True})
-    assert not sequences.valid_for(None, {"type": "string"})
-    assert [sequences.is_volatile(n) for n in ("created_at", "lastModified", "updated", "name")] == [True, True, True, False]
+    assert bodies.candidates("name", name, [])[0] == "Conformance"
+    assert bodies.candidates("n", {"type": "string", "maxLength": 1}, []) == ["c"]
+    assert bodies.candidates("e", {"type": "string", "format": "email"}, [{"e": "a@b.example"}]) == ["a@b.example"]
+    assert bodies.candidates("k", {"type": "string", "enum": ["x", "y"]}, []) == ["x", "y"]
+    assert bodies.valid_for(None, {"type": "string", "nullable": True})
+    assert not bodies.valid_for(None, {"type": "string"})
+    assert [bodies.is_volatile(n) for n in ("created_at", "lastModified", "updated", "name")] == [True, True, True, False]

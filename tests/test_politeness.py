@@ -36,7 +36,7 @@ def test_generation_stops_when_it_only_repeats_itself():
     import requests
     from schemathesis import GenerationMode
 
-    from conformance.engine import DUPLICATES_IN_A_ROW, draw_cases
+    from conformance.generation import DUPLICATES_IN_A_ROW, draw_cases
     from conformance.spec import load_spec
 
     spec = load_spec(str(Path(__file__).parents[1] / "specs" / "featbit.openapi.json"), "http://127.0.0.1:9",

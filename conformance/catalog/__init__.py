@@ -48,6 +48,16 @@ class Match:
             operations=tuple(data.get("operations", ())),
         )
 
+    def describe(self) -> str:
+        parts = []
+        if self.methods:
+            parts.append(", ".join(self.methods))
+        if self.paths:
+            parts.append("paths " + ", ".join(self.paths))
+        if self.operations:
+            parts.append(", ".join(self.operations))
+        return "; ".join(parts) or "every operation"
+
     def matches(self, method: str, path: str) -> bool:
         method = method.upper()
         if self.methods and method not in self.methods:
@@ -110,6 +120,7 @@ class Catalog:
     request_headers: dict[str, str]
     rules: tuple[Rule, ...]
     unobservable: tuple[dict[str, Any], ...]
+    parameters: tuple[str, ...] = ()  # path parameter values: [PATH_GLOB:]NAME=VALUE
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -258,4 +269,5 @@ def load_catalog(name: str, *, relative_to: Path | None = None, _seen: tuple[Pat
         request_headers=data.get("request_headers", base.request_headers if base else {}),
         rules=tuple(rules[i] for i in order),
         unobservable=tuple(data.get("unobservable", base.unobservable if base else ())),
+        parameters=(base.parameters if base else ()) + tuple(data.get("parameters", ())),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import Violation
-from . import IGNORE, check, status_schema
+from .registry import IGNORE, check, status_schema
 
 
 def _protected(ctx) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import IGNORE, check
+from .registry import IGNORE, check, refused
 
 NO_BODY_STATUSES = {204, 304}
 
@@ -39,8 +39,6 @@ def _has_request_body(ctx) -> str | None:
        params={"type": "object", "properties": {"statuses": {"type": "array", "items": {"type": "integer"}}}})
 def json_request(ctx, exchange):
     """Refused with a 4xx, never accepted; `statuses` narrows which 4xx (e.g. [415])."""
-    from .errors import refused
-
     refused(exchange)
     got = exchange.response.status
     expected = ctx.params.get("statuses")

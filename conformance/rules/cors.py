@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import IGNORE, check
+from .registry import IGNORE, check
 
 
 def _is_simple(exchange) -> bool:

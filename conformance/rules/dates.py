@@ -7,7 +7,7 @@ import fnmatch
 import re
 from typing import Any, Iterator
 
-from . import IGNORE, check
+from .registry import IGNORE, check
 from .content_type import has_body
 
 LOOKS_LIKE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}|$)")

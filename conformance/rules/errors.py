@@ -9,7 +9,7 @@ import json
 import jsonschema
 
 from ..models import Skip
-from . import IGNORE, check, status_schema
+from .registry import IGNORE, check, refused, status_schema
 from .content_type import has_body
 
 
@@ -66,20 +66,9 @@ def _has_path_parameter(ctx) -> str | None:
     return None if "{" in ctx.operation.path else "the path has no parameter to point at an unknown resource"
 
 
-def refused(exchange) -> None:
-    """A probe that carried a valid credential and was refused at the door cannot judge what lies behind it."""
-    status = exchange.response.status
-    if status in (401, 403):
-        raise Skip(f"the probe's valid credential was refused with {status}, so the API never judged the request "
-                   "itself (see the auth rules)")
-    if status == 404 and exchange.meta.get("unknown_target"):
-        raise Skip("the probe aimed at an unknown id (the suite never changes a resource it did not create) and the "
-                   "API answered 404 before judging the body")
-
-
-def _expect(ctx, exchange, default: int, situation: str) -> str | None:
+def _expect(ctx, exchange, default: int, situation: str, *, about_body: bool = True) -> str | None:
     """The probe's answer has the rule's status (params.status, else the document's default)."""
-    refused(exchange)
+    refused(exchange, about_body=about_body)
     expected = ctx.params.get("status", default)
     got = exchange.response.status
     return None if got == expected else f"Expected {expected} for {situation}, got {got}."
@@ -88,7 +77,7 @@ def _expect(ctx, exchange, default: int, situation: str) -> str | None:
 @check("errors.not-found", probes=["unknown-id"], only_probes=["unknown-id"], applies=_has_path_parameter,
        params=status_schema())
 def not_found(ctx, exchange):
-    return _expect(ctx, exchange, 404, f"an unknown resource ({exchange.note})")
+    return _expect(ctx, exchange, 404, f"an unknown resource ({exchange.note})", about_body=False)
 
 
 def _has_object_body(ctx) -> str | None:

@@ -3,8 +3,10 @@ stateful promises of POST, PUT, PATCH and DELETE."""
 
 from __future__ import annotations
 
+from ..bodies import is_volatile
 from ..models import Skip, Violation
-from . import check, status_schema
+from ..resources import resource_of
+from .registry import check, status_schema
 
 VOLATILE_HEADERS = {"date", "content-length", "transfer-encoding", "connection", "keep-alive", "server",
                     "x-request-id", "set-cookie", "age", "etag", "last-modified", "access-control-allow-origin", "vary"}
@@ -14,6 +16,9 @@ VOLATILE_HEADERS = {"date", "content-length", "transfer-encoding", "connection",
 def not_allowed(ctx, exchange):
     got = exchange.response.status
     method = exchange.request.method
+    if got == 404 and not ctx.path_reached:
+        raise Skip(f"{method} answered 404, and no valid request to {ctx.operation.path} ever got a 2xx: the path "
+                   "itself was never reached")
     if got != 405:
         return f"{method} is not declared for {ctx.operation.path}; expected 405, got {got}."
     allow = ", ".join(exchange.response.headers.get("allow", []))
@@ -28,15 +33,15 @@ def not_allowed(ctx, exchange):
 
 @check("methods.head", kind="operation", probes=["head"])
 def head(ctx):
-    pairs = ctx.probe("head")
-    get = next((e for e in pairs if e.request.method == "GET"), None)
-    head = next((e for e in pairs if e.request.method == "HEAD"), None)
-    if get is None or head is None:
-        raise Skip("the HEAD probe sent no request")
+    pair = ctx.result("head")
+    get, head = pair.get, pair.head
     for exchange in (get, head):
         if exchange.response is None:
             yield f"No response to {exchange.request.method}: {exchange.error}."
             return
+    if get.unreached:
+        raise Skip(f"GET answered {get.response.status}: the resource was never reached, so HEAD has nothing to "
+                   "match")
     if head.response.status in (405, 501) and "HEAD" not in ctx.operation.declared_methods:
         raise Skip(f"HEAD is not offered here (answered {head.response.status}); the document allows that")
     if head.response.status != get.response.status:
@@ -52,24 +57,10 @@ def head(ctx):
 
 
 # -- the stateful promises: the "crud" and "create" probes of sequences.py ------------------------------
-def _step(ctx, probe: str, step: str):
-    return next((e for e in ctx.probe(probe) if e.meta.get("step") == step), None)
-
-
 def _resource(exchange):
-    from ..sequences import resource_of
-
     body = exchange.response.json_or_none() if exchange.response is not None else None
     resource = resource_of(body)
     return resource if isinstance(resource, dict) else None
-
-
-def _got(exchange) -> str:
-    return str(exchange.response.status) if exchange.response is not None else f"no answer ({exchange.error})"
-
-
-def _ok(exchange) -> bool:
-    return exchange is not None and exchange.response is not None and 200 <= exchange.response.status < 300
 
 
 def _need(exchange, what: str):
@@ -80,15 +71,16 @@ def _need(exchange, what: str):
 
 @check("methods.put-replaces", kind="operation", probes=["crud"])
 def put_replaces(ctx):
-    put = _need(_step(ctx, "crud", "put"), "the PUT")
-    field = put.meta["left_out"]
-    if not _ok(put):
-        raise Skip(f"PUT with only the required fields (leaving out '{field}') answered {_got(put)}: "
+    crud = ctx.result("crud")
+    put = _need(crud.change, "the PUT")
+    field = crud.left_out
+    if not put.ok:
+        raise Skip(f"PUT with only the required fields (leaving out '{field}') answered {put.status_text}: "
                    "cannot tell whether it replaces")
-    after = _need(_step(ctx, "crud", "after"), "reading the resource after the PUT")
+    after = _need(crud.after, "reading the resource after the PUT")
     resource = _resource(after)
     if after.response is None or after.response.status != 200 or resource is None:
-        raise Skip(f"GET after the PUT answered {_got(after)}: nothing to compare")
+        raise Skip(f"GET after the PUT answered {after.status_text}: nothing to compare")
     if resource.get(field) is not None:
         yield Violation(f"PUT without '{field}' kept it: GET after the PUT shows {field}={resource[field]!r}; "
                         f"expected it absent or null (a PUT replaces the whole resource).", after)
@@ -96,18 +88,17 @@ def put_replaces(ctx):
 
 @check("methods.patch-partial", kind="operation", probes=["crud"])
 def patch_partial(ctx):
-    from ..sequences import is_volatile
-
-    patch = _need(_step(ctx, "crud", "patch"), "the PATCH")
-    field = patch.meta["patched"]
-    if not _ok(patch):
-        raise Skip(f"PATCH of only '{field}' with a valid value answered {_got(patch)}: cannot judge it")
-    before, after = _step(ctx, "crud", "before"), _need(_step(ctx, "crud", "after"), "reading the resource back")
-    old, new = _resource(before), _resource(after)
+    crud = ctx.result("crud")
+    patch = _need(crud.change, "the PATCH")
+    field = crud.patched
+    if not patch.ok:
+        raise Skip(f"PATCH of only '{field}' with a valid value answered {patch.status_text}: cannot judge it")
+    after = _need(crud.after, "reading the resource back")
+    old, new = _resource(crud.before), _resource(after)
     if old is None or new is None or after.response.status != 200:
-        raise Skip(f"GET after the PATCH answered {_got(after)}: nothing to compare")
+        raise Skip(f"GET after the PATCH answered {after.status_text}: nothing to compare")
     if new.get(field) == old.get(field):
-        yield Violation(f"PATCH {field}={patch.meta['value']!r} did not change it: GET after the PATCH still shows "
+        yield Violation(f"PATCH {field}={crud.value!r} did not change it: GET after the PATCH still shows "
                         f"{field}={new.get(field)!r}.", after)
     for name in sorted(set(old) | set(new)):
         if name == field or is_volatile(name):
@@ -125,35 +116,34 @@ def patch_partial(ctx):
 
 @check("methods.delete-removes", kind="operation", probes=["crud"], params=status_schema())
 def delete_removes(ctx):
-    delete = _need(_step(ctx, "crud", "delete"), "the DELETE")
-    if not _ok(delete):
-        raise Skip(f"DELETE of a resource the suite created answered {_got(delete)}: nothing was deleted")
-    after = _need(_step(ctx, "crud", "after"), "reading the resource after the DELETE")
+    crud = ctx.result("crud")
+    delete = _need(crud.change, "the DELETE")
+    if not delete.ok:
+        raise Skip(f"DELETE of a resource the suite created answered {delete.status_text}: nothing was deleted")
+    after = _need(crud.after, "reading the resource after the DELETE")
     expected = ctx.params.get("status", 404)
     if after.response is None or after.response.status != expected:
-        yield Violation(f"After DELETE answered {_got(delete)}, GET of the same resource answered {_got(after)}; "
-                        f"expected {expected}.", after)
+        yield Violation(f"After DELETE answered {delete.status_text}, GET of the same resource answered "
+                        f"{after.status_text}; expected {expected}.", after)
 
 
 @check("methods.create-status", kind="operation", probes=["create"], params=status_schema())
 def create_status(ctx):
-    created = _need(_step(ctx, "create", "create"), "the POST")
+    result = ctx.result("create")
+    created = result.create
     expected = ctx.params.get("status", 201)
-    if not _ok(created) and not (created.response is not None and created.response.status == expected):
-        raise Skip(f"POST with a valid body answered {_got(created)}: nothing was created, so the status of a "
-                   "creation cannot be judged")
+    if not created.ok and not (created.response is not None and created.response.status == expected):
+        raise Skip(f"POST with a valid body answered {created.status_text}: nothing was created, so the status of "
+                   "a creation cannot be judged")
     violations = []
     if created.response.status != expected:
-        violations.append(Violation(f"POST with a valid body answered {_got(created)}; expected {expected} "
+        violations.append(Violation(f"POST with a valid body answered {created.status_text}; expected {expected} "
                                     "(the resource has been created).", created))
-    read = _step(ctx, "create", "read-back")
+    read = result.read_back
     if read is not None and (read.response is None or read.response.status != 200):
         violations.append(Violation(f"The created resource cannot be read back: GET {read.request.url} answered "
-                                    f"{_got(read)}; expected 200.", read))
-    if read is None and _ok(created) and not violations:
-        from ..sequences import created_id
-
-        if created_id(created, None) is None:
-            raise Skip("the POST answered with neither an id in the body nor a Location header: the created "
-                       "resource cannot be read back to confirm it")
+                                    f"{read.status_text}; expected 200.", read))
+    if read is None and created.ok and not violations and not result.ident:
+        raise Skip("the POST answered with neither an id in the body nor a Location header: the created "
+                   "resource cannot be read back to confirm it")
     yield from violations

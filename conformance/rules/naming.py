@@ -6,7 +6,7 @@ import re
 
 import inflection
 
-from . import check
+from .registry import check
 
 VERSION = re.compile(r"^v\d+(\.\d+)*$")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from typing import Any, Iterable
-from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from ..models import Exchange, Skip, Violation
-from . import check
+from ..paging import page_of, page_param, query_parameters, url_path, without_query
+from .registry import check
 
 # 004, "Paginated responses": the example page, field by field.
 DEFAULT_FIELDS: dict[str, list[str]] = {
@@ -62,42 +62,6 @@ def _short(value: Any, limit: int = 60) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def page_of(url: Any, page_param: str = "page") -> int | None:
-    """The page number a link points at, or None (not a URL, no page parameter, not a whole number)."""
-    if not isinstance(url, str):
-        return None
-    try:
-        values = parse_qs(urlsplit(url).query, keep_blank_values=True).get(page_param)
-    except ValueError:
-        return None
-    if not values:
-        return None
-    text = values[-1].strip()
-    if not text.isascii() or not text.isdigit():
-        return None
-    return int(text)
-
-
-def without_query(url: Any) -> str | None:
-    """The URL without its query and fragment, or None for a value that is not a URL string."""
-    if not isinstance(url, str):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-def url_path(url: Any) -> str | None:
-    if not isinstance(url, str):
-        return None
-    try:
-        return urlsplit(url).path.rstrip("/") or "/"
-    except ValueError:
-        return None
 
 
 def normalise_fields(fields: Any) -> dict[str, list[str]]:
@@ -247,18 +211,6 @@ def duplicate_problems(pages: Iterable[tuple[Any, Any]]) -> list[tuple[Any, str]
 
 
 # -- applicability ---------------------------------------------------------------------------------
-def query_parameters(operation: Any) -> dict[str, dict[str, Any]]:
-    """The operation's query parameters by name (path-level ones included), $refs inlined."""
-    try:
-        return {str(p["name"]): p for p in operation.parameters if p.get("in") == "query" and p.get("name")}
-    except Exception:  # an odd spec makes the operation not paginated, never a crash
-        return {}
-
-
-def page_param(params: dict[str, Any]) -> str:
-    return str(params.get("page_param") or "page")
-
-
 def paginated(ctx) -> str | None:
     if ctx.operation.method != "GET":
         return "only a GET returns pages"
@@ -271,28 +223,19 @@ def paginated(ctx) -> str | None:
 # -- the walk, as the probe left it ----------------------------------------------------------------
 def _walk(ctx) -> tuple[list[tuple[int, Exchange, Any]], Exchange | None, str]:
     """(walked pages as (page, exchange, body) for 200 JSON answers, the past-last exchange, how the walk ended)."""
-    exchanges = ctx.probe("page-walk")
-    if not exchanges:
+    walk = ctx.result("page-walk")
+    if not walk.steps:
         raise Skip("the page walk sent no request")
-    pages = []
-    past: Exchange | None = None
-    end = ""
-    for exchange in exchanges:
-        step = exchange.meta.get("walk") or {}
-        end = exchange.meta.get("walk_end", end)
-        if step.get("past_last"):
-            past = exchange
-        if step.get("role") != "page":
-            continue
-        response = exchange.response
-        body = response.json_or_none() if response is not None else None
-        if response is not None and response.status == 200 and body is not None:
-            pages.append((step["page"], exchange, body))
+    pages = [(step.page, step.exchange, step.body) for step in walk.steps
+             if step.role == "page" and step.body is not None]
+    past = walk.past.exchange if walk.past is not None else None
     if not pages:
-        first = exchanges[0]
-        got = f"answered {first.response.status}" if first.response is not None else f"failed ({first.error})"
-        raise Skip(f"page 1 {got} with no JSON page: nothing to judge")
-    return pages, past, end
+        first = walk.steps[0].exchange
+        if first.unreached:
+            raise Skip(f"page 1 answered {first.response.status}: the list was never reached")
+        raise Skip(f"page 1 {'answered ' + str(first.response.status) if first.response is not None else 'failed (' + str(first.error) + ')'} "
+                   "with no JSON page: nothing to judge")
+    return pages, past, walk.end
 
 
 def _objects(pages, why: str, needs: tuple[str, ...] = ()):
@@ -340,7 +283,7 @@ def links(ctx):
     pages = _objects(pages, "links", ("first_page_url", "prev_page_url", "next_page_url", "path"))
     name = page_param(ctx.params)
     by_page = {page: exchange for page, exchange, _ in pages}
-    past_page = (past.meta.get("walk") or {}).get("page") if past is not None else None
+    past_page = ctx.result("page-walk").past.page if past is not None else None
     if past is not None and past_page is not None:
         by_page.setdefault(past_page, past)
     for page, exchange, body in pages:
@@ -371,7 +314,7 @@ def past_last_page(ctx):
     _, past, end = _walk(ctx)
     if past is None:
         raise Skip(f"the walk did not reach the last page{': ' + end if end else ''}")
-    page = (past.meta.get("walk") or {}).get("page")
+    page = ctx.result("page-walk").past.page
     last = page - 1 if isinstance(page, int) else "?"
     response = past.response
     if response is None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import IGNORE, check
+from .registry import IGNORE, check
 
 
 @check("rate-limit.retry-after", probes=["rate-limit"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemathesis.specs.openapi import checks as st_checks
 
-from . import IGNORE, check
+from .registry import IGNORE, check
 
 # The media type itself is the content-type category's to judge (by the profile's document), so a
 # text/plain error is one violation, not two.
@@ -28,7 +28,7 @@ def status_documented(ctx, exchange):
     return _run_schemathesis(ctx, exchange, STATUS_CHECKS)
 
 
-@check("server-errors.no-5xx")
+@check("server-errors.no-5xx", judges_failures=True)
 def no_5xx(ctx, exchange):
     status = exchange.response.status
     return f"The API failed with {status} ({exchange.note or exchange.kind} request)." if status >= 500 else None

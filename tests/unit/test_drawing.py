@@ -12,43 +12,40 @@ import pytest
 import requests
 from schemathesis import GenerationMode
 
-from conformance.engine import _Drawing, case_kwargs, draw_cases
+from conformance.engine import _Drawing
+from conformance.generation import case_parts, draw_cases
 from conformance.spec import load_spec
 
 SPEC = Path(__file__).parents[2] / "specs" / "featbit.openapi.json"
+BASE = "http://127.0.0.1:9"
 
 
 @pytest.fixture(scope="module")
 def operation():
-    spec = load_spec(str(SPEC), "http://127.0.0.1:9", timeout=1.0, session=requests.Session())
+    spec = load_spec(str(SPEC), BASE, timeout=1.0, session=requests.Session())
     return next(op for op in spec.operations if op.method == "POST")
 
 
-class Run:
-    """The part of an OperationRun that _Drawing uses: the operation, its runner's generate, the kwargs."""
+def generator(operation, fail_after: int | None = None):
+    """What OperationRun hands _Drawing: schemathesis drawing for the operation (optionally breaking)."""
+    built = [0]
 
-    def __init__(self, operation, fail_after: int | None = None):
-        self.operation = operation
-        self.runner = self
-        self.fail_after = fail_after
-        self.built = 0
-
-    def generate(self, operation, mode, count, purpose, keep=None):
-        return draw_cases(operation, mode, count, seed=7, keep=keep)
-
-    def _generated_kwargs(self, case):
-        self.built += 1
-        if self.fail_after is not None and self.built > self.fail_after:
-            raise RuntimeError("the spec broke the generator")
-        return case_kwargs(case, "http://127.0.0.1:9")
+    def generate(mode, count, keep):
+        def checked(case):
+            built[0] += 1
+            if fail_after is not None and built[0] > fail_after:
+                raise RuntimeError("the spec broke the generator")
+            return keep(case)
+        return draw_cases(operation, mode, count, seed=7, keep=checked)
+    return generate
 
 
 def sent(operation, *, pause: float = 0.0, stop_after: int | None = None) -> tuple[list[str], _Drawing]:
     bodies = []
-    drawing = _Drawing(Run(operation), GenerationMode.POSITIVE, 40, set())
+    drawing = _Drawing(generator(operation), BASE, GenerationMode.POSITIVE, 40, set())
     with drawing as drawn:
-        for case, kwargs in drawn:
-            bodies.append(repr(kwargs.get("json")))
+        for case in drawn:
+            bodies.append(repr(case_parts(case, BASE).body))
             time.sleep(pause)  # a slow API: the drawing thread runs ahead and waits for room
             if stop_after is not None and len(bodies) == stop_after:
                 break
@@ -69,7 +66,7 @@ def test_leaving_early_stops_the_drawing_thread(operation):
 
 
 def test_an_error_while_drawing_reaches_the_sender(operation):
-    drawing = _Drawing(Run(operation, fail_after=5), GenerationMode.POSITIVE, 40, set())
+    drawing = _Drawing(generator(operation, fail_after=5), BASE, GenerationMode.POSITIVE, 40, set())
     received = []
     with pytest.raises(RuntimeError, match="broke the generator"):
         with drawing as drawn:

@@ -1,0 +1,152 @@
+"""Valid request bodies for writes the suite makes on purpose (creating a resource, a PUT that leaves a field
+out, a PATCH of one field): built from the spec's examples, readable made-up values and what schemathesis
+generated, and checked against the body schema. Pure functions; no HTTP."""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import random
+from typing import Any
+
+import jsonschema
+
+from .models import Skip
+
+VOLATILE_FIELDS = ("*_at", "*updated*", "*modified*")
+# Fields whose value usually has to be unique among the resources of a collection.
+IDENTIFYING_FIELDS = ("name", "key", "slug", "code", "title", "email", "username", "login", "handle", "label")
+
+
+def is_volatile(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name.lower(), pattern) for pattern in VOLATILE_FIELDS)
+
+
+def valid_for(value: Any, schema: Any) -> bool:
+    """Does the value fit an OpenAPI property schema (3.0 nullable understood; formats not checked)?"""
+    if not isinstance(schema, dict):
+        return True
+    if value is None:
+        return bool(schema.get("nullable")) or schema.get("type") == "null"
+    try:
+        return jsonschema.Draft4Validator(schema).is_valid(value)
+    except Exception:  # a schema jsonschema cannot read: trust only generated values
+        return False
+
+
+def _synthesised(schema: dict[str, Any]) -> list[Any]:
+    if "format" in schema or "enum" in schema:
+        return list(schema.get("enum", []))
+    kind = schema.get("type")
+    if kind == "string":
+        return ["Conformance", "Conformance check", "conformance", "c"]
+    if kind == "integer":
+        return [1, 2, 3, 7]
+    if kind == "number":
+        return [1.5, 2.5, 3]
+    if kind == "boolean":
+        return [True, False]
+    return []
+
+
+def _examples(schema: dict[str, Any]) -> list[Any]:
+    out = [schema[key] for key in ("example", "default", "const") if key in schema]
+    if isinstance(schema.get("examples"), list):
+        out += schema["examples"]
+    return out
+
+
+def candidates(name: str, schema: dict[str, Any], generated: list[dict[str, Any]]) -> list[Any]:
+    """Values that fit the property: readable made-up ones first, then the spec's examples, then those the
+    generator produced."""
+    out: list[Any] = []
+    seen_values = [body.get(name) for body in generated if isinstance(body, dict) and body.get(name) is not None]
+    for value in _synthesised(schema) + _examples(schema) + seen_values:
+        if value is not None and value not in out and valid_for(value, schema):
+            out.append(value)
+    return out
+
+
+def object_schema(schema: Any, label: str) -> dict[str, Any]:
+    if not isinstance(schema, dict) or not (schema.get("type") == "object" or "properties" in schema):
+        raise Skip(f"{label} takes no JSON object body: the suite cannot build one")
+    return schema
+
+
+def writable(schema: dict[str, Any], skip: set[str]) -> dict[str, dict[str, Any]]:
+    """The properties a client may send, credential fields (``skip``) and readOnly ones left out."""
+    return {name: prop if isinstance(prop, dict) else {} for name, prop in (schema.get("properties") or {}).items()
+            if name not in skip and not (isinstance(prop, dict) and prop.get("readOnly"))}
+
+
+def settable(name: str) -> bool:
+    """An optional field the sequences may choose to set or change: not an id, not a timestamp."""
+    return name.lower() not in ("id", "uuid", "_id") and not is_volatile(name)
+
+
+def creation_body(schema: Any, label: str, generated: list[dict[str, Any]], skip: set[str], *,
+                  with_optional: bool) -> tuple[dict[str, Any], str | None]:
+    """A valid body for a POST: its required fields and, when asked, one optional field set (not null)."""
+    schema = object_schema(schema, label)
+    properties = writable(schema, skip)
+    required = [n for n in schema.get("required", []) if n in properties]
+    body: dict[str, Any] = {}
+    for name in required:
+        values = candidates(name, properties[name], generated)
+        if not values:
+            break
+        body[name] = values[0]
+    optional = None
+    if with_optional:
+        for name, prop in properties.items():
+            if name in required or not settable(name):
+                continue
+            values = candidates(name, prop, generated)
+            if values:
+                body[name], optional = values[0], name
+                break
+    if not valid_for(body, {k: v for k, v in schema.items() if k != "nullable"}) or \
+            any(n not in body for n in required):
+        # Fall back on what the generator produced (valid by construction), minus credential fields.
+        fallback = next((b for b in generated if not with_optional or any(
+            k not in required and k in properties and b.get(k) is not None for k in b)), None)
+        fallback = fallback or (generated[0] if generated else None)
+        if fallback is None:
+            raise Skip(f"no valid body for {label} could be built from the spec")
+        body = {k: copy.deepcopy(v) for k, v in fallback.items() if k not in skip}
+        optional = next((k for k in body if k not in required and k in properties and body[k] is not None
+                         and settable(k)), None)
+    return body, optional
+
+
+def example_body(schema: Any, media: dict[str, Any], skip: set[str]) -> dict[str, Any] | None:
+    """The request body's own example (media type ``example`` / ``examples``, or the schema's), when it is a
+    JSON object that fits the schema."""
+    found: list[Any] = []
+    if "example" in media:
+        found.append(media["example"])
+    for example in (media.get("examples") or {}).values():
+        if isinstance(example, dict) and "value" in example:
+            found.append(example["value"])
+    if isinstance(schema, dict):
+        found += _examples(schema)
+    for value in found:
+        if isinstance(value, dict) and value and valid_for(value, schema):
+            return {k: copy.deepcopy(v) for k, v in value.items() if k not in skip}
+    return None
+
+
+def distinct(body: dict[str, Any], schema: Any, rng: random.Random) -> dict[str, Any]:
+    """The body with its identifying string fields (name, key, slug, ...) made unique to this run, where the
+    schema still accepts the new value: a second resource of the same name is often refused (409)."""
+    properties = (schema or {}).get("properties") or {} if isinstance(schema, dict) else {}
+    out = dict(body)
+    tag = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6))
+    for name, value in body.items():
+        if not isinstance(value, str) or name.lower() not in IDENTIFYING_FIELDS:
+            continue
+        for variant in (f"conformance-{tag}-{value}", f"conformance{tag}{value}", f"{value}{tag}"):
+            if valid_for(variant, properties.get(name, {})):
+                out[name] = variant
+                break
+    return out if valid_for(out, schema) else body

@@ -1,0 +1,231 @@
+"""One builder: a RequestPlan in, the one request that is sent out (prepared once). It chooses the real
+resource (through resources.py), fills what the plan leaves open from a valid generated request, puts the
+credential where the profile says it travels, and encodes the body."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import requests
+from schemathesis import GenerationMode
+
+from .bodies import creation_body, distinct, example_body
+from .credentials import Credentials
+from .generation import CaseParts, case_parts, draw_cases
+from .models import INVENTED, PathValue, Request, Skip
+from .plan import Body, RequestPlan, Target, json_body
+from .resources import Resources, path_parameters
+from .transport import USER_AGENT
+
+
+@dataclass
+class Draft:
+    """A request being built: what the credential channels write into."""
+
+    headers: dict[str, str]
+    query: dict[str, Any]
+    body: Body
+
+    def add_body_field(self, name: str, value: str) -> None:
+        if self.body.kind in ("json", "sample") and isinstance(self.body.value, dict):
+            self.body = Body(self.body.kind if self.body.kind == "json" else "json", {**self.body.value, name: value})
+        elif self.body.kind == "form":
+            self.body = Body("form", {**self.body.value, name: value}, self.body.media_type)
+        elif self.body.kind == "none" or (self.body.kind == "json" and self.body.value is None):
+            self.body = json_body({name: value})
+        # a raw or non-object body cannot carry a field: the credential does not travel
+
+
+@dataclass
+class Built:
+    request: Request
+    prepared: requests.PreparedRequest
+    values: dict[str, PathValue]
+    query: dict[str, Any]
+
+
+@dataclass
+class Builder:
+    base_url: str
+    credentials: Credentials
+    resources: Resources
+    token: str | None = None
+    forbidden_token: str | None = None
+    request_headers: dict[str, str] = field(default_factory=dict)
+    uses_cors: bool = False
+    seed: int = 0
+    _samples: dict[str, CaseParts | None] = field(default_factory=dict)
+    _bodies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- what a valid request looks like ------------------------------------------------------------------
+    def sample(self, operation: Any, seed: int) -> CaseParts | None:
+        """The parts of one valid generated request to the operation (drawn once)."""
+        with self._lock:
+            if operation.label not in self._samples:
+                cases = draw_cases(operation, GenerationMode.POSITIVE, 1, seed)
+                self._samples[operation.label] = case_parts(cases[0], self.base_url) if cases else None
+            return self._samples[operation.label]
+
+    def set_sample(self, operation: Any, case: Any) -> None:
+        with self._lock:
+            if self._samples.get(operation.label) is None:
+                self._samples[operation.label] = case_parts(case, self.base_url)
+
+    def generated_bodies(self, operation: Any, seed: int, count: int = 12) -> list[dict[str, Any]]:
+        with self._lock:
+            if operation.label not in self._bodies:
+                cases = draw_cases(operation, GenerationMode.POSITIVE, count, seed)
+                self._bodies[operation.label] = [c.body for c in cases if isinstance(getattr(c, "body", None), dict)]
+            return self._bodies[operation.label]
+
+    def credential_fields(self) -> set[str]:
+        return {c.name for c in self.credentials.channels + self.credentials.unsupported if c.location == "body"}
+
+    def creation_body(self, operation: Any, seed: int, rng: random.Random, attempt: int = 0, *,
+                      with_optional: bool = False) -> tuple[dict[str, Any], str | None]:
+        """A valid body to create a resource with: the spec's example first (its identifying fields made
+        unique to the run), then readable made-up values and generated ones."""
+        skip = self.credential_fields()
+        schema = operation.body_schema
+        if attempt == 0 and not with_optional:
+            example = example_body(schema, operation.body_media, skip)
+            if example is not None:
+                return distinct(example, schema, rng), None
+        body, optional = creation_body(schema, operation.label, self.generated_bodies(operation, seed), skip,
+                                       with_optional=with_optional)
+        return (distinct(body, schema, rng) if attempt or not with_optional else body), optional
+
+    # -- building -------------------------------------------------------------------------------------------
+    def build(self, plan: RequestPlan, rng: random.Random, seed: int) -> Built:
+        operation = plan.operation
+        method = plan.http_method
+        parts = case_parts(plan.case, self.base_url) if plan.case is not None else None
+        sample = self.sample(operation, seed) if parts is None else None
+        if parts is None and sample is None and plan.body.kind == "sample" and operation.body_schema is not None:
+            raise Skip("no valid request could be generated from the spec")
+        source = parts or sample
+
+        values = self._path_values(plan, parts, sample)
+        url = self.base_url + _fill(operation.path, values)
+
+        query = self._query(plan, operation, source)
+        headers = dict(self.request_headers)
+        if source is not None:
+            headers.update(source.headers)
+        body = plan.body
+        if body.kind == "sample":
+            body = source.body if source is not None else Body("none")
+        elif body.kind == "create":
+            created, _ = self.creation_body(operation, seed, rng, int(body.value or 0))
+            body = json_body(created)
+        for channel in self.credentials.channels + self.credentials.unsupported:  # declared in the spec, perhaps
+            if channel.location == "query":
+                query.pop(channel.name, None)
+            elif channel.location == "header":
+                for name in [h for h in headers if h.lower() == channel.name.lower()]:
+                    headers.pop(name)
+            elif body.kind == "json" and isinstance(body.value, dict) and channel.name in body.value:
+                body = json_body({k: v for k, v in body.value.items() if k != channel.name})
+        draft = Draft(headers, query, body)
+        self._credential(plan, draft, method)
+        for name, value in plan.headers.items():
+            for existing in [h for h in draft.headers if h.lower() == name.lower()]:
+                draft.headers.pop(existing)
+            if value is not None:
+                draft.headers[name] = value
+        if plan.origin and self.uses_cors and not any(h.lower() == "origin" for h in draft.headers):
+            draft.headers["Origin"] = f"https://app-{rng.getrandbits(32):08x}.conformance.test"
+        data = self._encode(draft)
+        draft.headers.setdefault("User-Agent", USER_AGENT)
+        prepared = requests.Request(method, url, headers=draft.headers, params=draft.query, data=data).prepare()
+        sent = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
+        return Built(Request(prepared.method, prepared.url, dict(prepared.headers), sent), prepared, values,
+                     draft.query)
+
+    @staticmethod
+    def _query(plan: RequestPlan, operation: Any, source: CaseParts | None) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if source is not None and plan.sample_query != "none":
+            required = {name for name, p in operation.query_parameters.items() if p.get("required")}
+            query = {k: copy.deepcopy(v) for k, v in source.query.items()
+                     if plan.sample_query == "all" or k in required}
+        for name, value in plan.query.items():
+            if value is None:
+                query.pop(name, None)
+            else:
+                query[name] = value
+        return query
+
+    def _path_values(self, plan: RequestPlan, parts: CaseParts | None, sample: CaseParts | None) -> dict[str, PathValue]:
+        operation = plan.operation
+        if parts is not None and parts.path_is_invalid:
+            # A negative case that broke the path parameters: they are the point of it. A write keeps them
+            # only where no resource is known by that value.
+            invalid = {n: PathValue(v, INVENTED, "generated to break the schema") for n, v in parts.path.items()}
+            if plan.http_method == "GET" or plan.http_method == "HEAD" or not any(
+                    self.resources.is_known(n, v.value) for n, v in invalid.items()):
+                return invalid
+        values = self.resources.resolve(operation, plan.target, _as_values(plan.values), plan.http_method)
+        fallback = (parts or sample).path if (parts or sample) is not None else {}
+        for name in path_parameters(operation.path):
+            value = values.get(name)
+            if value is None or value.value is None:
+                placeholder = fallback.get(name, "conformance-invented")
+                values[name] = PathValue(placeholder, INVENTED, value.detail if value is not None else "")
+        return values
+
+    def _credential(self, plan: RequestPlan, draft: Draft, method: str) -> None:
+        choice = plan.credential
+        secret = {"valid": self.token, "unsupported": self.token, "forbidden": self.forbidden_token,
+                  "invalid": choice.secret}.get(choice.kind)
+        if choice.kind == "none" or not secret:
+            return
+        channel = choice.channel or self.credentials.primary(method, avoid_body=choice.avoid_body or
+                                                              draft.body.kind == "raw")
+        if channel is not None:
+            channel.apply(draft, secret)
+
+    @staticmethod
+    def _encode(draft: Draft) -> bytes | None:
+        body = draft.body
+        content_type = next((h for h in draft.headers if h.lower() == "content-type"), None)
+        if body.kind == "none" or (body.kind == "json" and body.value is None and body.media_type is None):
+            if content_type:
+                draft.headers.pop(content_type)
+            return None
+        if body.kind == "json":
+            try:
+                data = json.dumps(body.value, allow_nan=False).encode()
+            except ValueError:
+                data = json.dumps(body.value).encode()
+            media = body.media_type or "application/json"
+        elif body.kind == "form":
+            data = urlencode({k: v if isinstance(v, str) else json.dumps(v) for k, v in body.value.items()}).encode()
+            media = body.media_type or "application/x-www-form-urlencoded"
+        else:
+            data = body.value if isinstance(body.value, bytes) else str(body.value).encode()
+            media = body.media_type or "application/octet-stream"
+        if content_type:
+            draft.headers.pop(content_type)
+        draft.headers["Content-Type"] = media
+        return data
+
+
+def _as_values(values: dict[str, Any]) -> dict[str, PathValue]:
+    return {n: v if isinstance(v, PathValue) else PathValue(v, "user", "the probe") for n, v in values.items()}
+
+
+def _fill(path: str, values: dict[str, PathValue]) -> str:
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", quote(str(value.value), safe=""))
+    return path
+
+
+__all__ = ["Builder", "Built", "Draft", "USER_AGENT"]

@@ -1,0 +1,573 @@
+"""Resources and ids: a value for every path parameter, taken from the best source, with the source kept.
+
+The sources, in order:
+
+1. the user: ``--conformance-param [PATH_GLOB:]NAME=VALUE`` (or the catalog's ``parameters``);
+2. the spec: a parameter's ``example``/``examples``, its schema's ``example``/``default``/``enum``/``const``;
+3. discovery: what the API listed or answered. The path is walked from its root: for ``/a/{x}/b/{y}``
+   the suite lists ``/a``, takes an ``x`` from the answer, then lists ``/a/{x}/b``. Ids are read from
+   every 2xx body (``id``, ``<name>Id``, ``<name>_id``, ``key``, ``name``, ``uuid``, ... matched by the
+   parameter's name), inside the common envelopes (``data``, ``items``, ``results``, ``records``, a bare
+   list), and schemathesis' resource pool (its inference of which response field feeds which parameter)
+   is asked as well;
+4. creation: a valid POST to the collection; the new id comes from the answer's body or ``Location``;
+   what the suite creates it deletes again at the end of the run.
+
+Reads go to a resource that exists. Writes go to a resource the suite created, never to one it did not
+create; where none can be created they go to an id that does not exist. Unknown ids go where a rule is
+about unknown ids. Nothing here sends a request itself: requests go through ``sender`` (the engine's),
+so the builder and the transport policy apply to them too.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import unquote, urlsplit
+
+import jsonschema
+from schemathesis.core.transport import Response as StResponse
+from schemathesis.resources import record_interaction
+
+from .models import CREATED, INVENTED, LISTED, SEEN, SPEC, UNKNOWN, USER, Exchange, PathValue, Skip
+from .plan import NO_BODY, VALID, RequestPlan, Target, creation
+from .settings import GivenValue, parse_given
+
+PARAMETER = re.compile(r"\{([^}]+)\}")
+ENVELOPES = ("data", "items", "results", "records", "content", "entries", "values", "objects", "rows", "list",
+             "collection", "resources", "elements")
+MAX_CREATED_PER_COLLECTION = 12  # resources the suite creates in one collection, at most
+CREATE_ATTEMPTS = 3  # valid bodies tried before giving up on creating a resource
+
+
+# -- paths ----------------------------------------------------------------------------------------
+def path_parameters(path: str) -> list[str]:
+    return PARAMETER.findall(path)
+
+
+def collection_of(path: str, name: str) -> str:
+    """The path up to the segment that holds ``{name}``: where the resources it names are listed."""
+    head = path.split("{" + name + "}", 1)[0]
+    return head.rsplit("/", 1)[0] or "/"
+
+
+def unknown_value(schema: dict[str, Any]) -> Any:
+    """An id of the right type that no API has issued."""
+    kind = schema.get("type")
+    if kind in ("integer", "number"):
+        return 987654321
+    if schema.get("format") == "uuid":
+        return str(uuid.UUID(int=0xC0FFEE))
+    return "conformance-unknown-0c0ffee"
+
+
+# -- reading ids out of answers ---------------------------------------------------------------------
+def items_of(body: Any) -> list[Any]:
+    """The resources of a listing: a bare list, a list under a common envelope key (one level of nesting
+    under ``data`` too), or the only list of objects in the body."""
+    if isinstance(body, list):
+        return body
+    if not isinstance(body, dict):
+        return []
+    for key in ENVELOPES:
+        value = body.get(key)
+        if isinstance(value, list):
+            return value
+        if key == "data" and isinstance(value, dict):
+            inner = items_of({k: v for k, v in value.items()})
+            if inner:
+                return inner
+    lists = [value for value in body.values()
+             if isinstance(value, list) and value and all(isinstance(item, dict) for item in value)]
+    return lists[0] if len(lists) == 1 else []
+
+
+def resource_of(body: Any) -> Any:
+    """The resource in a body: the body itself, or its ``data`` envelope."""
+    if isinstance(body, dict) and "id" not in body and isinstance(body.get("data"), dict):
+        return body["data"]
+    return body
+
+
+def _words(name: str) -> list[str]:
+    return [w.lower() for w in re.split(r"[_\-.]|(?<=[a-z0-9])(?=[A-Z])", name) if w]
+
+
+def id_keys(name: str) -> list[str]:
+    """The keys an item may hold the value of path parameter ``name`` under, best first."""
+    words = _words(name)
+    stem = words[:-1] if len(words) > 1 and words[-1] in ("id", "key", "uuid", "slug", "name", "code") else words
+    stem_snake = "_".join(stem)
+    stem_camel = stem[0] + "".join(w.title() for w in stem[1:]) if stem else ""
+    keys = [name, "_".join(words), words[0] + "".join(w.title() for w in words[1:]) if words else name,
+            f"{stem_snake}_id", f"{stem_camel}Id", "id", "uuid", "_id", "key", "slug", "name", "code", "path"]
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def fits(value: Any, schema: dict[str, Any]) -> Any:
+    """The value as the parameter takes it (a digit string for an integer parameter becomes an int), or None
+    when it does not fit the parameter's schema."""
+    if value is None or isinstance(value, (dict, list, bool)) or value == "":
+        return None
+    kind = schema.get("type")
+    if kind == "integer" and isinstance(value, str) and value.lstrip("-").isdigit():
+        value = int(value)
+    if kind == "string" and isinstance(value, (int, float)):
+        value = str(value)
+    try:
+        checkable = {k: v for k, v in schema.items() if k in ("type", "enum", "pattern", "minimum", "maximum",
+                                                               "minLength", "maxLength", "const")}
+        if checkable and not jsonschema.Draft4Validator(checkable).is_valid(value):
+            return None
+    except Exception:
+        pass
+    return value
+
+
+def value_in(item: Any, name: str, schema: dict[str, Any]) -> Any:
+    """The value of path parameter ``name`` in one listed item (a scalar item is its own value)."""
+    if not isinstance(item, dict):
+        return fits(item, schema)
+    for key in id_keys(name):
+        if key in item:
+            value = fits(item[key], schema)
+            if value is not None:
+                return value
+    return None
+
+
+def spec_value(operation: Any, name: str) -> tuple[Any, str] | None:
+    """The parameter's example (or its schema's example, default, first enum value, const) and which."""
+    for parameter in operation.parameters:
+        if parameter.get("in") != "path" or parameter.get("name") != name:
+            continue
+        schema = parameter.get("schema") or parameter
+        found: list[tuple[Any, str]] = []
+        for key, what in (("example", "example"), ("x-example", "example")):
+            if key in parameter:
+                found.append((parameter[key], what))
+        for example in (parameter.get("examples") or {}).values():
+            if isinstance(example, dict) and "value" in example:
+                found.append((example["value"], "example"))
+        for key, what in (("example", "example"), ("default", "default"), ("const", "const")):
+            if key in schema:
+                found.append((schema[key], what))
+        if isinstance(schema.get("examples"), list) and schema["examples"]:
+            found.append((schema["examples"][0], "example"))
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            found.append((schema["enum"][0], "enum"))
+        for value, what in found:
+            value = fits(value, schema)
+            if value is not None:
+                return value, what
+    return None
+
+
+def created_id(exchange: Exchange, names: list[str], sent: Any = None) -> dict[str, Any]:
+    """The path values of a resource a POST created: from the answer's body (the resource, or its ``data``
+    envelope), else from what was sent (a key the client chose), else from the ``Location`` header."""
+    response = exchange.response
+    if response is None:
+        return {}
+    found: dict[str, Any] = {}
+    resource = resource_of(response.json_or_none())
+    for name in names:
+        value = value_in(resource, name, {}) if isinstance(resource, dict) else None
+        if value is None and isinstance(sent, dict):
+            value = next((sent[k] for k in id_keys(name)[:5] if k in sent and fits(sent[k], {}) is not None), None)
+        if value is not None:
+            found[name] = value
+    location = response.header("location")
+    if location and len(found) < len(names):
+        segment = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+        if segment and names[-1] not in found:
+            found[names[-1]] = unquote(segment)
+    return found
+
+
+# -- schemathesis' resource pool --------------------------------------------------------------------
+class _Pool:
+    """schemathesis' own inference of which response field feeds which parameter (an internal module of
+    schemathesis 4.32: wrapped here, in one place, and any error turns it off)."""
+
+    def __init__(self, schema: Any):
+        self._schema = schema
+        self._source: Any = None
+        self._broken = schema is None
+
+    def _get(self) -> Any:
+        if self._broken:
+            return None
+        if self._source is None:
+            try:
+                self._source = self._schema.analysis.extra_data_source
+            except Exception:
+                self._source = None
+            if self._source is None:
+                self._broken = True
+        return self._source
+
+    def record(self, operation: Any, values: dict[str, Any], query: dict[str, Any], exchange: Exchange) -> None:
+        source = self._get()
+        response = exchange.response
+        if source is None or response is None or exchange.prepared is None:
+            return
+        try:
+            case = operation.api.Case(path_parameters=dict(values), query=dict(query or {}))
+            st_response = StResponse(status_code=response.status, headers=response.headers, content=response.body,
+                                     request=exchange.prepared, elapsed=response.elapsed, verify=True,
+                                     message=response.reason)
+            record_interaction(source, case, st_response)
+        except Exception:
+            self._broken = True
+
+    def pick(self, operation: Any) -> dict[str, tuple[Any, str]]:
+        source = self._get()
+        if source is None:
+            return {}
+        try:
+            pick = source.pick_correlated_values(operation=operation.api)
+        except Exception:
+            self._broken = True
+            return {}
+        origin = {draw.parameter_name: draw.source_operation for draw in pick.draws}
+        return {name: (value, origin.get(name, "an earlier answer"))
+                for (location, name), value in pick.values.items() if str(getattr(location, "value", location)) == "path"}
+
+
+# -- the resources of one run -------------------------------------------------------------------------
+@dataclass
+class Created:
+    """A resource the suite created: where, its path values, and whether it is gone."""
+
+    collection: str  # the collection's path template
+    values: dict[str, PathValue]  # the path values of the resource itself (parents included)
+    creator: str  # "POST /devices"
+    consumed: bool = False  # deleted (by the suite's own DELETE under test, or at the end)
+    deleter: Any = None  # the DELETE operation that removes it, if any
+
+
+Sender = Callable[[RequestPlan], Exchange]
+
+
+@dataclass
+class Resources:
+    spec: Any  # spec.Spec
+    given: tuple[GivenValue, ...] = ()
+    read_only: bool = False
+    sender: Sender | None = None  # the engine's: plans go through the builder and the transport policy
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+    _items: dict[tuple[str, tuple], list[tuple[Any, PathValue]]] = field(default_factory=dict)
+    _listed: set[tuple[str, tuple]] = field(default_factory=set)
+    _created: list[Created] = field(default_factory=list)
+    _creations: dict[tuple[str, tuple], int] = field(default_factory=dict)
+    _existing: dict[str, dict[str, PathValue]] = field(default_factory=dict)
+    _why: dict[tuple[str, str], str] = field(default_factory=dict)
+    _pool: _Pool | None = None
+
+    def __post_init__(self) -> None:
+        self._pool = _Pool(getattr(self.spec, "schema", None))
+
+    # -- the operations around a path ------------------------------------------------------------------
+    def _operation(self, method: str, path: str) -> Any:
+        return next((op for op in self.spec.operations if op.method == method and op.path == path), None)
+
+    def _item_path(self, collection: str) -> list[Any]:
+        """The operations on the item paths right under a collection (/users/{id} for /users)."""
+        return [op for op in self.spec.operations if op.collection_path == collection]
+
+    def _schema(self, path: str, name: str) -> dict[str, Any]:
+        for op in self.spec.operations:
+            if op.path == path or ("{" + name + "}") in op.path:
+                schema = op.path_parameter_schema(name)
+                if schema:
+                    return schema
+        return {}
+
+    # -- resolving ---------------------------------------------------------------------------------------
+    def resolve(self, operation: Any, target: Target, fixed: dict[str, PathValue] | None = None,
+                method: str | None = None) -> dict[str, PathValue]:
+        """A value for every path parameter of the operation, aimed at ``target``. A parameter no source
+        could fill gets an invented value (``INVENTED``) with the reason, so an answer about it is known
+        to say nothing about a real resource."""
+        names = path_parameters(operation.path)
+        if not names:
+            return {}
+        fixed = dict(fixed or {})
+        method = (method or operation.method).upper()
+        with self._lock:
+            special = self._special(operation, target, names, method)
+            values: dict[str, PathValue] = {}
+            if target is Target.EXISTING and not fixed and operation.path in self._existing:
+                return dict(self._existing[operation.path])
+            for index, name in enumerate(names):
+                if name in fixed:
+                    values[name] = fixed[name]
+                elif name == special and target is Target.UNKNOWN:
+                    values[name] = PathValue(unknown_value(operation.path_parameter_schema(name)), UNKNOWN,
+                                             "on purpose: the rule is about unknown ids")
+                elif name == special and target is Target.CREATED:
+                    values.update(self._created_values(operation, names[index:], values, method))
+                    break
+                else:
+                    values[name] = self._existing_value(operation, name, values)
+            if target is Target.EXISTING and not fixed:
+                self._existing[operation.path] = dict(values)
+            return values
+
+    def _special(self, operation: Any, target: Target, names: list[str], method: str) -> str | None:
+        """The parameter the target is about: the last one, except for a POST to a collection, which creates
+        under parents that exist."""
+        if target is Target.EXISTING:
+            return None
+        if target is Target.CREATED and method == "POST" and not operation.path.rstrip("/").endswith("}"):
+            return None
+        return names[-1]
+
+    def _existing_value(self, operation: Any, name: str, parents: dict[str, PathValue]) -> PathValue:
+        path = operation.path
+        schema = operation.path_parameter_schema(name)
+        for given in self.given:
+            if given.matches(path, name):
+                return PathValue(fits(given.value, schema) if fits(given.value, schema) is not None else given.value,
+                                 USER, "--conformance-param")
+        from_spec = spec_value(operation, name)
+        if from_spec is not None:
+            return PathValue(from_spec[0], SPEC, from_spec[1])
+        collection = collection_of(path, name)
+        found = self._discovered(operation, collection, name, schema, parents)
+        if found is not None:
+            return found
+        why = self._why.get((collection, name), f"nothing listed or created a {name}")
+        self._why[(path, name)] = why
+        return PathValue(None, INVENTED, why)
+
+    def _key(self, collection: str, parents: dict[str, PathValue]) -> tuple:
+        names = path_parameters(collection)
+        return tuple((n, str(parents[n].value)) for n in names if n in parents)
+
+    def _discovered(self, operation: Any, collection: str, name: str, schema: dict[str, Any],
+                    parents: dict[str, PathValue]) -> PathValue | None:
+        key = (collection, self._key(collection, parents))
+        found = self._from_items(key, name, schema)
+        if found is not None:
+            return found
+        # A parameter with no collection of its own (/autoprimaries/{ip}/{nameserver}) comes from the same
+        # item as the parameter before it.
+        previous = [n for n in path_parameters(operation.path) if n in parents]
+        if previous and self._operation("GET", collection) is None and not any(
+                op.method == "POST" and op.path == collection for op in self.spec.operations):
+            before = previous[-1]
+            outer = (collection_of(operation.path, before), self._key(collection_of(operation.path, before), parents))
+            for item, origin in self._items.get(outer, []):
+                if value_in(item, before, {}) == parents[before].value or str(value_in(item, before, {})) == str(parents[before].value):
+                    value = value_in(item, name, schema)
+                    if value is not None:
+                        return PathValue(value, origin.source, origin.detail)
+        picked = self._pool.pick(operation).get(name) if self._pool else None
+        if picked is not None and fits(picked[0], schema) is not None and all(
+                self._pool_agrees(operation, n, parents) for n in parents):
+            return PathValue(fits(picked[0], schema), SEEN, picked[1])
+        if key not in self._listed:
+            self._list(collection, name, parents, key)
+            found = self._from_items(key, name, schema)
+            if found is not None:
+                return found
+        if not self.read_only:
+            created = self._create(collection, parents, purpose=f"a {name} to read")
+            if created is not None and name in created.values:
+                return created.values[name]
+        return None
+
+    def _pool_agrees(self, operation: Any, name: str, parents: dict[str, PathValue]) -> bool:
+        picked = self._pool.pick(operation).get(name) if self._pool else None
+        return picked is None or str(picked[0]) == str(parents[name].value)
+
+    def _from_items(self, key: tuple[str, tuple], name: str, schema: dict[str, Any]) -> PathValue | None:
+        for item, origin in self._items.get(key, []):
+            value = value_in(item, name, schema)
+            if value is not None:
+                return PathValue(value, origin.source, origin.detail)
+        return None
+
+    def _list(self, collection: str, name: str, parents: dict[str, PathValue], key: tuple[str, tuple]) -> None:
+        self._listed.add(key)
+        lister = self._operation("GET", collection)
+        if lister is None:
+            self._why[(collection, name)] = (f"the spec has no GET {collection} to list {name} values, no example "
+                                             f"for it, and no POST {collection} to create one")
+            return
+        if self.sender is None:
+            return
+        values = {n: parents[n] for n in path_parameters(collection) if n in parents}
+        plan = RequestPlan(lister, "discovery", f"listing {collection} to find a {name}", values=values,
+                           body=NO_BODY, sample_query="required", origin=False, judged=False)
+        try:
+            exchange = self.sender(plan)
+        except Skip as skip:
+            self._why[(collection, name)] = f"GET {collection} was not sent ({skip})"
+            return
+        if not exchange.ok:
+            self._why[(collection, name)] = f"GET {collection} answered {exchange.status_text}"
+            return
+        if not self._items.get(key):
+            self._why[(collection, name)] = f"GET {collection} listed no item with a {name}"
+
+    # -- creating ---------------------------------------------------------------------------------------
+    def _created_values(self, operation: Any, names: list[str], parents: dict[str, PathValue],
+                        method: str) -> dict[str, PathValue]:
+        """Values for the trailing parameters ``names`` (the resource the write is about): a resource the
+        suite created, else an id that does not exist."""
+        first = names[0]
+        collection = collection_of(operation.path, first)
+        fresh = method == "DELETE"  # a DELETE uses up its resource: each gets one of its own
+        created = None
+        if not self.read_only:
+            created = self._live(collection, parents) if not fresh else None
+            created = created or self._create(collection, parents, purpose=f"a resource for {method}")
+        if created is not None and all(n in created.values for n in names):
+            return {n: created.values[n] for n in names}
+        why = self._why.get((collection, "create"), f"the suite could not create a resource in {collection}")
+        if self.read_only:
+            why = "--conformance-read-only is on, so the suite creates nothing to write to"
+        self._why[(operation.path, first)] = why
+        out = {}
+        for n in names:
+            if n == names[-1]:
+                out[n] = PathValue(unknown_value(operation.path_parameter_schema(n)), UNKNOWN,
+                                   f"no resource the suite created: {why}")
+            else:
+                out[n] = self._existing_value(operation, n, {**parents, **out})
+        return out
+
+    def _live(self, collection: str, parents: dict[str, PathValue]) -> Created | None:
+        key = self._key(collection, parents)
+        for created in reversed(self._created):
+            if created.collection == collection and not created.consumed and \
+                    self._key(collection, created.values) == key:
+                return created
+        return None
+
+    def _create(self, collection: str, parents: dict[str, PathValue], *, purpose: str) -> Created | None:
+        key = (collection, self._key(collection, parents))
+        poster = self._operation("POST", collection)
+        items = self._item_path(collection)
+        deleter = next((op for op in items if op.method == "DELETE"), None)
+        if poster is None:
+            self._why[(collection, "create")] = f"the spec has no POST {collection} to create one with"
+            return None
+        if deleter is None:
+            self._why[(collection, "create")] = (f"the spec has no DELETE under {collection}, so what the suite "
+                                                 "created could not be removed again")
+            return None
+        if self.sender is None:
+            return None
+        if self._creations.get(key, 0) >= MAX_CREATED_PER_COLLECTION:
+            self._why[(collection, "create")] = f"the suite created {MAX_CREATED_PER_COLLECTION} resources in {collection} already"
+            return None
+        names = path_parameters(deleter.path)[len(path_parameters(collection)):]
+        values = {n: parents[n] for n in path_parameters(collection) if n in parents}
+        statuses = []
+        for attempt in range(CREATE_ATTEMPTS):
+            self._creations[key] = self._creations.get(key, 0) + 1
+            plan = RequestPlan(poster, "create", f"creating {purpose}", values=values,
+                               body=creation(attempt), origin=False, judged=False)
+            try:
+                exchange = self.sender(plan)
+            except Skip as skip:
+                self._why[(collection, "create")] = f"POST {collection} was not sent ({skip})"
+                return None
+            statuses.append(exchange.status_text)
+            if exchange.ok:
+                sent = sent_json(exchange)
+                found = created_id(exchange, names, sent)
+                if len(found) < len(names):
+                    self._why[(collection, "create")] = (f"POST {collection} answered {exchange.status_text} with "
+                                                         "neither an id in the body nor a Location header")
+                    return None
+                created = self.adopt(collection, {**values, **{n: PathValue(fits(v, deleter.path_parameter_schema(n)) or v,
+                                                                          CREATED, f"POST {collection}")
+                                                            for n, v in found.items()}}, f"POST {collection}", deleter)
+                return created
+            if exchange.response is None or exchange.response.status in (401, 403, 404, 405, 501):
+                break  # another body will not help
+        self._why[(collection, "create")] = f"POST {collection} with a valid body answered {', '.join(statuses)}"
+        return None
+
+    def adopt(self, collection: str, values: dict[str, PathValue], creator: str, deleter: Any) -> Created:
+        """A resource the suite created (on purpose or with a generated POST): it is deleted at the end."""
+        with self._lock:
+            created = Created(collection, values, creator, deleter=deleter)
+            self._created.append(created)
+            return created
+
+    def consumed(self, values: dict[str, PathValue]) -> None:
+        """A DELETE removed the resource with these values: it is not offered again, nor deleted at the end."""
+        with self._lock:
+            for created in self._created:
+                if not created.consumed and all(
+                        str(values.get(n, PathValue(None, "")).value) == str(v.value) for n, v in created.values.items()):
+                    created.consumed = True
+
+    def cleanup_plans(self) -> list[RequestPlan]:
+        """DELETE plans for what the suite created and still exists, newest first (children before parents)."""
+        with self._lock:
+            plans = []
+            for created in reversed(self._created):
+                if created.consumed or created.deleter is None:
+                    continue
+                created.consumed = True
+                plans.append(RequestPlan(created.deleter, "cleanup", "deleting what the suite created",
+                                         values=dict(created.values), body=NO_BODY, credential=VALID, origin=False,
+                                         judged=False))
+            return plans
+
+    # -- learning from answers ----------------------------------------------------------------------------
+    def observe(self, operation: Any, exchange: Exchange, query: dict[str, Any] | None = None) -> None:
+        """Learn from a 2xx answer: the items of a listing, and schemathesis' pool."""
+        if not exchange.ok or exchange.request.method not in ("GET", "POST", "PUT", "PATCH"):
+            return
+        with self._lock:
+            if self._pool is not None:
+                self._pool.record(operation, {n: v.value for n, v in exchange.values.items()}, query or {}, exchange)
+            if exchange.request.method != "GET":
+                return
+            body = exchange.response.json_or_none()
+            items = items_of(body)
+            if not items:
+                return
+            key = (operation.path, self._key(operation.path, exchange.values))
+            origin = PathValue(None, LISTED if exchange.kind == "discovery" else SEEN, f"GET {operation.path}")
+            known = self._items.setdefault(key, [])
+            for item in items:
+                if all(item != seen for seen, _ in known):
+                    known.append((item, origin))
+
+    def why(self, path: str, name: str) -> str:
+        return self._why.get((path, name), "")
+
+    def is_known(self, name: str, value: Any) -> bool:
+        """Is the value one a resource the suite did not create is known by (listed or seen)?"""
+        with self._lock:
+            for items in self._items.values():
+                for item, _ in items:
+                    if str(value_in(item, name, {})) == str(value):
+                        return True
+        return False
+
+
+def sent_json(exchange: Exchange) -> Any:
+    """The JSON body a request carried, or None."""
+    try:
+        return json.loads(exchange.request.body or b"")
+    except ValueError:
+        return None
+
+
+__all__ = ["Created", "GivenValue", "Resources", "collection_of", "created_id", "id_keys", "items_of", "parse_given",
+           "path_parameters", "resource_of", "sent_json", "spec_value", "unknown_value", "value_in"]
