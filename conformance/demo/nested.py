@@ -114,7 +114,8 @@ def build_nested_spec() -> dict[str, Any]:
     uuid_field = {"type": "string", "format": "uuid"}
     schemas = {
         "Error": {"type": "object", "required": ["success", "errors", "data"],
-                  "properties": {"success": {"type": "boolean"}, "errors": {"type": "array", "items": {"type": "string"}},
+                  "properties": {"success": {"type": "boolean"},
+                                 "errors": {"type": "array", "items": {"type": "string"}},
                                  "data": {"nullable": True}}},
         "Project": {"type": "object", "required": ["id", "name"],
                     "properties": {"id": uuid_field, "name": {"type": "string"}}},
@@ -133,7 +134,8 @@ def build_nested_spec() -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {"title": "featbit nested demo API", "version": "1.0.0",
                  "description": "A reference API bundled with conformance for the featbit profile, with collections "
-                                "nested two levels deep (projects, envs, flags) whose parent ids are found by listing."},
+                                "nested two levels deep (projects, envs, flags) whose parent ids are found by "
+                                "listing."},
         "paths": paths,
         "security": [{"token": []}],
         "components": {"securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}},
