@@ -1,6 +1,21 @@
 """The bundled reference APIs, one per profile: real HTTP servers on 127.0.0.1 that keep every rule of
-their document, and break chosen rules on purpose (``faults``) for tests and ``conformance demo --faulty``."""
+their document, and break chosen rules on purpose (``faults``) for tests and ``conformance demo --faulty``.
 
+``DEMOS`` names every bundled demo: name -> (factory, profile). ``factory(faults=..., port=..., token=...,
+forbidden_token=...)`` makes the API (not started); ``profile`` is the catalog it keeps."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Callable
+
+from .nested import NESTED_FAULTY, NestedDemoAPI, build_nested_spec
 from .server import FAULTY, PROFILES, DemoAPI, build_spec
 
-__all__ = ["DemoAPI", "FAULTY", "PROFILES", "build_spec"]
+DEMOS: dict[str, tuple[Callable[..., Any], str]] = {
+    **{profile: (partial(DemoAPI, profile), profile) for profile in PROFILES},
+    "featbit-nested": (partial(NestedDemoAPI, "featbit"), "featbit"),
+}
+
+__all__ = ["DEMOS", "DemoAPI", "FAULTY", "NESTED_FAULTY", "NestedDemoAPI", "PROFILES", "build_nested_spec",
+           "build_spec"]
