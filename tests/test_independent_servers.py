@@ -1,7 +1,7 @@
 """The real plugin against APIs that keep their convention document but were not written beside the rules.
 
 The servers in ``tests/independent/`` were written from the convention documents alone (their docstrings
-say what each keeps and where it differs from the bundled demos). Each is checked twice:
+say what each keeps and where it differs from the bundled demos). Each is checked with three specs:
 
 - ``listing``: the spec as the team wrote it; the ids of parent resources (workspaces, stores,
   notebooks) are in no example and can only be found by listing the parent collection (or from a

@@ -8,7 +8,9 @@ next request line. The applications read every body anyway, before they answer.
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 import threading
 import uuid
 from typing import Any, Callable
@@ -104,8 +106,6 @@ def media_type(content_type: str | None) -> str:
 def with_examples(spec: dict[str, Any], ids: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``spec`` whose path parameters named in ``ids`` have that value as their example (where
     the team gave none): the spec of a team that documents its examples from staging data."""
-    import copy
-
     spec = copy.deepcopy(spec)
     for item in spec["paths"].values():
         operations = [op for key, op in item.items() if key not in ("parameters", "summary", "description")]
@@ -120,9 +120,6 @@ def with_pinned_parents(spec: dict[str, Any], ids: dict[str, Any]) -> dict[str, 
     """A copy of ``spec`` whose parent path parameters (all but the one naming the item itself)
     named in ``ids`` allow only that value (``enum``): the spec of a single-tenant deployment, whose
     workspace or store is fixed. Generated requests then reach the nested resources."""
-    import copy
-    import re
-
     spec = copy.deepcopy(spec)
     for path, item in spec["paths"].items():
         names = re.findall(r"\{([^}]+)\}", path)
