@@ -37,6 +37,7 @@ class State:
     records: list[dict[str, Any]] = field(default_factory=list)
     worker_requests: int = 0
     worker_reach: list[dict[str, Any]] = field(default_factory=list)
+    worker_credentials: list[dict[str, Any]] = field(default_factory=list)
     report: dict[str, Any] | None = None
     written: list[tuple[str, Path]] = field(default_factory=list)
 
@@ -100,6 +101,7 @@ def pytest_configure(config: pytest.Config) -> None:
         check_reachable(settings.url, timeout=settings.timeout, session=transport.session)
         spec = load_spec(settings.spec, settings.url, timeout=settings.timeout, session=transport.session,
                          base_dir=Path.cwd())
+        _need_credential(settings, catalog, spec)
     except ConformanceError as exc:
         raise pytest.UsageError(str(exc)) from None
     runner = Runner(settings, catalog, spec, transport)
@@ -110,6 +112,24 @@ def pytest_configure(config: pytest.Config) -> None:
     state = State(settings, catalog, spec, runner, baseline)
     config.stash[STATE] = state
     config.pluginmanager.register(RecordKeeper(state), "conformance-records")
+
+
+def _need_credential(settings: Settings, catalog: Catalog, spec: Spec) -> None:
+    """A profile whose operations need a credential never runs without one: a run where everything answered
+    401 must not pass."""
+    from .errors import UsageError
+
+    if settings.token or not catalog.auth.get("channels"):
+        return
+    if catalog.auth.get("protects") == "all":
+        why = f"the {catalog.profile} profile's document says every resource is authenticated"
+    else:
+        protected = [op for op in spec.operations if op.protected]
+        if not protected:
+            return
+        why = f"the spec declares security on {len(protected)} of its {len(spec.operations)} operations"
+    raise UsageError(f"No credential was given, and {why}: pass a valid one with --conformance-token or the "
+                     "CONFORMANCE_TOKEN environment variable.")
 
 
 def _share_hypothesis_home(config: pytest.Config) -> None:
@@ -279,7 +299,11 @@ def format_failure(verdict: Verdict, state: State) -> str:
     if extra > 0:
         lines.append(f"\n... and {extra} more violation(s) of this rule on this operation.")
     lines.append("")
-    lines.append(f"Silence it for this operation in your catalog (extends: {state.catalog.profile}):")
+    if rule.check == "auth.valid-credentials":
+        lines.append("Check the credential given with --conformance-token (or CONFORMANCE_TOKEN), and that the API "
+                     "takes it the way the profile says it travels; switch the rule off only if the document is wrong:")
+    else:
+        lines.append(f"Silence it for this operation in your catalog (extends: {state.catalog.profile}):")
     lines.append(f"  rules: [{{id: {rule.id}, overrides: [{{match: {{operations: ['{verdict.operation}']}}, "
                  f"enabled: false, reason: '...'}}]}}]")
     return "\n".join(lines)
@@ -335,6 +359,9 @@ class RecordKeeper:
         reach = node.workeroutput.get("conformance_reach")
         if reach:
             self.state.worker_reach.append(json.loads(reach))
+        credential = node.workeroutput.get("conformance_credential")
+        if credential:
+            self.state.worker_credentials.append(json.loads(credential))
 
 
 @pytest.hookimpl(trylast=True)
@@ -353,6 +380,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(config, "workerinput"):  # an xdist worker: the controller writes the reports
         config.workeroutput["conformance_requests"] = state.runner.transport.sent
         config.workeroutput["conformance_reach"] = json.dumps(state.runner.reach_report())
+        config.workeroutput["conformance_credential"] = json.dumps(state.runner.credential_status.as_dict())
         return
     records = list(state.records)
     seen = {(r["rule"], r["operation"]) for r in records}
@@ -378,6 +406,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "operations": len(state.spec.operations),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started)),
         "reach": reach_summary(state),
+        "credential": credential_summary(state),
     }
     failing = {(r["rule"], r["operation"]) for r in records if r["status"] == "failed"}
     if state.baseline is not None:
@@ -405,6 +434,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         write_sarif(state.report, s.sarif, spec_uri_for(state.spec.location))
         state.written.append(("SARIF", s.sarif))
     state.runner.transport.close()
+
+
+def credential_summary(state: State) -> dict[str, Any]:
+    """Whether the API accepted the valid credential (under xdist: refused by any worker is refused)."""
+    views = state.worker_credentials or [state.runner.credential_status.as_dict()]
+    for status in ("refused", "accepted"):
+        for view in views:
+            if view["status"] == status:
+                return view
+    return views[0]
 
 
 def reach_summary(state: State) -> dict[str, Any]:
@@ -446,6 +485,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"No rule could be judged, so this run does not pass: {reasons[0] if reasons else ''}",
                                     red=True)
     reach = summary["reach"]
+    if summary["credential"]["status"] == "refused":
+        terminalreporter.write_line(f"CREDENTIAL REFUSED: {summary['credential']['message']}. Every rule that needs it "
+                                    "was not judged; check --conformance-token (or CONFORMANCE_TOKEN) and how the "
+                                    "profile says it travels.", red=True)
     terminalreporter.write_line(
         f"profile {summary['profile']}: {summary['failed']} rules failed, {summary['passed']} passed, "
         f"{summary['skipped']} skipped; reached {reach['reached']} of {reach['operations']} operations; "

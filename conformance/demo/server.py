@@ -338,7 +338,7 @@ def _handler(api: DemoAPI):
                 raise Reply(405, headers={"Allow": ", ".join(allowed + ["OPTIONS"])})
             body = self._body(raw) if method in ("POST", "PUT", "PATCH", "DELETE") and raw else None
             if template == public:
-                if api.fault("auth.public-operations"):
+                if api.fault("schema.security-documented") or api.profile != "connectnow":
                     self._authenticate(query, None)
                 if api.fault("server-errors.no-5xx"):
                     raise Reply(500, detail="The health check crashed")
