@@ -274,7 +274,12 @@ class OperationRun:
             self.generation_skip = "generated writes are off under --conformance-read-only"
             return
         n = self.settings.max_examples
-        plans = [(GenerationMode.POSITIVE, n), (GenerationMode.NEGATIVE, max(1, n // 2))]
+        # The suite chooses the path values itself: an operation whose requests vary in nothing else has one
+        # valid request to send (its invalid ones still break the path parameters).
+        positive = n if self.operation.varies_beyond_path else 1
+        plans = [(GenerationMode.POSITIVE, positive)]
+        if self.operation.can_be_invalid:
+            plans.append((GenerationMode.NEGATIVE, max(1, n // 2)))
         seen: set[str] = set()  # the same request is sent once, whichever mode produced it
         target = natural_target(self.operation)
         for mode, count in plans:
