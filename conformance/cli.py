@@ -11,6 +11,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from . import __version__
 from .catalog import BUILTIN_PROFILES, Catalog, load_catalog
 from .errors import ConformanceError
 
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="conformance", description="Check a live HTTP API against the conventions it "
                                      "promises. Run the checks with pytest --conformance-url=...; this command reads "
                                      "catalogs and runs the bundled demo APIs.")
+    parser.add_argument("--version", action="version", version=f"conformance {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     rules = commands.add_parser("rules", help="print a catalog as a table (id, category, severity, title, source)")
     rules.add_argument("--profile", action="append", help="a built-in profile or a catalog file (default: all four)")
