@@ -14,12 +14,14 @@ from pathlib import Path
 from . import __version__
 from .catalog import BUILTIN_PROFILES, Catalog, load_catalog
 from .errors import ConformanceError
+from .report.sources import document_titles, source_label
 
 
 def print_rules(catalog: Catalog, out=None) -> None:
     out = out or sys.stdout
     width = shutil.get_terminal_size((120, 20)).columns
-    rows = [(r.id, r.category, r.severity, r.title, r.source_text) for r in catalog.rules]
+    titles = document_titles(catalog.documents)
+    rows = [(r.id, r.category, r.severity, r.title, source_label(r.source, titles)) for r in catalog.rules]
     heads = ("id", "category", "severity", "title", "source")
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads[:3])]
     rest = max(30, width - sum(widths) - 8)
@@ -37,8 +39,7 @@ def print_rules(catalog: Catalog, out=None) -> None:
     if catalog.unobservable:
         print(f"\nPromises that cannot be observed over HTTP ({len(catalog.unobservable)}):", file=out)
         for item in catalog.unobservable:
-            source = item["source"]
-            print(f"  - {item['promise']} [{source['document']}, {source['section']}]", file=out)
+            print(f"  - {item['promise']} [{source_label(item['source'], titles)}]", file=out)
             for line in textwrap.wrap(item["why"], width - 6):
                 print(f"      {line}", file=out)
     print(file=out)
@@ -91,6 +92,14 @@ def run_demo(profile: str, *, faulty: bool, reports: Path, examples: int, seed: 
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # the output went to a pager or `head` that stopped reading: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="conformance", description="Check a live HTTP API against the conventions it "
                                      "promises. Run the checks with pytest --conformance-url=...; this command reads "
                                      "catalogs and runs the bundled demo APIs.")

@@ -275,11 +275,13 @@ class UnusableOperationItem(pytest.Item):
 
 
 def format_failure(verdict: Verdict, state: State) -> str:
+    from .report.sources import document_titles, source_label
+
     rule = verdict.rule
     redactor = state.runner.redactor
     lines = [f"{rule.id} ({rule.severity}): {rule.title}",
              f"Operation: {verdict.operation}",
-             f"Source:    {rule.source_text}"]
+             f"Source:    {source_label(rule.source, document_titles(state.catalog.documents), quote=True)}"]
     if verdict.critical:
         lines.append("CRITICAL:  the operation ignores authentication")
     extra = verdict.violation_count - len(verdict.violations)

@@ -40,7 +40,8 @@ def test_demo_command_conforming_exits_zero(tmp_path, capsys):
 def test_rules_command_prints_every_rule(capsys):
     assert main(["rules", "--profile", "featbit"]) == 0
     out = capsys.readouterr().out
-    assert "cors.origin-echo" in out and "000_d9a06a46ed08e79c.txt, CORS" in out
+    assert "cors.origin-echo" in out and "[FeatBit REST API overview, § CORS]" in out
+    assert ".txt" not in out  # documents by title, not by file name
     assert "cannot be observed" in out
 
 

@@ -127,3 +127,17 @@ def test_basic_credentials_never_appear_encoded_either(demo, run_conformance, py
     text = json.dumps(outcome.report) + outcome.output()
     for secret in (user_password, encoded, "0pen-sesame-pw"):
         assert secret not in text
+
+
+def test_sources_read_by_document_title_in_the_failure_text_and_the_json(demo, run_conformance):
+    outcome = run_conformance(demo("connectnow", faults={"methods.not-allowed"}), "-rf")
+    assert outcome.ret == 1
+    text = outcome.output()
+    assert ('Source:    ConnectNow General API Philosophy, § Response status codes: “405 | METHOD NOT ALLOWED”'
+            in text), text
+    assert "004_923e2cd2c9b2b8b8.txt" not in text
+    source = outcome.rule("methods.not-allowed")["source"]
+    assert source["document"] == "004_923e2cd2c9b2b8b8.txt"  # the file stays, for tools
+    assert source["document_title"] == "ConnectNow General API Philosophy"
+    assert outcome.report["documents"] == [{"file": "004_923e2cd2c9b2b8b8.txt",
+                                            "title": "ConnectNow General API Philosophy"}]

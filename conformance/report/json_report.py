@@ -2,7 +2,9 @@
 
     {"format": "conformance-report/1",
      "summary": {passed, failed, skipped, not_applicable, requests, duration_s, target, spec, profile, seed, ...},
-     "rules": [{id, category, severity, title, source, status, operations: {label: status}, violations: [...]}],
+     "documents": [{file, title}],
+     "rules": [{id, category, severity, title, source: {document, document_title, section, quote?}, status,
+                operations: {label: status}, violations: [...]}],
      "unobservable": [...]}
 """
 
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
+from .sources import document_titles, with_title
 
 FORMAT = "conformance-report/1"
 STATUS_ORDER = ("failed", "passed", "skipped", "not-applicable")
@@ -39,6 +42,7 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
     by_rule: dict[str, list[dict[str, Any]]] = {}
     for record in sorted(records, key=lambda r: (r["rule"], r["operation"])):
         by_rule.setdefault(record["rule"], []).append(record)
+    titles = document_titles(catalog.documents)
     rules = []
     counts = {"passed": 0, "failed": 0, "skipped": 0}
     for rule in catalog.rules:
@@ -52,7 +56,7 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
             "category": rule.category,
             "severity": rule.severity,
             "title": rule.title,
-            "source": dict(rule.source),
+            "source": with_title(rule.source, titles),
             "status": status,
             "reason": _reason(status, judged),
             "operations": {e["operation"]: {"status": e["status"], "reason": e["reason"],
@@ -63,8 +67,9 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
         })
     new_failures = sum(1 for r in records if r["status"] == "failed" and not r.get("baselined"))
     summary = {**counts, "new_failures": new_failures, "rules": len(catalog.rules), **meta}
-    return {"format": FORMAT, "summary": summary, "rules": rules,
-            "unobservable": [dict(u) for u in catalog.unobservable]}
+    unobservable = [{**u, "source": with_title(u.get("source", {}), titles)} for u in catalog.unobservable]
+    return {"format": FORMAT, "summary": summary, "documents": [dict(d) for d in catalog.documents], "rules": rules,
+            "unobservable": unobservable}
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:

@@ -13,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .sources import source_label
+
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"must": "error", "should": "warning"}
 
@@ -78,18 +80,13 @@ def _rule_name(rule_id: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", rule_id) if part)
 
 
-def _source_text(source: dict[str, Any]) -> str:
-    text = f"{source.get('document', '?')}, {source.get('section', '?')}"
-    return text + (f": \u201c{source['quote']}\u201d" if source.get("quote") else "")
-
-
 def _descriptor(rule: dict[str, Any]) -> dict[str, Any]:
     source = rule.get("source", {})
     descriptor: dict[str, Any] = {
         "id": rule["id"],
         "name": _rule_name(rule["id"]),
         "shortDescription": {"text": rule["title"]},
-        "fullDescription": {"text": f"{rule['title'].rstrip('.')}. Source: {_source_text(source)}"},
+        "fullDescription": {"text": f"{rule['title'].rstrip('.')}. Source: {source_label(source, quote=True)}"},
         "defaultConfiguration": {"level": LEVELS.get(rule.get("severity"), "warning")},
         "properties": {"category": rule.get("category"), "severity": rule.get("severity"),
                        "source": dict(source),

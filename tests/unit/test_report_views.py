@@ -64,7 +64,7 @@ def sample_report() -> dict:
         "rules": [
             {"id": "auth.missing-credentials", "category": "auth", "severity": "must",
              "title": "A request without credentials is answered with 401",
-             "source": {"document": "api-guide.txt", "section": "Authentication",
+             "source": {"document": "api-guide.txt", "document_title": "Example API guide", "section": "Authentication",
                         "quote": "To interact with the API, your client will need to be authenticated"},
              "status": "failed", "reason": "",
              "operations": {
@@ -75,7 +75,7 @@ def sample_report() -> dict:
              "violations": [missing]},
             {"id": "content-type.json-response", "category": "content-type", "severity": "should",
              "title": "Responses with a body have Content-Type: application/json <b>always</b>",
-             "source": {"document": "api-guide.txt", "section": "Content-type"},
+             "source": {"document": "api-guide.txt", "document_title": "Example API guide", "section": "Content-type"},
              "status": "failed", "reason": "",
              "operations": {
                  HEALTH: {"status": "passed", "reason": "", "violation_count": 0},
@@ -84,21 +84,21 @@ def sample_report() -> dict:
              "violations": [content_type]},
             {"id": "errors.envelope", "category": "errors", "severity": "must",
              "title": "Every error response has the common envelope",
-             "source": {"document": "api-guide.txt", "section": "Errors"},
+             "source": {"document": "api-guide.txt", "document_title": "Example API guide", "section": "Errors"},
              "status": "passed", "reason": "",
              "operations": {op: {"status": "passed", "reason": "", "violation_count": 0}
                             for op in (HEALTH, LIST, CREATE)},
              "violations": []},
             {"id": "rate-limit.headers", "category": "rate-limit", "severity": "should",
              "title": "Responses carry the rate-limit headers",
-             "source": {"document": "api-guide.txt", "section": "Rate limits"},
+             "source": {"document": "api-guide.txt", "document_title": "Example API guide", "section": "Rate limits"},
              "status": "skipped", "reason": "",
              "operations": {op: {"status": "skipped", "reason": "rate-limit probes are off", "violation_count": 0}
                             for op in (HEALTH, LIST, CREATE)},
              "violations": []},
         ],
         "unobservable": [{"promise": "Tokens are issued from the Integrations page",
-                          "source": {"document": "api-guide.txt", "section": "Authentication"},
+                          "source": {"document": "api-guide.txt", "document_title": "Example API guide", "section": "Authentication"},
                           "why": "How tokens are issued is not visible over the API."}],
     }
 
@@ -229,7 +229,9 @@ def test_sarif_rules_and_results(report, tmp_path, monkeypatch):
     assert [r["id"] for r in driver["rules"]] == [r["id"] for r in report["rules"]]
     auth = driver["rules"][0]
     assert auth["shortDescription"]["text"] == report["rules"][0]["title"]
-    assert "api-guide.txt, Authentication" in auth["fullDescription"]["text"]
+    assert "Source: Example API guide, § Authentication: “To interact" in auth["fullDescription"]["text"]
+    assert "api-guide.txt" not in auth["fullDescription"]["text"]
+    assert auth["properties"]["source"]["document"] == "api-guide.txt"  # the file, for tools
     assert auth["defaultConfiguration"]["level"] == "error"
     assert driver["rules"][1]["defaultConfiguration"]["level"] == "warning"
     assert auth["properties"]["category"] == "auth" and auth["properties"]["severity"] == "must"
