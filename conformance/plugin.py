@@ -105,6 +105,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConformanceError as exc:
         raise pytest.UsageError(str(exc)) from None
     runner = Runner(settings, catalog, spec, transport)
+    from .redaction import secret_variables
+
+    runner.redactor.variables.update(secret_variables(settings.token, settings.forbidden_token))  # for curl
     try:
         baseline = Baseline.load(settings.baseline, missing_ok=settings.update_baseline) if settings.baseline else None
     except ConformanceError as exc:
@@ -297,7 +300,8 @@ def format_failure(verdict: Verdict, state: State) -> str:
                 lines.append(f"   Received: {response['status']} {response['headers'].get('content-type', '')}".rstrip())
                 if response["body"]:
                     lines.append(f"   Body:     {response['body'][:200]}")
-            lines.append(f"   Reproduce with: {record['curl']}")
+            needs = " and ".join(record["curl_env"])
+            lines.append(f"   Reproduce with{f' (set {needs} first)' if needs else ''}: {record['curl']}")
     if extra > 0:
         lines.append(f"\n... and {extra} more violation(s) of this rule on this operation.")
     lines.append("")

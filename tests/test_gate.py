@@ -20,7 +20,8 @@ def test_junit_names_rule_and_operation_with_the_violation_as_failure_text(demo,
     failed = {c.get("name"): c.find("failure") for c in cases if c.find("failure") is not None}
     assert set(failed) == {"methods.not-allowed"} or all(n == "methods.not-allowed" for n in failed)
     texts = [f.text or "" for f in failed.values()]
-    assert any("expected 405, got 404" in t and "Reproduce with: curl" in t for t in texts)
+    assert any("expected 405, got 404" in t and "Reproduce with (set CONFORMANCE_TOKEN first): curl" in t
+               for t in texts)
     classnames = {c.get("classname") for c in ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")}
     assert any("GET /api/users" in (c or "") for c in classnames)
 
@@ -141,3 +142,43 @@ def test_sources_read_by_document_title_in_the_failure_text_and_the_json(demo, r
     assert source["document_title"] == "ConnectNow General API Philosophy"
     assert outcome.report["documents"] == [{"file": "004_923e2cd2c9b2b8b8.txt",
                                             "title": "ConnectNow General API Philosophy"}]
+
+
+def _replay(command: str, token: str) -> int:
+    """Run a report's curl command as a user would paste it (bash, the variable set); the status it got."""
+    import os
+    import subprocess
+
+    result = subprocess.run(["bash", "-c", command + " -sS -o /dev/null -w '%{http_code}' --max-time 10"],
+                            capture_output=True, text=True, timeout=30,
+                            env={"PATH": os.environ["PATH"], "CONFORMANCE_TOKEN": token})
+    assert result.returncode == 0, (command, result.stderr)
+    return int(result.stdout)
+
+
+def test_the_reported_curl_commands_reproduce_the_violation_when_pasted(demo, run_conformance):
+    api = demo("featbit", token=SECRET, faults={"auth.unsupported-channel", "content-type.json-response"})
+    outcome = run_conformance(api, "-rf", token=SECRET, forbidden=None)
+    assert outcome.ret == 1
+    assert SECRET not in outcome.output() and SECRET not in json.dumps(outcome.report)
+    assert "Reproduce with (set CONFORMANCE_TOKEN first): curl" in outcome.output()
+    # reads change nothing, so replaying one gets the answer the run got: 200 for the token in the query
+    # (the planted fault), 404 as text/plain for an unknown id (the other one)
+    query = next(v for v in outcome.rule("auth.unsupported-channel")["violations"]
+                 if v["request"]["method"] == "GET" and "token=$CONFORMANCE_TOKEN" in v["curl"])
+    header = next(v for v in outcome.rule("content-type.json-response")["violations"]
+                  if v["request"]["method"] == "GET" and '-H "Authorization: $CONFORMANCE_TOKEN"' in v["curl"])
+    for violation, status in ((query, 200), (header, 404)):
+        assert violation["curl_env"] == ["CONFORMANCE_TOKEN"]
+        assert _replay(violation["curl"], SECRET) == violation["response"]["status"] == status, violation["curl"]
+        assert _replay(violation["curl"], "not-the-token") == 401  # the credential came from the variable
+
+
+def test_a_basic_credential_is_reproduced_with_curl_u(demo, run_conformance):
+    user_password = "alice:0pen-sesame-pw"
+    outcome = run_conformance(demo("basic-crud", token=user_password, faults={"dates.iso8601-utc"}),
+                              token=user_password, forbidden=None)
+    violation = outcome.rule("dates.iso8601-utc")["violations"][0]
+    assert '-u "$CONFORMANCE_TOKEN"' in violation["curl"], violation["curl"]
+    assert _replay(violation["curl"], user_password) == violation["response"]["status"]
+    assert _replay(violation["curl"], "alice:wrong") == 401
