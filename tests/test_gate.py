@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
+from conformance.baseline import TODO_REASON
 from conformance.demo import FAULTY
 
 
@@ -35,22 +36,39 @@ def test_baseline_accepts_old_violations_fails_new_ones_and_reports_fixed(demo, 
     keys = [(e["rule"], e["operation"]) for e in data["accepted"]]
     assert keys == sorted(keys) and {rule for rule, _ in keys} == {"methods.not-allowed"}
 
-    accepted = run_conformance(faulty, f"--conformance-baseline={baseline}")
+    sarif = pytester.path / "r.sarif"
+    accepted = run_conformance(faulty, f"--conformance-baseline={baseline}", f"--conformance-sarif={sarif}")
     assert accepted.ret == 0, accepted.output()
-    assert accepted.report["summary"]["new_failures"] == 0
+    summary = accepted.report["summary"]
+    assert summary["new_failures"] == 0 and summary["verdict"] == "passed"
+    assert summary["failed"] == 0 and summary["accepted"] == 1
+    assert accepted.status("methods.not-allowed") == "accepted"
     assert "xfailed" in accepted.output()
+    # a run that passes reads as passed: no FAILED line anywhere, the accepted rule said to be accepted
+    assert "FAILED" not in accepted.output(), accepted.output()
+    assert "0 rules failed, 1 accepted by the baseline" in accepted.output()
+    assert "accepted by the baseline: methods.not-allowed (must) on" in accepted.output()
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    current = [r for r in results if r["baselineState"] != "absent"]
+    assert current and all(r["ruleId"] == "methods.not-allowed" for r in current)
+    assert all(r["baselineState"] == "unchanged" and r["suppressions"][0]["kind"] == "external"
+               and TODO_REASON in r["suppressions"][0]["justification"] for r in current)
 
     worse = demo("connectnow", faults={"methods.not-allowed", "errors.invalid-input"})
     gated = run_conformance(worse, f"--conformance-baseline={baseline}")
     assert gated.ret == 1
-    assert gated.failed == {"methods.not-allowed", "errors.invalid-input"}
+    assert gated.failed == {"errors.invalid-input"} and gated.status("methods.not-allowed") == "accepted"
+    assert gated.report["summary"]["verdict"] == "failed"
     assert "FAILED conformance::POST /api/users::errors.invalid-input" in gated.output()
-    assert "::methods.not-allowed" not in "\n".join(l for l in gated.output().splitlines() if l.startswith("FAILED"))
+    failed_lines = [line for line in gated.output().splitlines() if "FAILED" in line]
+    assert failed_lines and not any("methods.not-allowed" in line for line in failed_lines), failed_lines
 
-    fixed = run_conformance(demo("connectnow"), f"--conformance-baseline={baseline}")
+    fixed = run_conformance(demo("connectnow"), f"--conformance-baseline={baseline}", f"--conformance-sarif={sarif}")
     assert fixed.ret == 0
     assert fixed.report["summary"]["baseline"]["fixed"]
     assert "FIXED methods.not-allowed" in fixed.output()
+    absent = [r for r in json.loads(sarif.read_text())["runs"][0]["results"] if r["baselineState"] == "absent"]
+    assert {r["ruleId"] for r in absent} == {"methods.not-allowed"} and all(r["kind"] == "pass" for r in absent)
 
 
 def test_expired_baseline_entry_counts_again(demo, run_conformance, pytester):
@@ -60,9 +78,14 @@ def test_expired_baseline_entry_counts_again(demo, run_conformance, pytester):
         {"rule": "methods.not-allowed", "operation": op, "reason": "legacy router", "expires": "2020-01-01"}
         for op in ("GET /api/users", "POST /api/users", "GET /api/users/{id}", "PUT /api/users/{id}",
                    "DELETE /api/users/{id}", "GET /api/health")]}))
-    outcome = run_conformance(api, f"--conformance-baseline={baseline}")
+    outcome = run_conformance(api, f"--conformance-baseline={baseline}", "-rf")
     assert outcome.ret == 1
     assert "EXPIRED methods.not-allowed" in outcome.output()
+    assert outcome.status("methods.not-allowed") == "failed"
+    assert "The baseline accepted this until 2020-01-01 (legacy router); it has expired, so it counts again." \
+        in outcome.output()
+    failing = {op: v for op, v in outcome.rule("methods.not-allowed")["operations"].items() if v["status"] == "failed"}
+    assert failing and all(v["baseline_expired"] == "2020-01-01" and not v.get("baselined") for v in failing.values())
 
 
 def test_malformed_baseline_is_one_sentence(demo, run_conformance, pytester):

@@ -270,6 +270,26 @@ def test_sarif_with_no_failure_has_no_result(report, sarif_schema):
     assert sarif["runs"][0]["results"] == []
 
 
+def test_sarif_marks_accepted_fixed_and_expired_baseline_entries(report, sarif_schema):
+    report["summary"]["baseline"] = {
+        "file": "conformance-baseline.yaml", "accepted": 1,
+        "fixed": [{"rule": "rate-limit.headers", "operation": LIST, "reason": "the proxy answers 429"}],
+        "expired": [{"rule": "auth.missing-credentials", "operation": LIST, "reason": "old", "expires": "2020-01-01"}]}
+    report["rules"][1]["operations"][CREATE]["accepted_because"] = "the upload endpoint streams HTML"
+    report["rules"][0]["operations"][LIST]["baseline_expired"] = "2020-01-01"
+    sarif = build_sarif(report, spec_uri="openapi.yaml")
+    _validate(sarif, sarif_schema)
+    by_state = {(r["ruleId"], r["baselineState"]): r for r in sarif["runs"][0]["results"]}
+    accepted = by_state[("content-type.json-response", "unchanged")]
+    assert accepted["suppressions"] == [{"kind": "external", "justification":
+                                         "accepted by the baseline: the upload endpoint streams HTML"}]
+    expired = by_state[("auth.missing-credentials", "new")]
+    assert "suppressions" not in expired and expired["properties"]["baselineExpired"] == "2020-01-01"
+    fixed = by_state[("rate-limit.headers", "absent")]
+    assert fixed["kind"] == "pass" and fixed["level"] == "none" and "fixed" in fixed["message"]["text"]
+    assert sarif["runs"][0]["properties"]["baseline"]["file"] == "conformance-baseline.yaml"
+
+
 def test_write_sarif(report, tmp_path, sarif_schema):
     path = tmp_path / "out" / "conformance.sarif"
     write_sarif(report, path, "specs/demo.yaml")
