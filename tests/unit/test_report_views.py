@@ -182,6 +182,42 @@ def test_html_without_failures_or_operations_still_renders():
     assert '<table class="matrix"' in render_html(empty)
 
 
+def test_html_of_a_baselined_run_reads_as_passed_and_names_fixed_and_expired_entries(report):
+    report["rules"][0]["status"] = "passed"  # only the accepted failure remains
+    report["rules"][0]["operations"][LIST] = {"status": "passed", "reason": "", "violation_count": 0}
+    report["rules"][0]["violations"] = []
+    report["rules"][1]["status"] = "accepted"
+    report["summary"].update(verdict="passed", failed=0, accepted=1, new_failures=0, baseline={
+        "file": "conformance-baseline.yaml", "accepted": 1,
+        "fixed": [{"rule": "rate-limit.headers", "operation": LIST, "reason": "old"}],
+        "expired": [{"rule": "errors.envelope", "operation": HEALTH, "reason": "legacy", "expires": "2020-01-01"}]})
+    html = render_html(report)
+    assert '<div class="verdict passed" role="status" id="verdict">✓ Passed, 1 accepted by the baseline</div>' in html
+    assert "<title>Conformance passed" in html and "verdict failed" not in html
+    assert re.search(r'<td class="st-accepted" data-col="\d+" data-s="accepted">\s*<button type="button" class="c base"', html)
+    assert 'value="accepted">Accepted</label>' in html  # the status filter offers it
+    box = re.search(r'<div class="baseline" id="baseline">(.*?)</div>', html, re.S).group(1)
+    assert "1 known failure accepted" in box and ", 0 new." in box
+    assert re.search(r'fixed</span><code>rate-limit.headers</code> on <code>GET /api/v1/projects</code>: no longer occurs', box)
+    assert re.search(r"expired</span><code>errors.envelope</code> on <code>GET /api/v1/health</code>: accepted until "
+                     r"2020-01-01 \(legacy\); it counts again", box)
+
+
+def test_the_operations_first_view_is_offered_for_many_operations_and_opens_first_for_more_than_fit():
+    def report_with(n: int) -> dict:
+        report = sample_report()
+        labels = [f"GET /api/v1/things{k}" for k in range(n)]
+        for rule in report["rules"]:
+            rule["operations"] = {label: {"status": "passed", "reason": "", "violation_count": 0} for label in labels}
+        return report
+
+    few, some, many = (render_html(report_with(n)) for n in (3, 12, 40))
+    assert 'name="view"' not in few and 'id="ops-view"' not in few
+    assert 'id="ops-view"' in some and '<body data-start-view="matrix">' in some
+    assert '<body data-start-view="operations">' in many and '<div class="matrix-wrap" id="matrix-view" hidden>' in many
+    assert many.count('<tr class="op-row"') == 40
+
+
 def test_write_html(tmp_path, report):
     path = tmp_path / "out" / "report.html"
     write_html(report, path)
