@@ -4,11 +4,18 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 import tomllib
 from importlib import metadata
 from pathlib import Path
+
+import pytest
+import requests
 
 import conformance
 
@@ -58,3 +65,93 @@ def test_a_catalog_that_extends_keeps_the_titles_of_the_documents_it_inherits(tm
     assert result.returncode == 0, result.stderr
     assert "[ACME API guide, § Caching]" in result.stdout
     assert "[FeatBit REST API overview, § Authentication]" in result.stdout
+
+
+def test_the_faulty_demo_prints_each_thing_once_and_ends_saying_the_failures_were_planted(tmp_path):
+    result = subprocess.run([*CLI, "demo", "--faulty", "--profile", "connectnow", "--reports", str(tmp_path),
+                             "--max-examples", "3"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr  # it found exactly what was planted: the demo worked
+    for once in ("profile connectnow: 4 rules failed", "JSON report:", "HTML report:", "SARIF report:",
+                 "planted violations: all found, nothing else failed"):
+        assert out.count(once) == 1, f"{once!r} printed {out.count(once)} times:\n{out}"
+    assert len(re.findall(r"^\d+ failed, \d+ passed", out, re.M)) == 1  # pytest's own line, once
+    assert "counts the profile's rules" in out and "pytest's last line counts its test items" in out
+    assert out.rstrip().splitlines()[-1].startswith("All 4 failing rules were the planted ones")
+    assert "Traceback" not in out + result.stderr
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen, list[str]]:
+    """Start `conformance demo --serve ...`; its printed lines up to "Ctrl-C stops it."."""
+    process = subprocess.Popen([*CLI, "demo", "--serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Ctrl-C stops it."):
+            return process, lines
+    process.kill()
+    raise AssertionError(f"no 'Ctrl-C stops it.' from --serve: {lines} {process.stderr.read()}")
+
+
+def _interrupt(process: subprocess.Popen) -> tuple[int, str, str]:
+    process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    out, err = process.communicate(timeout=30)
+    return process.returncode, out, err
+
+
+def test_serve_starts_one_demo_prints_how_to_point_pytest_at_it_and_stops_on_ctrl_c(tmp_path):
+    process, lines = _serve("featbit")
+    try:
+        text = "\n".join(lines)
+        url = re.search(r"on (http://127\.0\.0\.1:\d+)", lines[0]).group(1)
+        assert f"spec:             {url}/openapi.json" in text
+        assert "token:            demo-token" in text and "forbidden token:  demo-readonly" in text
+        assert requests.get(f"{url}/api/v1/projects", timeout=10).status_code == 401
+        answer = requests.get(f"{url}/api/v1/projects", headers={"Authorization": "demo-token"}, timeout=10)
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
+        command = next(line.strip() for line in lines if "pytest --conformance-url=" in line)
+        assert command == (f"CONFORMANCE_TOKEN=demo-token CONFORMANCE_FORBIDDEN_TOKEN=demo-readonly pytest "
+                           f"--conformance-url={url} --conformance-profile=featbit "
+                           f"--conformance-html=reports/featbit.html")
+        # the command runs as printed, from an empty directory (fewer examples, to keep the test short)
+        run = subprocess.run(["bash", "-c", command + " --conformance-max-examples=2 -q -p no:cacheprovider"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        assert "profile featbit: 0 rules failed" in run.stdout and (tmp_path / "reports" / "featbit.html").exists()
+    finally:
+        code, out, err = _interrupt(process)
+    assert code == 0, err
+    assert "stopped the featbit demo API" in out and "Traceback" not in err + out
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=5)
+
+
+def test_serve_faulty_on_a_chosen_port(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process, lines = _serve("basic-crud", "--faulty", "--port", str(port))
+    try:
+        assert lines[0].startswith(f"basic-crud demo API (faulty) on http://127.0.0.1:{port}, breaking 4 rules")
+        assert "forbidden token" not in "\n".join(lines)  # this demo has none
+        # auth.challenge is planted: a 401 without WWW-Authenticate
+        answer = requests.get(f"http://127.0.0.1:{port}/api/articles", timeout=10)
+        assert answer.status_code == 401 and "www-authenticate" not in answer.headers
+        busy = subprocess.run([*CLI, "demo", "--serve", "featbit", "--port", str(port)], capture_output=True,
+                              text=True, timeout=60)
+        assert busy.returncode == 4
+        assert busy.stderr.startswith(f"conformance: cannot listen on 127.0.0.1:{port}") and "Traceback" not in busy.stderr
+    finally:
+        assert _interrupt(process)[0] == 0
+
+
+def test_serve_names_the_demos_it_knows():
+    result = subprocess.run([*CLI, "demo", "--serve", "nope"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
+    assert "featbit" in result.stderr and "Traceback" not in result.stderr
