@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -155,3 +156,57 @@ def test_serve_names_the_demos_it_knows():
     result = subprocess.run([*CLI, "demo", "--serve", "nope"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
     assert "featbit" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- the Makefile: says what it installs before installing it, and `make demo-faulty` ends well ------------
+
+MAKE = shutil.which("make")
+needs_make = pytest.mark.skipif(MAKE is None, reason="no make")
+
+
+def _make(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([MAKE, "--no-print-directory", *args], cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env=env or os.environ.copy())
+
+
+@needs_make
+def test_installing_says_what_and_why_before_doing_it_and_shows_pip_progress(tmp_path):
+    venv = tmp_path / "venv"
+    dry = _make("-n", f"VENV={venv}", f"{venv}/.installed")  # -n: print the recipe, run nothing
+    assert dry.returncode == 0, dry.stderr
+    lines = [line for line in dry.stdout.splitlines() if line.strip()]
+    first_command = next(n for n, line in enumerate(lines) if line.startswith("python3 -m venv"))
+    said = " ".join(lines[:first_command])
+    assert "Installing conformance into" in said and "virtual environment" in said and "30 s" in said
+    pips = [line for line in lines if " -m pip install" in line]
+    assert len(pips) == 2 and all(" -q" not in line and "--progress-bar on" in line for line in pips)
+
+
+@needs_make
+def test_make_browser_says_it_installs_chromium_with_apt_and_shows_apt_progress(tmp_path):
+    """A PATH without chromium, as root, with an apt-get that only says what it would do (nothing is installed)."""
+    log = tmp_path / "apt.log"
+    (tmp_path / "id").write_text("#!/bin/sh\necho 0\n")
+    (tmp_path / "apt-get").write_text(f'#!/bin/sh\necho "apt-get $*" >> {log}\necho "Progress: apt-get $*"\n')
+    for stub in ("id", "apt-get"):
+        (tmp_path / stub).chmod(0o755)
+    result = _make("browser", env={"PATH": str(tmp_path), "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert out[0].startswith("== Installing Chromium with apt-get (as root): the browser tests of the HTML report")
+    assert "Progress: apt-get update" in out and "Progress: apt-get install -y chromium" in out  # not silenced
+    assert out.index("Progress: apt-get update") > 0
+    assert log.read_text().splitlines() == ["apt-get update", "apt-get install -y chromium"]
+
+
+@needs_make
+def test_make_demo_faulty_ends_saying_the_failures_were_planted_and_make_reports_no_error(tmp_path):
+    venv = Path(sys.executable).parent.parent
+    if not (venv / "bin" / "conformance").exists():
+        pytest.skip("not run from a virtual environment with the conformance command")
+    result = _make("-o", f"{venv}/.installed", f"VENV={venv}", "demo-faulty",  # -o: the venv counts as installed
+                   f"DEMO_ARGS=--profile flextype --max-examples 3 --reports {tmp_path}")
+    text = result.stdout + result.stderr
+    assert result.returncode == 0, text
+    assert result.stdout.rstrip().splitlines()[-1].startswith("All 3 failing rules were the planted ones")
+    assert "Error" not in text and "ignored" not in text
