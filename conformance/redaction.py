@@ -22,7 +22,8 @@ ALWAYS_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-
 
 def derived_forms(secret: str) -> set[str]:
     """The ways a secret can appear on the wire: as is, URL-encoded, base64 (HTTP Basic) and its parts."""
-    forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1],
+             json.dumps(secret, ensure_ascii=False)[1:-1]}
     forms.add(base64.b64encode(secret.encode()).decode())
     if ":" in secret:
         user, _, password = secret.partition(":")

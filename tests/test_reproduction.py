@@ -9,10 +9,11 @@ import json
 import os
 import shutil
 import subprocess
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import servers
 from conformance.credentials import Channel
@@ -140,3 +141,24 @@ def test_without_a_variable_for_it_a_secret_is_redacted_not_guessed():
     record = exchange_record(Exchange("generated", _sent(CHANNELS["raw header"], PLAIN, "http://127.0.0.1:9")),
                              redactor)
     assert "[REDACTED]" in record["curl"] and PLAIN not in record["curl"] and record["curl_env"] == []
+
+
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(secret=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=4, max_size=20),
+       filler=st.text(max_size=20), name=st.sampled_from(list(CHANNELS)), named=st.booleans())
+def test_no_curl_command_shows_a_secret(secret, filler, name, named):
+    """Whatever the secret and the request around it, the command shows the variable or [REDACTED], never it."""
+    if name == "basic":
+        secret = "user:" + secret.replace(":", "")
+    if secret.strip() != secret or len(secret) < 4:
+        return  # requests refuses header values with leading or trailing whitespace
+    redactor = Redactor([secret], NAMES, secret_variables(secret, None) if named else {})
+    kwargs: dict = {"method": "POST", "url": "http://127.0.0.1:9/api/" + quote_plus(filler) + "?note=" + quote_plus(filler),
+                    "headers": {"X-Note": "".join(c for c in filler if " " < c < "~") or "x"}}
+    kwargs["data" if name == "form body" else "json"] = {"name": filler, "also": secret + filler}
+    Channel.from_dict(CHANNELS[name]).apply(kwargs, secret)
+    prepared = requests.Request(**kwargs).prepare()
+    body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
+    command = redactor.curl(prepared.method, prepared.url, dict(prepared.headers), body)
+    for form in derived_forms(secret):
+        assert form not in command, (form, command)
