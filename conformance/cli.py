@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from . import __version__
 from .catalog import BUILTIN_PROFILES, Catalog, load_catalog
-from .demo import FAULTY, PROFILES, DemoAPI
+from .demo import FAULTY, NESTED_FAULTY, PROFILES, DemoAPI, NestedDemoAPI
 from .demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN
 from .errors import ConformanceError
 from .report.sources import document_titles, source_label
@@ -65,8 +65,9 @@ class Servable:
 
 # The demos `--serve` knows, by name: a new demo is one more line here.
 SERVABLE: dict[str, Servable] = {
-    profile: Servable(profile, partial(DemoAPI, profile), tuple(FAULTY[profile]), DEFAULT_FORBIDDEN[profile] is not None)
-    for profile in PROFILES
+    **{profile: Servable(profile, partial(DemoAPI, profile), tuple(FAULTY[profile]),
+                         DEFAULT_FORBIDDEN[profile] is not None) for profile in PROFILES},
+    "featbit-nested": Servable("featbit", partial(NestedDemoAPI, "featbit"), tuple(NESTED_FAULTY), True),
 }
 
 COUNTS_LEGEND = ('Two kinds of counts: "profile NAME: N rules failed, N passed, N skipped" counts the profile\'s '

@@ -155,7 +155,19 @@ def test_serve_faulty_on_a_chosen_port(tmp_path):
 def test_serve_names_the_demos_it_knows():
     result = subprocess.run([*CLI, "demo", "--serve", "nope"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
-    assert "featbit" in result.stderr and "Traceback" not in result.stderr
+    assert "featbit-nested" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_the_nested_demo():
+    process, lines = _serve("featbit-nested")
+    try:
+        url = re.search(r"on (http://127\.0\.0\.1:\d+)", lines[0]).group(1)
+        assert "--conformance-profile=featbit --conformance-html=reports/featbit-nested.html" in "\n".join(lines)
+        answer = requests.get(f"{url}/api/v1/projects", headers={"Authorization": "demo-token"}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["success"] is True
+        assert requests.get(f"{url}/openapi.json", timeout=10).json()["paths"]
+    finally:
+        assert _interrupt(process)[0] == 0
 
 
 # -- the Makefile: says what it installs before installing it, and `make demo-faulty` ends well ------------

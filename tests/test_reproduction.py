@@ -16,8 +16,10 @@ import requests
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import servers
+from conformance.builder import Builder, Draft
 from conformance.credentials import Channel
 from conformance.models import Exchange, Request
+from conformance.plan import Body, json_body
 from conformance.redaction import Redactor, derived_forms, secret_variables
 from conformance.report.records import exchange_record
 
@@ -49,16 +51,23 @@ def recorder():
     srv.stop()
 
 
-def _sent(channel: dict, secret: str, url: str) -> Request:
-    """The request as the plugin sends it: the channel applied to requests-style arguments, then prepared."""
-    kwargs: dict = {"method": "GET" if channel["in"] == "query" else "POST",
-                    "url": url + "/api/items?page=2&q=a+b", "headers": {"Accept": "application/json"}}
-    if kwargs["method"] == "POST":
-        kwargs["data" if channel is CHANNELS["form body"] else "json"] = {"name": "café $HOME `id` 'x'"}
-    Channel.from_dict(channel).apply(kwargs, secret)
-    prepared = requests.Request(**kwargs).prepare()
+def _prepare(method: str, url: str, draft: Draft) -> Request:
+    """The request as the plugin's builder sends it: the draft encoded, then prepared by requests."""
+    data = Builder._encode(draft)
+    prepared = requests.Request(method, url, headers=draft.headers, params=draft.query, data=data).prepare()
     body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
     return Request(prepared.method, prepared.url, dict(prepared.headers), body)
+
+
+def _sent(channel: dict, secret: str, url: str) -> Request:
+    """A request carrying the secret through the channel, built the way the plugin builds one."""
+    method = "GET" if channel["in"] == "query" else "POST"
+    fields = {"name": "café $HOME `id` 'x'"}
+    body = Body("none") if method == "GET" else Body("form", fields) if channel is CHANNELS["form body"] \
+        else json_body(fields)
+    draft = Draft({"Accept": "application/json"}, {"page": 2, "q": "a b"}, body)
+    Channel.from_dict(channel).apply(draft, secret)
+    return _prepare(method, url + "/api/items", draft)
 
 
 def _run(command: str, env: dict[str, str]) -> None:
@@ -153,12 +162,11 @@ def test_no_curl_command_shows_a_secret(secret, filler, name, named):
     if secret.strip() != secret or len(secret) < 4:
         return  # requests refuses header values with leading or trailing whitespace
     redactor = Redactor([secret], NAMES, secret_variables(secret, None) if named else {})
-    kwargs: dict = {"method": "POST", "url": "http://127.0.0.1:9/api/" + quote_plus(filler) + "?note=" + quote_plus(filler),
-                    "headers": {"X-Note": "".join(c for c in filler if " " < c < "~") or "x"}}
-    kwargs["data" if name == "form body" else "json"] = {"name": filler, "also": secret + filler}
-    Channel.from_dict(CHANNELS[name]).apply(kwargs, secret)
-    prepared = requests.Request(**kwargs).prepare()
-    body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
-    command = redactor.curl(prepared.method, prepared.url, dict(prepared.headers), body)
+    fields = {"name": filler, "also": secret + filler}
+    draft = Draft({"X-Note": "".join(c for c in filler if " " < c < "~") or "x"}, {"note": filler},
+                  Body("form", fields) if name == "form body" else json_body(fields))
+    Channel.from_dict(CHANNELS[name]).apply(draft, secret)
+    sent = _prepare("POST", "http://127.0.0.1:9/api/" + quote_plus(filler), draft)
+    command = redactor.curl(sent.method, sent.url, sent.headers, sent.body)
     for form in derived_forms(secret):
         assert form not in command, (form, command)
