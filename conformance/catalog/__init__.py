@@ -264,7 +264,8 @@ def load_catalog(name: str, *, relative_to: Path | None = None, _seen: tuple[Pat
         profile=data["profile"],
         title=data["title"],
         origin=str(path),
-        documents=tuple(data.get("documents", base.documents if base else ())),
+        # the base's documents stay listed: the rules this catalog inherits still cite them
+        documents=tuple({d["file"]: d for d in (*(base.documents if base else ()), *data.get("documents", ()))}.values()),
         auth=auth,
         request_headers=data.get("request_headers", base.request_headers if base else {}),
         rules=tuple(rules[i] for i in order),
