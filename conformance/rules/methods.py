@@ -81,9 +81,12 @@ def put_replaces(ctx):
     resource = _resource(after)
     if after.response is None or after.response.status != 200 or resource is None:
         raise Skip(f"GET after the PUT answered {after.status_text}: nothing to compare")
-    if resource.get(field) is not None:
-        yield Violation(f"PUT without '{field}' kept it: GET after the PUT shows {field}={resource[field]!r}; "
-                        f"expected it absent or null (a PUT replaces the whole resource).", after)
+    before = _resource(crud.before) or {}
+    # Replaced means not kept: gone, null, or back to what the API gives a resource created without it.
+    if resource.get(field) is not None and resource.get(field) == before.get(field):
+        yield Violation(f"PUT without '{field}' kept it: GET after the PUT shows {field}={resource[field]!r}, as "
+                        f"before the PUT; expected it absent, null or reset (a PUT replaces the whole resource).",
+                        after)
 
 
 @check("methods.patch-partial", kind="operation", probes=["crud"])
