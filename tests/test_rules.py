@@ -60,7 +60,7 @@ EXPECTED = {
     ("basic-crud", "content-type.json-request"): "A form-encoded body was accepted",
     ("basic-crud", "errors.envelope"): "'errors' is a required property",
     ("basic-crud", "errors.malformed-json"): "Expected 400 for a body that is not valid JSON, got 422",
-    ("basic-crud", "dates.iso8601-utc"): "not UTC ISO-8601 with a Z",
+    ("basic-crud", "dates.iso8601-utc"): "ISO-8601 but not UTC: the offset is +02:00",
     ("basic-crud", "methods.head"): "HEAD has Content-Type None where GET has 'application/json'",
     ("basic-crud", "schema.response-conformance"): "Response violates schema",
     ("basic-crud", "schema.status-documented"): "Undocumented status code",
