@@ -124,10 +124,11 @@ def delete_removes(ctx):
     if not delete.ok:
         raise Skip(f"DELETE of a resource the suite created answered {delete.status_text}: nothing was deleted")
     after = _need(crud.after, "reading the resource after the DELETE")
-    expected = ctx.params.get("status", 404)
-    if after.response is None or after.response.status != expected:
+    # A resource that was deleted is not found (404), or gone for good (410, RFC 9110 §15.5.11).
+    expected = [ctx.params["status"]] if "status" in ctx.params else [404, 410]
+    if after.response is None or after.response.status not in expected:
         yield Violation(f"After DELETE answered {delete.status_text}, GET of the same resource answered "
-                        f"{after.status_text}; expected {expected}.", after)
+                        f"{after.status_text}; expected {' or '.join(map(str, expected))}.", after)
 
 
 @check("methods.create-status", kind="operation", probes=["create"], params=status_schema())
