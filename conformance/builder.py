@@ -10,7 +10,7 @@ import random
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import requests
 from schemathesis import GenerationMode
@@ -106,6 +106,7 @@ class Builder:
     def build(self, plan: RequestPlan, rng: random.Random, seed: int) -> Built:
         operation = plan.operation
         method = plan.http_method
+        _refuse_foreign_writes(plan)
         parts = case_parts(plan.case, self.base_url) if plan.case is not None else None
         sample = self.sample(operation, seed) if parts is None else None
         if parts is None and sample is None and plan.body.kind == "sample" and operation.body_schema is not None:
@@ -168,7 +169,9 @@ class Builder:
         if parts is not None and parts.path_is_invalid:
             # A negative case that broke the path parameters: they are the point of it. A write keeps them
             # only where no resource is known by that value.
-            invalid = {n: PathValue(v, INVENTED, "generated to break the schema") for n, v in parts.path.items()}
+            # schemathesis gives them percent-encoded already; kept raw here, they are encoded once, by _fill.
+            invalid = {n: PathValue(unquote(v) if isinstance(v, str) else v, INVENTED, "generated to break the schema")
+                       for n, v in parts.path.items()}
             if plan.http_method == "GET" or plan.http_method == "HEAD" or not any(
                     self.resources.is_known(n, v.value) for n, v in invalid.items()):
                 return invalid
@@ -216,6 +219,19 @@ class Builder:
             draft.headers.pop(content_type)
         draft.headers["Content-Type"] = media
         return data
+
+
+def _refuse_foreign_writes(plan: RequestPlan) -> None:
+    """A PUT, PATCH or DELETE on a path without parameters acts on a whole collection or on a singleton the
+    suite did not create (DELETE /buckets removes every bucket): it is never sent. The wrong-method probe may
+    still send an empty PATCH there, which changes nothing even where it is wrongly accepted."""
+    method = plan.http_method
+    if method not in ("PUT", "PATCH", "DELETE") or "{" in plan.operation.path or plan.values:
+        return
+    if plan.kind == "wrong-method" and method == "PATCH" and plan.body.kind == "json" and plan.body.value == {}:
+        return
+    raise Skip(f"not sent: {method} {plan.operation.path} would change a resource the suite did not create (the "
+               "path names no resource of its own)")
 
 
 def _as_values(values: dict[str, Any]) -> dict[str, PathValue]:

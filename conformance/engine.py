@@ -16,6 +16,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
+from urllib.parse import urlencode
 
 from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
@@ -33,10 +34,11 @@ from .redaction import Redactor
 from .resources import Resources, created_id, parse_given, path_parameters, sent_json
 from .rules import CHECKS, IGNORE, Check
 from .settings import Settings
-from .spec import Operation, Spec
+from .spec import Operation, Spec, norm
 from .transport import BudgetSpent, Transport
 
 MAX_EVIDENCE = 5  # violations kept per (rule, operation); the count says how many there were
+MAX_QUERY = 4096  # longest generated query string sent (servers commonly cap the request line at 8 KiB)
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -87,6 +89,12 @@ class Context:
     def reached(self) -> bool:
         """Did a valid request to this operation get a 2xx?"""
         return self._runner.reach.reached(self.operation.label)
+
+    @property
+    def reached_values(self) -> dict[str, PathValue]:
+        """The path values the operation's requests used (those of a reached one, where one was)."""
+        reach = self._runner.reach.by_operation.get(self.operation.label)
+        return dict(reach.values) if reach is not None else {}
 
     @property
     def path_reached(self) -> bool:
@@ -142,7 +150,10 @@ class _Drawing:
     def _keep(self, case: Any) -> bool:
         if self.stop.is_set():
             raise _Enough()
-        key = request_key(case_parts(case, self.base_url))
+        parts = case_parts(case, self.base_url)
+        if len(urlencode(parts.query, doseq=True)) > MAX_QUERY:
+            return False  # a query no client sends, which servers refuse before reading it (431, 414)
+        key = request_key(parts)
         if key in self.seen:
             return False
         self.seen.add(key)
@@ -227,11 +238,12 @@ class OperationRun:
         return sample.body.value if sample is not None and sample.body.kind == "json" else {}
 
     def find(self, method: str, path: str) -> Operation | None:
-        return next((op for op in self.runner.spec.operations if op.method == method and op.path == path), None)
+        return next((op for op in self.runner.spec.operations if op.method == method and norm(op.path) == norm(path)),
+                    None)
 
     def item_operation(self, method: str, collection: str) -> Operation | None:
         return next((op for op in self.runner.spec.operations
-                     if op.method == method and op.collection_path == collection), None)
+                     if op.method == method and op.collection_path == norm(collection)), None)
 
     def creation_body(self, operation: Operation, *, with_optional: bool) -> tuple[dict[str, Any], str | None]:
         return self.runner.builder.creation_body(operation, self.runner.seed_for(operation.label, "crud"), self.rng,
@@ -449,8 +461,8 @@ class Runner:
         """A write that created a resource: delete it again at the end of the run, where the API lets us."""
         path = plan.operation.path
         if plan.http_method == "POST":
-            deleter = next((op for op in self.spec.operations if op.method == "DELETE" and op.collection_path == path),
-                           None)
+            deleter = next((op for op in self.spec.operations
+                            if op.method == "DELETE" and op.collection_path == norm(path)), None)
             if deleter is None:
                 return
             names = path_parameters(deleter.path)[len(path_parameters(path)):]

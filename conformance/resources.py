@@ -37,6 +37,7 @@ from schemathesis.resources import record_interaction
 from .models import CREATED, INVENTED, LISTED, SEEN, SPEC, UNKNOWN, USER, Exchange, PathValue, Skip
 from .plan import NO_BODY, VALID, RequestPlan, Target, creation
 from .settings import GivenValue, parse_given
+from .spec import norm
 
 PARAMETER = re.compile(r"\{([^}]+)\}")
 ENVELOPES = ("data", "items", "results", "records", "content", "entries", "values", "objects", "rows", "list",
@@ -99,6 +100,12 @@ def _words(name: str) -> list[str]:
 
 
 ID_WORDS = ("id", "key", "uuid", "slug", "name", "code")
+
+
+def looks_like_an_id(name: str) -> bool:
+    """A parameter named like the id of a resource (id, key, uuid, slug, name, code, or ending in one)."""
+    words = _words(name)
+    return bool(words) and words[-1] in ID_WORDS
 
 
 def id_keys(name: str) -> list[str]:
@@ -285,11 +292,11 @@ class Resources:
 
     # -- the operations around a path ------------------------------------------------------------------
     def _operation(self, method: str, path: str) -> Any:
-        return next((op for op in self.spec.operations if op.method == method and op.path == path), None)
+        return next((op for op in self.spec.operations if op.method == method and norm(op.path) == norm(path)), None)
 
     def _item_path(self, collection: str) -> list[Any]:
         """The operations on the item paths right under a collection (/users/{id} for /users)."""
-        return [op for op in self.spec.operations if op.collection_path == collection]
+        return [op for op in self.spec.operations if op.collection_path == norm(collection)]
 
     def _schema(self, path: str, name: str) -> dict[str, Any]:
         for op in self.spec.operations:
@@ -371,7 +378,7 @@ class Resources:
         # item as the parameter before it.
         previous = [n for n in path_parameters(operation.path) if n in parents]
         if previous and self._operation("GET", collection) is None and not any(
-                op.method == "POST" and op.path == collection for op in self.spec.operations):
+                op.method == "POST" and norm(op.path) == collection for op in self.spec.operations):
             before = previous[-1]
             outer = (collection_of(operation.path, before), self._key(collection_of(operation.path, before), parents))
             for item, origin in self._items.get(outer, []):
@@ -551,7 +558,7 @@ class Resources:
             items = items_of(body)
             if not items:
                 return
-            key = (operation.path, self._key(operation.path, exchange.values))
+            key = (norm(operation.path), self._key(operation.path, exchange.values))
             origin = PathValue(None, LISTED if exchange.kind == "discovery" else SEEN, f"GET {operation.path}")
             known = self._items.setdefault(key, [])
             for item in items:
@@ -580,4 +587,4 @@ def sent_json(exchange: Exchange) -> Any:
 
 
 __all__ = ["Created", "GivenValue", "Resources", "collection_of", "created_id", "id_keys", "items_of", "parse_given",
-           "path_parameters", "resource_of", "sent_json", "spec_value", "unknown_value", "value_in"]
+           "looks_like_an_id", "path_parameters", "resource_of", "sent_json", "spec_value", "unknown_value", "value_in"]
