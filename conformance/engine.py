@@ -317,6 +317,7 @@ class OperationReach:
 
     reached: bool = False
     statuses: Counter = field(default_factory=Counter)
+    valid: Counter = field(default_factory=Counter)  # the statuses of requests with the valid credential
     values: dict[str, PathValue] = field(default_factory=dict)
 
 
@@ -334,6 +335,8 @@ class Reach:
         with self._lock:
             reach = self.by_operation.setdefault(plan.operation.label, OperationReach())
             reach.statuses[exchange.response.status] += 1
+            if plan.credential.kind == "valid" and not _is_negative(plan):
+                reach.valid[exchange.response.status] += 1
             if reach.reached:
                 return
             if exchange.ok and plan.credential.kind in ("valid", "none") and not _is_negative(plan):
@@ -634,12 +637,13 @@ class Runner:
                 hints.append(f"no {name} known to exist ({why}): give one with --conformance-param {name}=VALUE")
         if hints:
             return "; ".join(hints)
-        if reach is None or not reach.statuses:
-            return "no valid request was answered"
-        statuses = ", ".join(f"{status} x{count}" for status, count in sorted(reach.statuses.items()))
-        if any(status in (401, 403) for status in reach.statuses):
-            return f"no valid request got a 2xx (answers: {statuses}): check the credential (--conformance-token)"
-        return f"no valid request got a 2xx (answers: {statuses})"
+        if reach is None or not reach.valid:
+            return "no valid request with the valid credential was answered"
+        statuses = ", ".join(f"{status} x{count}" for status, count in sorted(reach.valid.items()))
+        if all(status in (401, 403) for status in reach.valid):
+            return (f"no valid request got a 2xx (answers to the valid credential: {statuses}): check the credential "
+                    "(--conformance-token)")
+        return f"no valid request got a 2xx (answers to the valid credential: {statuses})"
 
     def reach_report(self) -> dict[str, Any]:
         """Per operation: reached or not, the path values and their sources, and a hint where unreached."""

@@ -283,6 +283,7 @@ class Resources:
     _listed: set[tuple[str, tuple]] = field(default_factory=set)
     _created: list[Created] = field(default_factory=list)
     _creations: dict[tuple[str, tuple], int] = field(default_factory=dict)
+    _uncreatable: set[tuple[str, tuple]] = field(default_factory=set)
     _existing: dict[str, dict[str, PathValue]] = field(default_factory=dict)
     _why: dict[tuple[str, str], str] = field(default_factory=dict)
     _pool: _Pool | None = None
@@ -472,6 +473,8 @@ class Resources:
 
     def _create(self, collection: str, parents: dict[str, PathValue], *, purpose: str) -> Created | None:
         key = (collection, self._key(collection, parents))
+        if key in self._uncreatable:
+            return None  # tried already: the reason is in _why
         poster = self._operation("POST", collection)
         items = self._item_path(collection)
         deleter = next((op for op in items if op.method == "DELETE"), None)
@@ -489,6 +492,8 @@ class Resources:
             return None
         names = path_parameters(deleter.path)[len(path_parameters(collection)):]
         values = {n: parents[n] for n in path_parameters(collection) if n in parents}
+        if key not in self._listed and self._operation("GET", collection) is not None:
+            self._list(collection, names[-1], parents, key)  # a listed resource is a model for the body
         statuses = []
         for attempt in range(CREATE_ATTEMPTS):
             self._creations[key] = self._creations.get(key, 0) + 1
@@ -514,6 +519,7 @@ class Resources:
             if exchange.response is None or exchange.response.status in (401, 403, 404, 405, 501):
                 break  # another body will not help
         self._why[(collection, "create")] = f"POST {collection} with a valid body answered {', '.join(statuses)}"
+        self._uncreatable.add(key)
         return None
 
     def adopt(self, collection: str, values: dict[str, PathValue], creator: str, deleter: Any) -> Created:
@@ -564,6 +570,14 @@ class Resources:
             for item in items:
                 if all(item != seen for seen, _ in known):
                     known.append((item, origin))
+
+    def sample_item(self, path: str, values: dict[str, PathValue]) -> dict[str, Any] | None:
+        """One resource the API listed at this collection (a model for a body that creates another)."""
+        with self._lock:
+            for item, _ in self._items.get((norm(path), self._key(path, values)), []):
+                if isinstance(item, dict):
+                    return item
+        return None
 
     def why(self, path: str, name: str) -> str:
         return self._why.get((path, name), "")
