@@ -250,3 +250,32 @@ def test_naming_item_under_collection_no_false_positive_trailing_slash(serve, ru
                                                         "schema": {"type": "integer"}}], "responses": ok}}}}
     outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-m", "naming", profile="connectnow")
     assert outcome.status("naming.item-under-collection") == "passed", outcome.output()
+
+
+def test_a_resource_is_created_after_one_the_api_listed(serve, run_conformance, tmp_path):
+    """PowerDNS' spec gives a zone no required field and no example, yet the API wants a canonical name
+    ("example.org."): the suite creates one modelled on a zone it listed, and deletes it again."""
+    api = PowerDNSLike()
+    spec = json.loads(json.dumps(DNS_SPEC))
+    zone = spec["paths"]["/servers/{server_id}/zones"]["post"]["parameters"][0]["schema"]
+    del zone["required"], zone["example"]
+    url = serve(api).url + "/api/v1"
+    outcome = run_with(run_conformance, tmp_path, url, spec, "-k", "auth", catalog=DNS_CATALOG, token=KEY)
+    delete = outcome.report["summary"]["reach"]["by_operation"]["DELETE /servers/{server_id}/zones/{zone_id}"]
+    assert delete["reached"], delete
+    created = {v["parameter"]: v for v in delete["values"]}["zone_id"]
+    assert created["source"] == "created" and created["value"].endswith("example.org."), created
+    assert list(api.zones) == ["example.org."], "what the suite created it deleted again"
+
+
+def test_schema_response_conformance_no_false_positive_a_yaml_body(serve, run_conformance, tmp_path):
+    """Jupyter's GET /api/spec.yaml answers text/x-yaml, documented as a string: schemathesis parses the YAML
+    into an object and reports it is not a string. A body that is not JSON is the content-type rules' to judge."""
+    def handler(request: Request) -> Response:
+        return Response("openapi: 3.0.0\ninfo: {title: x}\n", status=200, mimetype="text/x-yaml")
+
+    spec = {"openapi": "3.0.3", "info": {"title": "spec", "version": "1"}, "paths": {"/api/spec.yaml": {"get": {
+        "responses": {"200": {"description": "the spec", "content": {"text/x-yaml": {"schema": {"type": "string"}}}}}}}}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-k", "response-conformance",
+                       profile="connectnow")
+    assert outcome.status("schema.response-conformance") != "failed", outcome.output()
