@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import servers
 from independent.serving import LoopbackServer
 from servers import inventory
@@ -109,3 +111,38 @@ def test_a_refused_credential_is_one_finding_and_nothing_that_needs_it_passes(de
                 continue
             assert verdict["status"] == "skipped", (rule["id"], operation, verdict)
             assert "not judged: the valid credential was refused" in verdict["reason"]
+
+
+def _html_unless_json_is_asked(request):
+    """A framework's default: HTML unless the client asks for JSON (as curl and browsers do not)."""
+    from werkzeug.wrappers import Response
+
+    if "application/json" in request.headers.get("Accept", ""):
+        return Response(json.dumps([{"id": 1}]), mimetype="application/json")
+    return Response("<ul><li>1</li></ul>", mimetype="text/html")
+
+
+@pytest.mark.parametrize(("profile", "judged"), [("featbit", True), ("connectnow", False)])
+def test_json_everywhere_holds_for_clients_that_send_no_accept(profile, judged, run_conformance, tmp_path):
+    """"You always get a response with a Content-Type header set to application/json" holds for any client: the
+    valid GET is sent without Accept and with */* too, except where the profile requires clients to send
+    Accept: application/json (ConnectNow)."""
+    from werkzeug.wrappers import Request
+
+    def app(environ, start_response):
+        return _html_unless_json_is_asked(Request(environ))(environ, start_response)
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "x", "version": "1"}, "paths": {
+        "/items": {"get": {"security": [], "responses": {"200": {"description": "items"}}}}}}))
+    with LoopbackServer(app) as server:
+        outcome = run_conformance(None, f"--conformance-spec={spec}", "-k", "json-response", url=server.url,
+                                  profile=profile, token="t", forbidden=None)
+    if judged:
+        assert outcome.status("content-type.json-response") == "failed", outcome.output()
+        messages = outcome.messages("content-type.json-response")
+        assert any("Content-Type is 'text/html; charset=utf-8' on a 200 response (request sent without an Accept header)" in m
+                   for m in messages), messages
+        assert any("(request sent with Accept: */*)" in m for m in messages), messages
+    else:
+        assert outcome.status("content-type.json-response") == "passed", outcome.output()
