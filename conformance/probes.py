@@ -214,9 +214,10 @@ def head(run: ProbeRun) -> HeadPair:
     pair = HeadPair(get, head_exchange)
     if not any(rule.check == "methods.head" for rule in run.rules_using("head")):
         pair.raw_skip = "no rule judges the content of a HEAD answer"
-    elif head_exchange.response is None or head_exchange.response.status in (405, 501):
-        pair.raw_skip = f"HEAD answered {head_exchange.status_text}"
-    else:
+    elif head_exchange.response is None:
+        pair.raw_skip = f"HEAD got {head_exchange.status_text}"
+    else:  # (its linger also lets content wrongly sent after HEAD's headers reach the pooled connection, which
+        # the client library then drops rather than read it as the next answer)
         try:
             raw = run.raw_head(head_exchange.request, "HEAD over a raw connection, read past its headers")
         except Skip as skip:  # the policy refused it (the request budget)

@@ -341,7 +341,7 @@ def _handler(api: DemoAPI):
             if method == "OPTIONS" and api.profile in ("featbit", "flextype"):
                 return 204, None, self._preflight(allowed)
             if method not in allowed:
-                if api.fault("methods.not-allowed"):
+                if api.fault("methods.not-allowed") and method != "HEAD":  # HEAD is methods.head's to judge
                     raise Reply(404)
                 allow = {} if api.fault("methods.allow-header") else {"Allow": ", ".join(allowed + ["OPTIONS"])}
                 raise Reply(405, headers=allow)

@@ -73,22 +73,39 @@ def _excerpt(data: bytes, limit: int = 60) -> str:
 @check("methods.head", kind="operation", probes=["head"])
 def head(ctx):
     pair = ctx.result("head")
-    if pair.head.response is None and pair.get.response is not None:
+    if pair.head.response is None:
+        if pair.get.response is None:
+            raise Skip(f"no response to GET nor HEAD ({pair.get.error}); server-errors.no-5xx reports it")
         yield Violation(f"No response to HEAD where GET was answered {pair.get.response.status}: {pair.head.error}.",
                         pair.head)
         return
-    pair = _head_pair(ctx)
-    get, head = pair.get, pair.head
+    content = _content(pair)  # whatever HEAD answered, even a 405: RFC 9110 allows it no content
+    try:
+        get, head = _head_pair(ctx).get, pair.head
+    except Skip:
+        if content is None:
+            raise
+        yield content
+        return
     if head.response.status != get.response.status:
         yield Violation(f"HEAD answered {head.response.status} where GET answered {get.response.status}.", head)
+    if content is not None:
+        yield content
+
+
+def _content(pair) -> Violation | None:
+    """Content in a HEAD answer: a body the client library read, or bytes after the headers on the raw connection."""
+    head = pair.head
     if head.response.body:
-        yield Violation(f"HEAD returned a body of {len(head.response.body)} bytes ({_excerpt(head.response.body)}); "
-                        "it must send none.", head)
-    elif pair.raw is not None and pair.raw.response is not None and pair.raw.response.body:
-        extra = pair.raw.response.body
-        yield Violation(f"HEAD sent {len(extra)}{'+' if pair.raw.response.truncated else ''} bytes of content after "
-                        f"its headers ({_excerpt(extra)}); it must send none. A client library does not show them, "
-                        "but on a kept-alive connection they are read as the start of the next answer.", pair.raw)
+        return Violation(f"HEAD returned a body of {len(head.response.body)} bytes ({_excerpt(head.response.body)}); "
+                         "it must send none.", head)
+    raw = pair.raw
+    if raw is not None and raw.response is not None and raw.response.body:
+        extra = raw.response.body
+        return Violation(f"HEAD sent {len(extra)}{'+' if raw.response.truncated else ''} bytes of content after its "
+                         f"headers ({_excerpt(extra)}); it must send none. A client library does not show them, but "
+                         "on a kept-alive connection they are read as the start of the next answer.", raw)
+    return None
 
 
 @check("methods.head-headers", kind="operation", probes=["head"])

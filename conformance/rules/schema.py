@@ -111,7 +111,8 @@ def describe_scheme(scheme: dict[str, Any]) -> str:
 
 def describe_channel(channel: Channel) -> str:
     where = {"header": "the header", "query": "the query parameter", "body": "the body field"}[channel.location]
-    shown = f" as '{channel.format}'" if channel.location == "header" and channel.format != "{token}" else ""
+    value = channel.format.replace("{token}", "<token>").replace("{basic}", "<user:password in base64>")
+    shown = f" as '{value}'" if channel.location == "header" and channel.format != "{token}" else ""
     methods = f" (for {', '.join(channel.methods)})" if channel.methods else ""
     return f"{where} {channel.name}{shown}{methods}"
 
