@@ -22,6 +22,10 @@ def is_volatile(name: str) -> bool:
     return any(fnmatch.fnmatchcase(name.lower(), pattern) for pattern in VOLATILE_FIELDS)
 
 
+def is_empty(value: Any) -> bool:
+    return value in ([], {}, "", 0, False)
+
+
 def valid_for(value: Any, schema: Any) -> bool:
     """Does the value fit an OpenAPI property schema (3.0 nullable understood; formats not checked)?"""
     if not isinstance(schema, dict):
@@ -101,7 +105,8 @@ def creation_body(schema: Any, label: str, generated: list[dict[str, Any]], skip
         for name, prop in properties.items():
             if name in required or not settable(name):
                 continue
-            values = candidates(name, prop, generated)
+            # A value a resource may get by default ([], "", 0) would not show whether a PUT kept it.
+            values = [v for v in candidates(name, prop, generated) if not is_empty(v)]
             if values:
                 body[name], optional = values[0], name
                 break
@@ -115,7 +120,7 @@ def creation_body(schema: Any, label: str, generated: list[dict[str, Any]], skip
             raise Skip(f"no valid body for {label} could be built from the spec")
         body = {k: copy.deepcopy(v) for k, v in fallback.items() if k not in skip}
         optional = next((k for k in body if k not in required and k in properties and body[k] is not None
-                         and settable(k)), None)
+                         and not is_empty(body[k]) and settable(k)), None)
     return body, optional
 
 

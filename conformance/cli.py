@@ -5,20 +5,31 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
+import signal
 import sys
 import tempfile
 import textwrap
+import threading
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any, Callable
 
+from . import __version__
 from .catalog import BUILTIN_PROFILES, Catalog, load_catalog
+from .demo import FAULTY, NESTED_FAULTY, PROFILES, DemoAPI, NestedDemoAPI
+from .demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN
 from .errors import ConformanceError
+from .report.sources import document_titles, source_label
 
 
 def print_rules(catalog: Catalog, out=None) -> None:
     out = out or sys.stdout
     width = shutil.get_terminal_size((120, 20)).columns
-    rows = [(r.id, r.category, r.severity, r.title, r.source_text) for r in catalog.rules]
+    titles = document_titles(catalog.documents)
+    rows = [(r.id, r.category, r.severity, r.title, source_label(r.source, titles)) for r in catalog.rules]
     heads = ("id", "category", "severity", "title", "source")
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads[:3])]
     rest = max(30, width - sum(widths) - 8)
@@ -36,24 +47,44 @@ def print_rules(catalog: Catalog, out=None) -> None:
     if catalog.unobservable:
         print(f"\nPromises that cannot be observed over HTTP ({len(catalog.unobservable)}):", file=out)
         for item in catalog.unobservable:
-            source = item["source"]
-            print(f"  - {item['promise']} [{source['document']}, {source['section']}]", file=out)
+            print(f"  - {item['promise']} [{source_label(item['source'], titles)}]", file=out)
             for line in textwrap.wrap(item["why"], width - 6):
                 print(f"      {line}", file=out)
     print(file=out)
 
 
-def run_demo(profile: str, *, faulty: bool, reports: Path, examples: int, seed: int) -> int:
-    import pytest
+@dataclass(frozen=True)
+class Servable:
+    """A bundled demo API that ``conformance demo --serve`` can start."""
 
-    from .demo import FAULTY, DemoAPI
-    from .demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN
+    profile: str  # the catalog whose conventions it keeps
+    make: Callable[..., Any]  # make(faults=..., port=...) -> the API (.start(), .stop(), .url, .token, .forbidden_token)
+    faulty: tuple[str, ...]  # the rules its --faulty variant breaks on purpose
+    forbidden: bool  # whether it knows a valid token without permission
+
+
+# The demos `--serve` knows, by name: a new demo is one more line here.
+SERVABLE: dict[str, Servable] = {
+    **{profile: Servable(profile, partial(DemoAPI, profile), tuple(FAULTY[profile]),
+                         DEFAULT_FORBIDDEN[profile] is not None) for profile in PROFILES},
+    "featbit-nested": Servable("featbit", partial(NestedDemoAPI, "featbit"), tuple(NESTED_FAULTY), True),
+}
+
+COUNTS_LEGEND = ('Two kinds of counts: "profile NAME: N rules failed, N passed, N skipped" counts the profile\'s '
+                 "rules (each judged on every operation it applies to); pytest's last line counts its test items, "
+                 "one per rule and operation.")
+
+
+def run_demo(profile: str, *, faulty: bool, reports: Path, examples: int, seed: int) -> tuple[int, list[str]]:
+    """Run the suite against one demo API; the pytest exit code and the rules that failed."""
+    import pytest
 
     faults = set(FAULTY[profile]) if faulty else set()
     name = f"{profile}{'-faulty' if faulty else ''}"
     paths = {kind: reports / f"{name}.{kind}" for kind in ("json", "html", "sarif")}
     api = DemoAPI(profile, faults=faults).start()
-    print(f"== {name}: demo API on {api.url}" + (f", breaking {', '.join(sorted(faults))}" if faults else ""))
+    planted = f", with {len(faults)} planted violations: {', '.join(sorted(faults))}" if faults else ""
+    print(f"\n== {name}: demo API on {api.url}{planted}", flush=True)
     args = [f"--conformance-url={api.url}", f"--conformance-profile={profile}",
             f"--conformance-max-examples={examples}", f"--conformance-seed={seed}",
             f"--conformance-json={paths['json']}", f"--conformance-html={paths['html']}",
@@ -76,29 +107,109 @@ def run_demo(profile: str, *, faulty: bool, reports: Path, examples: int, seed: 
                 else:
                     os.environ[key] = value
             api.stop()
-    if paths["json"].exists():
-        summary = json.loads(paths["json"].read_text())["summary"]
+    failed = []
+    if paths["json"].exists():  # the plugin printed the summary and the report paths: only what it cannot say here
         failed = [r["id"] for r in json.loads(paths["json"].read_text())["rules"] if r["status"] == "failed"]
-        print(f"   {summary['failed']} failed, {summary['passed']} passed, {summary['skipped']} skipped "
-              f"({summary['requests']} requests, {summary['duration_s']:.1f} s)")
         if faulty:
-            planted = sorted(faults)
-            verdict = "as planted" if sorted(failed) == planted else f"planted {', '.join(planted)}"
-            print(f"   failed: {', '.join(failed) or 'none'} ({verdict})")
-        print(f"   reports: {paths['html']}  {paths['json']}  {paths['sarif']}")
-    return code
+            found = "all found, nothing else failed" if sorted(failed) == sorted(faults) else \
+                f"planted {', '.join(sorted(faults))}; failed {', '.join(failed) or 'none'}"
+            print(f"   planted violations: {found}")
+    return code, failed
+
+
+def run_demos(profiles: list[str], *, faulty: bool, reports: Path, examples: int, seed: int) -> int:
+    """`conformance demo`: every profile's demo API in turn. A faulty run passes when exactly the planted
+    violations fail (the demo shows what a failure looks like); a conforming one when nothing fails."""
+    kind = "with planted violations" if faulty else "that keep every rule"
+    print(f"conformance demo: the bundled demo APIs {kind}, each on 127.0.0.1, the suite run against it; "
+          f"reports in {reports}/\n{COUNTS_LEGEND}", flush=True)
+    outcomes = {p: run_demo(p, faulty=faulty, reports=reports, examples=examples, seed=seed) for p in profiles}
+    html = reports / f"{profiles[0]}{'-faulty' if faulty else ''}.html"
+    print()
+    if not faulty:
+        failing = [p for p, (code, _) in outcomes.items() if code != 0]
+        if failing:
+            print(f"The demo of {', '.join(failing)} failed: the conforming demos should pass; see the reports.")
+            return 1
+        print(f"Every demo passed. Open {html} in a browser to see a report.")
+        return 0
+    wrong = [p for p, (code, failed) in outcomes.items() if code not in (0, 1) or sorted(failed) != sorted(FAULTY[p])]
+    if wrong:
+        print(f"The failures of {', '.join(wrong)} were not the planted ones: see the lines above.")
+        return 1
+    total = sum(len(failed) for _, failed in outcomes.values())
+    print(f"All {total} failing rules were the planted ones: the faulty demos break exactly these rules on purpose, "
+          f"and the suite found each of them. Open {html} in a browser to see what a failure looks like.")
+    return 0
+
+
+def serve_demo(name: str, *, faulty: bool, port: int) -> int:
+    """`conformance demo --serve NAME`: one demo API in the foreground until Ctrl-C."""
+    demo = SERVABLE[name]
+    faults = set(demo.faulty) if faulty else set()
+    try:
+        api = demo.make(faults=faults, port=port).start()
+    except OSError as exc:
+        print(f"conformance: cannot listen on 127.0.0.1:{port} ({exc.strerror or exc}): choose another --port, "
+              "or leave it out for a free one.", file=sys.stderr)
+        return 4
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    env = {"CONFORMANCE_TOKEN": api.token}
+    if demo.forbidden:
+        env["CONFORMANCE_FORBIDDEN_TOKEN"] = api.forbidden_token
+    planted = f", breaking {len(faults)} rules on purpose: {', '.join(sorted(faults))}" if faults else ""
+    lines = [f"{name} demo API{' (faulty)' if faulty else ''} on {api.url}{planted}",
+             f"  profile:          {demo.profile}",
+             f"  spec:             {api.url}/openapi.json",
+             f"  token:            {api.token}   (the demo's own public token)"]
+    if demo.forbidden:
+        lines.append(f"  forbidden token:  {api.forbidden_token}   (valid, without permission)")
+    command = " ".join([*(f"{k}={shlex.quote(v)}" for k, v in env.items()), "pytest", f"--conformance-url={api.url}",
+                        f"--conformance-profile={demo.profile}", f"--conformance-html=reports/{name}.html"])
+    lines += ["", "Run the suite against it from any directory (no test files needed), in another terminal:",
+              f"  {command}", "", "Ctrl-C stops it."]
+    print("\n".join(lines), flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        api.stop()
+    print(f"\nstopped the {name} demo API.", flush=True)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # the output went to a pager or `head` that stopped reading: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="conformance", description="Check a live HTTP API against the conventions it "
                                      "promises. Run the checks with pytest --conformance-url=...; this command reads "
                                      "catalogs and runs the bundled demo APIs.")
+    parser.add_argument("--version", action="version", version=f"conformance {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     rules = commands.add_parser("rules", help="print a catalog as a table (id, category, severity, title, source)")
     rules.add_argument("--profile", action="append", help="a built-in profile or a catalog file (default: all four)")
-    demo = commands.add_parser("demo", help="start a bundled demo API, run the suite against it, write reports/")
-    demo.add_argument("--profile", action="append", choices=BUILTIN_PROFILES, help="default: all four")
+    demo = commands.add_parser("demo", help="run the suite against the bundled demo APIs and write reports/, "
+                               "or start one demo API to point pytest at (--serve)",
+                               description="Without --serve: start each demo API in turn, run the suite against it "
+                               "and write reports (exit 0 when the conforming demos pass, or, with --faulty, when "
+                               "exactly the planted violations fail). With --serve DEMO: start that demo API in the "
+                               "foreground, print its URL, tokens and the pytest command, until Ctrl-C.")
+    which = demo.add_mutually_exclusive_group()
+    which.add_argument("--profile", action="append", choices=PROFILES, help="run only this profile's demo "
+                       "(repeatable; default: all four)")
+    which.add_argument("--serve", metavar="DEMO", choices=list(SERVABLE),
+                       help=f"start one demo API in the foreground: {', '.join(SERVABLE)}")
     demo.add_argument("--faulty", action="store_true", help="start the demo with planted violations")
+    demo.add_argument("--port", type=int, help="with --serve: the port on 127.0.0.1 (default: a free one)")
     demo.add_argument("--reports", type=Path, default=Path("reports"), help="where to write reports (default reports/)")
     demo.add_argument("--max-examples", type=int, default=10)
     demo.add_argument("--seed", type=int, default=1)
@@ -108,10 +219,13 @@ def main(argv: list[str] | None = None) -> int:
             for name in args.profile or BUILTIN_PROFILES:
                 print_rules(load_catalog(name, relative_to=Path.cwd()))
             return 0
+        if args.serve:
+            return serve_demo(args.serve, faulty=args.faulty, port=args.port or 0)
+        if args.port is not None:
+            demo.error("--port goes with --serve DEMO")
         args.reports.mkdir(parents=True, exist_ok=True)
-        codes = [run_demo(p, faulty=args.faulty, reports=args.reports.resolve(), examples=args.max_examples,
-                          seed=args.seed) for p in args.profile or BUILTIN_PROFILES]
-        return max(codes)
+        return run_demos(args.profile or list(PROFILES), faulty=args.faulty, reports=args.reports.resolve(),
+                         examples=args.max_examples, seed=args.seed)
     except ConformanceError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 4

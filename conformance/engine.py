@@ -26,7 +26,7 @@ from .catalog import Catalog, Rule
 from .credentials import Credentials
 from .generation import DUPLICATES_IN_A_ROW, _Enough, case_parts, draw_cases
 from .models import Exchange, NotApplicable, PathValue, Request, Skip, Violation
-from .plan import Credential, RequestPlan, Target
+from .plan import NO_BODY, Credential, RequestPlan, Target
 from .probes import PROBES, natural_target
 from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers the stateful probes in PROBES)
 from .redaction import Redactor
@@ -64,6 +64,7 @@ class Context:
         self.operation = operation
         self.catalog = runner.catalog
         self.settings = runner.settings
+        self.credentials = runner.credentials
         self.run = run
         self._runner = runner
 
@@ -77,6 +78,15 @@ class Context:
         if probe in self.run.results:
             return self.run.results[probe]
         raise Skip(self.run.probe_skips.get(probe, f"the {probe} probe sent no request"))
+
+    @property
+    def credential_check(self) -> "CredentialCheck":
+        return self._runner.check_credential()
+
+    @property
+    def reached(self) -> bool:
+        """Did a valid request to this operation get a 2xx?"""
+        return self._runner.reach.reached(self.operation.label)
 
     @property
     def path_reached(self) -> bool:
@@ -267,7 +277,12 @@ class OperationRun:
             self.generation_skip = "generated writes are off under --conformance-read-only"
             return
         n = self.settings.max_examples
-        plans = [(GenerationMode.POSITIVE, n), (GenerationMode.NEGATIVE, max(1, n // 2))]
+        # The suite chooses the path values itself: an operation whose requests vary in nothing else has one
+        # valid request to send (its invalid ones still break the path parameters).
+        positive = n if self.operation.varies_beyond_path else 1
+        plans = [(GenerationMode.POSITIVE, positive)]
+        if self.operation.can_be_invalid:
+            plans.append((GenerationMode.NEGATIVE, max(1, n // 2)))
         seen: set[str] = set()  # the same request is sent once, whichever mode produced it
         target = natural_target(self.operation)
         for mode, count in plans:
@@ -332,6 +347,31 @@ def _is_negative(plan: RequestPlan) -> bool:
     return bool(meta is not None and meta.generation.mode.is_negative)
 
 
+@dataclass
+class CredentialCheck:
+    """Whether the API accepts the valid credential, checked once against a protected GET before any verdict."""
+
+    status: str  # accepted | refused | unchecked
+    operation: str = ""
+    answered: int | None = None
+    channel: str = ""
+    reason: str = ""
+
+    @property
+    def refused(self) -> bool:
+        return self.status == "refused"
+
+    def describe(self) -> str:
+        if self.refused:
+            return (f"the valid credential was refused: {self.operation} answered {self.answered} to it, sent "
+                    f"{self.channel}")
+        return self.reason
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "operation": self.operation, "answered": self.answered,
+                "channel": self.channel, "message": self.describe()}
+
+
 class Runner:
     def __init__(self, settings: Settings, catalog: Catalog, spec: Spec, transport: Transport):
         self.settings = settings
@@ -349,6 +389,7 @@ class Runner:
         self.resources.sender = self._setup.send
         self.reach = Reach()
         self.runs: dict[str, OperationRun] = {}
+        self._credential: CredentialCheck | None = None
         self._active: dict[str, list[tuple[Rule, Check]]] = {}
         self._applicability: dict[tuple[str, str], tuple[Rule | None, str]] = {}
 
@@ -435,6 +476,52 @@ class Runner:
             except Skip:
                 pass
 
+    # -- the credential, checked first ------------------------------------------------------------
+    def protected(self, operation: Operation) -> bool:
+        """Protected by the profile's promise or by the spec (behaviour is judged by the auth rules)."""
+        return self.catalog.auth.get("protects") == "all" or operation.protected
+
+    @property
+    def credential_status(self) -> CredentialCheck:
+        """The check's result so far, without sending it (not checked: no rule needed it)."""
+        return self._credential or CredentialCheck("unchecked", reason="no rule that needs the credential ran")
+
+    def check_credential(self) -> CredentialCheck:
+        """Send the valid credential, each way the profile says it travels for GET, to a protected GET that can
+        be reached. Refused every way (401 or 403) means the run cannot judge what needs it."""
+        if self._credential is not None:
+            return self._credential
+        self._credential = CredentialCheck("unchecked", reason="no protected GET operation answered the check")
+        channels = self.credentials.for_method("GET")
+        if not self.settings.token or not channels:
+            self._credential.reason = "no credential was given" if not self.settings.token else "no channel for GET"
+            return self._credential
+        candidates = sorted((op for op in self.spec.operations if op.method == "GET" and self.protected(op)),
+                            key=lambda op: (len(path_parameters(op.path)), len(op.path)))
+        for operation in candidates[:3]:
+            refusals = []
+            for channel in channels:
+                plan = RequestPlan(operation, "credential-check", f"the valid credential {channel.describe()}",
+                                   credential=Credential("valid", channel), body=NO_BODY, sample_query="required",
+                                   origin=False, judged=False)
+                try:
+                    exchange = self._setup.send(plan)
+                except Skip:
+                    return self._credential
+                if exchange.ok:
+                    self._credential = CredentialCheck("accepted", operation.label, exchange.response.status,
+                                                       channel.describe())
+                    return self._credential
+                if exchange.response is None or exchange.response.status not in (401, 403) or exchange.unreached:
+                    break  # this operation tells nothing about the credential: try another
+                refusals.append((exchange, channel))
+            if refusals and len(refusals) == len(channels):
+                exchange, channel = refusals[0]
+                self._credential = CredentialCheck("refused", operation.label, exchange.response.status,
+                                                   channel.describe())
+                return self._credential
+        return self._credential
+
     # -- verdicts --------------------------------------------------------------------------------
     def run(self, operation: Operation) -> OperationRun:
         if operation.label not in self.runs:
@@ -452,6 +539,9 @@ class Runner:
             if check.kind == "static":
                 violations = [_as_violation(v, None) for v in check.judge(Context(resolved, operation, self))]
                 return _finish(resolved, operation, violations, judged=1)
+            credential = self.check_credential()
+            if credential.refused and check.needs_credential and self.protected(operation):
+                raise Skip(f"not judged: {credential.describe()}")
             run = self.run(operation)
             ctx = Context(resolved, operation, self, run)
             if check.kind == "operation":

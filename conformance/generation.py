@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 from typing import Any, Callable
 
 import hypothesis
@@ -85,8 +86,27 @@ def case_parts(case: Any, base_url: str) -> CaseParts:
             body = raw_body(data.encode() if isinstance(data, str) else data, media or "application/octet-stream")
     meta = getattr(case, "_meta", None)
     invalid_path = bool(meta is not None and meta.is_negative_at(ParameterLocation.PATH))
-    return CaseParts(dict(copy.deepcopy(kwargs.get("params") or {})), headers, body,
-                     dict(case.path_parameters or {}), invalid_path)
+    return CaseParts(_as_query(kwargs.get("params")), headers, body, dict(case.path_parameters or {}), invalid_path)
+
+
+def _as_query(params: Any) -> dict[str, Any]:
+    """The query as a dict (a repeated name keeps its values as a list), whatever form schemathesis gave it."""
+    if not params:
+        return {}
+    if isinstance(params, dict):
+        return copy.deepcopy(params)
+    if isinstance(params, (str, bytes)):
+        params = parse_qsl(params.decode() if isinstance(params, bytes) else params, keep_blank_values=True)
+    query: dict[str, Any] = {}
+    for pair in params:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            continue
+        name, value = pair
+        if name in query:
+            query[name] = (query[name] if isinstance(query[name], list) else [query[name]]) + [value]
+        else:
+            query[name] = value
+    return query
 
 
 __all__ = ["CaseParts", "DUPLICATES_IN_A_ROW", "case_parts", "draw_cases"]

@@ -37,6 +37,7 @@ class State:
     records: list[dict[str, Any]] = field(default_factory=list)
     worker_requests: int = 0
     worker_reach: list[dict[str, Any]] = field(default_factory=list)
+    worker_credentials: list[dict[str, Any]] = field(default_factory=list)
     report: dict[str, Any] | None = None
     written: list[tuple[str, Path]] = field(default_factory=list)
 
@@ -100,9 +101,13 @@ def pytest_configure(config: pytest.Config) -> None:
         check_reachable(settings.url, timeout=settings.timeout, session=transport.session)
         spec = load_spec(settings.spec, settings.url, timeout=settings.timeout, session=transport.session,
                          base_dir=Path.cwd())
+        _need_credential(settings, catalog, spec)
     except ConformanceError as exc:
         raise pytest.UsageError(str(exc)) from None
     runner = Runner(settings, catalog, spec, transport)
+    from .redaction import secret_variables
+
+    runner.redactor.variables.update(secret_variables(settings.token, settings.forbidden_token))  # for curl
     try:
         baseline = Baseline.load(settings.baseline, missing_ok=settings.update_baseline) if settings.baseline else None
     except ConformanceError as exc:
@@ -110,6 +115,24 @@ def pytest_configure(config: pytest.Config) -> None:
     state = State(settings, catalog, spec, runner, baseline)
     config.stash[STATE] = state
     config.pluginmanager.register(RecordKeeper(state), "conformance-records")
+
+
+def _need_credential(settings: Settings, catalog: Catalog, spec: Spec) -> None:
+    """A profile whose operations need a credential never runs without one: a run where everything answered
+    401 must not pass."""
+    from .errors import UsageError
+
+    if settings.token or not catalog.auth.get("channels"):
+        return
+    if catalog.auth.get("protects") == "all":
+        why = f"the {catalog.profile} profile's document says every resource is authenticated"
+    else:
+        protected = [op for op in spec.operations if op.protected]
+        if not protected:
+            return
+        why = f"the spec declares security on {len(protected)} of its {len(spec.operations)} operations"
+    raise UsageError(f"No credential was given, and {why}: pass a valid one with --conformance-token or the "
+                     "CONFORMANCE_TOKEN environment variable.")
 
 
 def _share_hypothesis_home(config: pytest.Config) -> None:
@@ -224,7 +247,7 @@ class RuleItem(pytest.Item):
             entry = state.baseline.accepts(self.rule.id, self.operation.label) if state.baseline else None
             if entry is not None or state.settings.update_baseline:
                 self.accepted_because = entry.reason if entry else "written to the baseline by this run"
-                pytest.xfail(f"{self.rule.id} on {self.operation.label}: accepted in the baseline "
+                pytest.xfail(f"{self.rule.id} on {self.operation.label}: accepted by the baseline "
                              f"({self.accepted_because})")
             raise RuleViolation(verdict, format_failure(verdict, state))
         if verdict.status in ("skipped", "not-applicable"):
@@ -255,11 +278,13 @@ class UnusableOperationItem(pytest.Item):
 
 
 def format_failure(verdict: Verdict, state: State) -> str:
+    from .report.sources import document_titles, source_label
+
     rule = verdict.rule
     redactor = state.runner.redactor
     lines = [f"{rule.id} ({rule.severity}): {rule.title}",
              f"Operation: {verdict.operation}",
-             f"Source:    {rule.source_text}"]
+             f"Source:    {source_label(rule.source, document_titles(state.catalog.documents), quote=True)}"]
     if verdict.critical:
         lines.append("CRITICAL:  the operation ignores authentication")
     extra = verdict.violation_count - len(verdict.violations)
@@ -275,11 +300,20 @@ def format_failure(verdict: Verdict, state: State) -> str:
                 lines.append(f"   Received: {response['status']} {response['headers'].get('content-type', '')}".rstrip())
                 if response["body"]:
                     lines.append(f"   Body:     {response['body'][:200]}")
-            lines.append(f"   Reproduce with: {record['curl']}")
+            needs = " and ".join(record["curl_env"])
+            lines.append(f"   Reproduce with{f' (set {needs} first)' if needs else ''}: {record['curl']}")
     if extra > 0:
         lines.append(f"\n... and {extra} more violation(s) of this rule on this operation.")
+    expired = state.baseline.entries.get((rule.id, verdict.operation)) if state.baseline else None
+    if expired is not None and expired.expires is not None:
+        lines.append(f"\nThe baseline accepted this until {expired.expires.isoformat()} ({expired.reason}); "
+                     "it has expired, so it counts again.")
     lines.append("")
-    lines.append(f"Silence it for this operation in your catalog (extends: {state.catalog.profile}):")
+    if rule.check == "auth.valid-credentials":
+        lines.append("Check the credential given with --conformance-token (or CONFORMANCE_TOKEN), and that the API "
+                     "takes it the way the profile says it travels; switch the rule off only if the document is wrong:")
+    else:
+        lines.append(f"Silence it for this operation in your catalog (extends: {state.catalog.profile}):")
     lines.append(f"  rules: [{{id: {rule.id}, overrides: [{{match: {{operations: ['{verdict.operation}']}}, "
                  f"enabled: false, reason: '...'}}]}}]")
     return "\n".join(lines)
@@ -315,6 +349,7 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         record = verdict_record(item.verdict, state.runner.redactor)
         if item.accepted_because is not None:
             record["baselined"] = True
+            record["accepted_because"] = item.accepted_because
         report.user_properties.append((USER_PROPERTY, json.dumps(record)))
 
 
@@ -335,6 +370,9 @@ class RecordKeeper:
         reach = node.workeroutput.get("conformance_reach")
         if reach:
             self.state.worker_reach.append(json.loads(reach))
+        credential = node.workeroutput.get("conformance_credential")
+        if credential:
+            self.state.worker_credentials.append(json.loads(credential))
 
 
 @pytest.hookimpl(trylast=True)
@@ -353,6 +391,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(config, "workerinput"):  # an xdist worker: the controller writes the reports
         config.workeroutput["conformance_requests"] = state.runner.transport.sent
         config.workeroutput["conformance_reach"] = json.dumps(state.runner.reach_report())
+        config.workeroutput["conformance_credential"] = json.dumps(state.runner.credential_status.as_dict())
         return
     records = list(state.records)
     seen = {(r["rule"], r["operation"]) for r in records}
@@ -378,6 +417,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "operations": len(state.spec.operations),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started)),
         "reach": reach_summary(state),
+        "credential": credential_summary(state),
     }
     failing = {(r["rule"], r["operation"]) for r in records if r["status"] == "failed"}
     if state.baseline is not None:
@@ -405,6 +445,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         write_sarif(state.report, s.sarif, spec_uri_for(state.spec.location))
         state.written.append(("SARIF", s.sarif))
     state.runner.transport.close()
+
+
+def credential_summary(state: State) -> dict[str, Any]:
+    """Whether the API accepted the valid credential (under xdist: refused by any worker is refused)."""
+    views = state.worker_credentials or [state.runner.credential_status.as_dict()]
+    for status in ("refused", "accepted"):
+        for view in views:
+            if view["status"] == status:
+                return view
+    return views[0]
 
 
 def reach_summary(state: State) -> dict[str, Any]:
@@ -441,15 +491,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     summary = state.report["summary"]
     terminalreporter.section("conformance")
-    if summary["passed"] == summary["failed"] == 0 and state.records:
+    if summary["passed"] == summary["failed"] == summary.get("accepted", 0) == 0 and state.records:
         reasons = sorted({r["reason"] for r in state.report["rules"] if r["status"] == "skipped" and r["reason"]})
         terminalreporter.write_line(f"No rule could be judged, so this run does not pass: {reasons[0] if reasons else ''}",
                                     red=True)
     reach = summary["reach"]
+    if summary["credential"]["status"] == "refused":
+        terminalreporter.write_line(f"CREDENTIAL REFUSED: {summary['credential']['message']}. Every rule that needs it "
+                                    "was not judged; check --conformance-token (or CONFORMANCE_TOKEN) and how the "
+                                    "profile says it travels.", red=True)
+    accepted = f"{summary['accepted']} accepted by the baseline, " if summary.get("baseline") else ""
     terminalreporter.write_line(
-        f"profile {summary['profile']}: {summary['failed']} rules failed, {summary['passed']} passed, "
+        f"profile {summary['profile']}: {summary['failed']} rules failed, {accepted}{summary['passed']} passed, "
         f"{summary['skipped']} skipped; reached {reach['reached']} of {reach['operations']} operations; "
-        f"{summary['requests']} requests in {summary['duration_s']:.1f} s")
+        f"{summary['requests']} requests in {summary['duration_s']:.1f} s",
+        green=summary.get("verdict") == "passed" and bool(accepted))
     unreached = [(label, entry) for label, entry in reach["by_operation"].items() if not entry["reached"]]
     for label, entry in unreached[:MAX_UNREACHED_SHOWN]:
         terminalreporter.write_line(f"  UNREACHED {label}: {entry['hint']}", yellow=True)
@@ -457,14 +513,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"  ... and {len(unreached) - MAX_UNREACHED_SHOWN} more operations not reached "
                                     "(see the reports)", yellow=True)
     for rule in state.report["rules"]:
-        if rule["status"] == "failed":
-            operations = [op for op, v in rule["operations"].items() if v["status"] == "failed"]
-            critical = " CRITICAL" if any(v.get("critical") for v in rule["violations"]) else ""
-            terminalreporter.write_line(f"  FAILED {rule['id']} ({rule['severity']}){critical}: "
-                                        f"{len(operations)} operation(s)", red=True)
+        if rule["status"] not in ("failed", "accepted"):
+            continue
+        failing = [v for v in rule["operations"].values() if v["status"] == "failed"]
+        new = sum(1 for v in failing if not v.get("baselined"))
+        if rule["status"] == "accepted":
+            terminalreporter.write_line(f"  accepted by the baseline: {rule['id']} ({rule['severity']}) on "
+                                        f"{len(failing)} operation(s)")
+            continue
+        critical = " CRITICAL" if any(v.get("critical") for v in rule["violations"]) else ""
+        more = f", {len(failing) - new} more accepted by the baseline" if new < len(failing) else ""
+        terminalreporter.write_line(f"  FAILED {rule['id']} ({rule['severity']}){critical}: "
+                                    f"{new} operation(s){more}", red=True)
     baseline = summary.get("baseline")
     if baseline:
-        terminalreporter.write_line(f"baseline {baseline['file']}: {baseline['accepted']} accepted violation(s)")
+        terminalreporter.write_line(f"baseline {baseline['file']}: {baseline['accepted']} failure(s) accepted, "
+                                    f"{summary['new_failures']} new")
         for entry in baseline["fixed"]:
             terminalreporter.write_line(f"  FIXED {entry['rule']} on {entry['operation']}: no longer occurs; "
                                         "remove it from the baseline", green=True)

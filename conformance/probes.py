@@ -139,6 +139,29 @@ def preflight(run: ProbeRun) -> list[Exchange]:
                           sample_query="none", headers=headers, origin=False, judged=False))]
 
 
+# -- what other clients send -------------------------------------------------------------------------
+ACCEPT_VARIANTS = {"none": None, "any": "*/*"}
+
+
+@probe("accept-variants")
+def accept_variants(run: ProbeRun) -> list[Exchange]:
+    """The valid GET as curl and browsers send it: without an Accept header, and with Accept: */*. A profile
+    that requires clients to send Accept lists no variant (the rule's ``accept_variants`` param)."""
+    if run.operation.method != "GET":
+        raise Skip("the Accept variants are sent to GET operations only")
+    wanted: list[str] = []
+    for rule in run.rules_using("accept-variants"):
+        wanted += [v for v in rule.params.get("accept_variants", list(ACCEPT_VARIANTS)) if v not in wanted]
+    if not wanted:
+        raise Skip("the profile requires clients to send Accept, so no other Accept is sent")
+    out = []
+    for variant in wanted:
+        value = ACCEPT_VARIANTS[variant]
+        note = "without an Accept header" if value is None else f"with Accept: {value}"
+        out.append(run.send(plan(run, "accept-variants", note, headers={"Accept": value})))
+    return out
+
+
 # -- unknown ids, bodies, methods --------------------------------------------------------------------
 @probe("unknown-id")
 def unknown_id(run: ProbeRun) -> list[Exchange]:

@@ -98,14 +98,24 @@ def _words(name: str) -> list[str]:
     return [w.lower() for w in re.split(r"[_\-.]|(?<=[a-z0-9])(?=[A-Z])", name) if w]
 
 
+ID_WORDS = ("id", "key", "uuid", "slug", "name", "code")
+
+
 def id_keys(name: str) -> list[str]:
-    """The keys an item may hold the value of path parameter ``name`` under, best first."""
+    """The keys an item may hold the value of path parameter ``name`` under, best first: the parameter's own
+    name (as is, snake_case, camelCase), then the bare word it ends with (``flagKey`` -> ``key``), then
+    ``<stem>_id``/``<stem>Id``, then the usual identifying keys."""
     words = _words(name)
-    stem = words[:-1] if len(words) > 1 and words[-1] in ("id", "key", "uuid", "slug", "name", "code") else words
+    suffix = words[-1] if len(words) > 1 and words[-1] in ID_WORDS else None
+    stem = words[:-1] if suffix else words
     stem_snake = "_".join(stem)
     stem_camel = stem[0] + "".join(w.title() for w in stem[1:]) if stem else ""
-    keys = [name, "_".join(words), words[0] + "".join(w.title() for w in words[1:]) if words else name,
-            f"{stem_snake}_id", f"{stem_camel}Id", "id", "uuid", "_id", "key", "slug", "name", "code", "path"]
+    keys = [name, "_".join(words), words[0] + "".join(w.title() for w in words[1:]) if words else name]
+    if suffix:
+        keys.append(suffix)
+    if not (len(words) == 1 and words[0] in ID_WORDS):
+        keys += [f"{stem_snake}_id", f"{stem_camel}Id"]
+    keys += ["id", "uuid", "_id", "key", "slug", "name", "code", "path"]
     return list(dict.fromkeys(k for k in keys if k))
 
 

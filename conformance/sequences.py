@@ -13,7 +13,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bodies import candidates, object_schema, settable, writable
+from .bodies import candidates, is_empty, object_schema, settable, writable
 from .models import CREATED, Exchange, PathValue, Skip
 from .paging import page_of, page_param
 from .plan import NO_BODY, RequestPlan, Target, json_body
@@ -168,9 +168,11 @@ def _put(run: ProbeRun, sequence: Sequence, result: CrudResult, created: dict[st
     resource = _resource(result.before)
     if resource is None:
         raise Skip(f"GET of the created resource answered {result.before.status_text}: nothing to compare")
-    if resource.get(optional) is None:
-        raise Skip(f"the resource was created with '{optional}' set but GET shows it "
-                   f"{'null' if optional in resource else 'absent'}: leaving it out of the PUT tells nothing")
+    if resource.get(optional) is None or is_empty(resource.get(optional)):
+        shown = "null" if optional in resource and resource.get(optional) is None else \
+            repr(resource[optional]) if optional in resource else "absent"
+        raise Skip(f"the resource was created with '{optional}' set but GET shows it {shown}: leaving it out of the "
+                   "PUT tells nothing")
     schema = object_schema(run.operation.body_schema, run.operation.label)
     properties = writable(schema, run.credential_fields())
     required = [n for n in schema.get("required", []) if n in properties]

@@ -223,6 +223,26 @@ class Operation:
         return [m.upper() for m in HTTP_METHODS if m in item]
 
     @cached_property
+    def varies_beyond_path(self) -> bool:
+        """Can two valid requests differ in more than their path values (a query, header or cookie parameter,
+        a body)? The suite chooses the path values itself, so without any of these one valid request is all."""
+        return ("requestBody" in self.definition
+                or any(p.get("in") in ("query", "header", "cookie", "body", "formData") for p in self.parameters))
+
+    @cached_property
+    def can_be_invalid(self) -> bool:
+        """Could schemathesis draw an invalid request? Not when the path parameters are all unconstrained strings
+        and nothing else varies (any string is valid; it would spend a second to find that out)."""
+        if self.varies_beyond_path:
+            return True
+        for parameter in self.parameters:
+            schema = parameter.get("schema") or parameter
+            if schema.get("type") not in ("string", None) or any(
+                    key in schema for key in ("format", "pattern", "enum", "const", "minLength", "maxLength")):
+                return True
+        return False
+
+    @cached_property
     def query_parameters(self) -> dict[str, dict[str, Any]]:
         """The query parameters by name (path-level ones included), $refs inlined."""
         return {str(p["name"]): p for p in self.parameters if p.get("in") == "query" and p.get("name")}

@@ -64,6 +64,24 @@ def demo() -> Iterator[Any]:
 
 
 @pytest.fixture
+def server():
+    """Start a misbehaving server (tests/servers): ``server(behaviour)``; all stop after the test."""
+    import servers
+
+    started: list[Any] = []
+
+    def start(behaviour, **state):
+        srv = servers.start(behaviour)
+        srv.state.update(state)
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture
 def run_conformance(pytester: pytest.Pytester):
     """Run the real plugin (in process) against a URL; returns an Outcome with the JSON report."""
 

@@ -3,6 +3,7 @@ overrides it as data; a malformed catalog is one sentence naming the rule and th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def test_every_builtin_profile_extends_the_http_base_catalog():
         ids = {r.id for r in catalog.rules}
         assert {r.id for r in base.rules} <= ids, profile
         files = [d["file"] for d in catalog.documents]
-        assert files[-2:] == ["RFC 9110 HTTP Semantics", "OpenAPI Specification 3.0.3"]  # its own come first
+        assert files[:2] == ["RFC 9110 HTTP Semantics", "OpenAPI Specification 3.0.3"] and len(files) > 2
     # A profile's stricter rule replaces the base rule of the same id: one rule, so one violation per fact.
     challenge = load_catalog("basic-crud").rule("auth.challenge")
     assert challenge.params == {"scheme": "Basic"} and challenge.source["document"] == "003_98c713de25e504b1.txt"
@@ -82,6 +83,67 @@ def test_base_rules_can_be_switched_off_like_any_other(tmp_path):
     catalog = load_catalog(str(path))
     assert not {r.id for r in load_catalog(BASE_PROFILE).rules} & {r.id for r in catalog.rules}
     assert len(catalog.rules) == len(load_catalog("featbit").rules) - len(load_catalog(BASE_PROFILE).rules)
+
+
+def plain(text: str) -> str:
+    """The words of a document or a quote: markup (code backticks, bold, table bars, HTML tags, link targets)
+    and line breaks left aside."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [words](target) -> words
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"[`*|]", "", text)
+    return " ".join(text.split())
+
+
+def test_plain_leaves_markup_aside():
+    assert plain("| 403 | `FORBIDDEN` | You are not\n allowed |") == "403 FORBIDDEN You are not allowed"
+    assert plain("as [JSON](https://json.org/), encoded in <b>UTF-8</b>.") == "as JSON, encoded in UTF-8 ."
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="the convention documents are not beside this checkout")
+@pytest.mark.parametrize("profile", BUILTIN_PROFILES)
+def test_every_quote_is_in_its_document(profile):
+    """A quote shows the document's own words: it is found in the document it cites (whitespace and markup
+    left aside), never a paraphrase or a gloss."""
+    stored = {path.name for path in SEEDS.iterdir()}
+    not_found = []
+    for rule in load_catalog(profile).rules:
+        quote, document = rule.source.get("quote"), rule.source["document"]
+        if quote is None or document not in stored:
+            continue  # a document that is not one of the seeds (an RFC of a base catalog) is cited by section
+        if plain(quote) not in plain((SEEDS / document).read_text(encoding="utf-8")):
+            not_found.append((rule.id, quote))
+    assert not_found == []
+
+
+@pytest.mark.parametrize("profile", BUILTIN_PROFILES)
+def test_rules_kept_from_an_example_are_should_and_say_so(profile):
+    for rule in load_catalog(profile).rules:
+        if rule.example:
+            assert rule.severity == "should", rule.id
+            assert "the document's example" in rule.title, rule.id
+            assert rule.basis == "the document's example"
+        else:
+            assert rule.basis == "normative"
+            assert "example" not in rule.title, rule.id
+
+
+def test_example_is_a_rule_field(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("profile: mine\ntitle: Mine\nextends: featbit\nrules:\n"
+                    "  - {id: cors.max-age, params: {value: 600}}\n"
+                    "  - {id: cors.vary-origin, example: true, severity: should}\n"
+                    "  - {id: errors.envelope-example, source: {document: ours.md, section: Errors}}\n"
+                    "  - {id: errors.ours, check: errors.envelope, category: errors, title: T, severity: should,\n"
+                    "     source: {document: ours.md, section: Errors}, params: {schema: {type: object}}}\n")
+    catalog = load_catalog(str(path))
+    assert catalog.rule("cors.max-age").example and catalog.rule("cors.max-age").basis == "the document's example"
+    assert catalog.rule("cors.max-age").for_operation("GET", "/x").example  # overrides keep it
+    assert catalog.rule("cors.vary-origin").example
+    assert not catalog.rule("errors.envelope-example").example  # a source of its own is a new basis
+    assert not catalog.rule("errors.ours").example and catalog.rule("errors.ours").basis == "normative"
+    path.write_text("profile: mine\ntitle: Mine\nextends: featbit\nrules:\n  - {id: cors.max-age, example: yes-ish}\n")
+    with pytest.raises(CatalogError, match="rule 'cors.max-age', field 'example': 'yes-ish' is not of type 'boolean'"):
+        load_catalog(str(path))
 
 
 def test_extends_and_overrides(tmp_path):

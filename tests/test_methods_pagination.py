@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conformance import bodies, sequences
+from conformance.catalog import load_catalog
 from conformance.resources import created_id
 from conformance.rules.pagination import (DEFAULT_FIELDS, arithmetic_problems, duplicate_problems, field_problems,
                                           item_key, link_problems, page_of, without_query)
@@ -26,7 +27,6 @@ CASES = [
     ("connectnow", "pagination.page-arithmetic", "page 1: 'to' is 6; expected 5 (from 1 + 5 items - 1)"),
     ("connectnow", "pagination.links", "page 2: prev_page_url is"),
     ("connectnow", "pagination.no-duplicates", "page 2: id 5 was already listed on page 1"),
-    ("connectnow", "pagination.past-last-page", "past the last page, 3) answered 404; expected 200 with empty data"),
     ("connectnow", "rate-limit.retry-after", "A 429 without Retry-After or X-RateLimit-Reset"),
 ]
 IDS = [rule for _, rule, _ in CASES]
@@ -85,9 +85,34 @@ def test_the_rate_limit_probe_is_opt_in(demo, run_conformance):
     assert outcome.status("rate-limit.retry-after") == "skipped"
 
 
-def test_a_walk_that_stops_early_says_so(demo, run_conformance, monkeypatch):
+# ConnectNow's document does not say what a page past the last answers, so the check is not in its catalog;
+# a team whose own guide says so adds it.
+PAST_LAST_PAGE = ("profile: mine\ntitle: mine\nextends: connectnow\nrules:\n"
+                  "  - {id: pagination.past-last-page, category: pagination, severity: should,\n"
+                  "     title: 'A page past the last is empty, not an error',\n"
+                  "     source: {document: our-api-guide.md, section: Paging}}\n")
+
+
+@pytest.mark.parametrize("faulty", [False, True])
+def test_past_last_page_is_a_check_a_catalog_can_add(faulty, demo, run_conformance, pytester):
+    assert "pagination.past-last-page" not in [r.id for r in load_catalog("connectnow").rules]
+    catalog = pytester.path / "mine.yaml"
+    catalog.write_text(PAST_LAST_PAGE)
+    api = demo("connectnow", {"pagination.past-last-page"} if faulty else set())
+    outcome = run_conformance(api, "-k", "pagination", profile=str(catalog))
+    if faulty:
+        assert outcome.failed == {"pagination.past-last-page"}, outcome.output()
+        assert any("past the last page, 3) answered 404; expected 200 with empty data" in m
+                   for m in outcome.messages("pagination.past-last-page"))
+    else:
+        assert outcome.status("pagination.past-last-page") == "passed", outcome.output()
+
+
+def test_a_walk_that_stops_early_says_so(demo, run_conformance, monkeypatch, pytester):
     monkeypatch.setattr(sequences, "MAX_PAGES", 2)
-    outcome = run_conformance(demo("connectnow"), "-k", "pagination")
+    catalog = pytester.path / "mine.yaml"
+    catalog.write_text(PAST_LAST_PAGE)
+    outcome = run_conformance(demo("connectnow"), "-k", "pagination", profile=str(catalog))
     assert outcome.status("pagination.past-last-page") == "skipped"
     assert "stopped early, after 2 pages" in outcome.rule("pagination.past-last-page")["reason"]
     assert outcome.status("pagination.fields") == "passed"

@@ -156,8 +156,11 @@ def test_only_the_raw_token_in_authorization_counts(nested, token, where):
     assert_featbit_error(response, 401)
 
 
-def test_health_is_public(nested):
-    response = call("GET", f"{nested().url}/api/v1/health", None)
+def test_health_is_authenticated_like_every_resource(nested):
+    """FeatBit: "All REST API resources are authenticated", the health check included."""
+    api = nested()
+    assert_featbit_error(call("GET", f"{api.url}/api/v1/health", None), 401)
+    response = call("GET", f"{api.url}/api/v1/health", api.token)
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 

@@ -20,20 +20,6 @@ from servers import after
 HANG_GUARD = 60.0  # seconds; a run that takes longer has hung
 
 
-@pytest.fixture
-def server():
-    """Start a misbehaving server: ``server(behaviour)``; all stop after the test."""
-    started: list[servers.MisbehavingServer] = []
-
-    def start(behaviour, **state):
-        srv = servers.start(behaviour)
-        srv.state.update(state)
-        started.append(srv)
-        return srv
-
-    yield start
-    for srv in started:
-        srv.stop()
 
 
 @pytest.fixture

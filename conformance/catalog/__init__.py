@@ -7,6 +7,7 @@ A catalog is a profile (built in, under ``profiles/``, or a user's file) that ma
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import fnmatch
 import json
@@ -93,10 +94,17 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict)
     applies_to: Match = Match()
     overrides: tuple[Override, ...] = ()
+    example: bool = False  # kept from an example of the document, not from a normative sentence
 
     @property
     def source_text(self) -> str:
         return f"{self.source['document']}, {self.source['section']}"
+
+    @property
+    def basis(self) -> str:
+        """What in the document the rule rests on: "normative" (a sentence that promises it: "always", "must",
+        "will be", a table of statuses) or "the document's example" (only an example shows it)."""
+        return "the document's example" if self.example else "normative"
 
     def for_operation(self, method: str, path: str) -> Rule | None:
         """The rule as it stands for one operation (overrides applied), or None where it is switched off."""
@@ -109,8 +117,7 @@ class Rule:
             if override.enabled is False:
                 return None
             params = _merge(rule.params, override.params) if override.params else rule.params
-            rule = Rule(rule.id, rule.category, rule.title, override.severity or rule.severity, rule.source,
-                        rule.check, params, rule.applies_to, ())
+            rule = dataclasses.replace(rule, severity=override.severity or rule.severity, params=params, overrides=())
         return rule
 
 
@@ -145,12 +152,6 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
-
-
-def _documents(inherited: tuple[dict[str, str], ...], own: list[dict[str, str]]) -> tuple[dict[str, str], ...]:
-    """The documents the rules cite: the catalog's own, then the base catalog's (its rules are still there)."""
-    files = {d["file"] for d in own}
-    return tuple(own) + tuple(d for d in inherited if d["file"] not in files)
 
 
 def resolve_path(name: str, relative_to: Path | None = None) -> Path:
@@ -240,6 +241,8 @@ def load_catalog(name: str, *, relative_to: Path | None = None, _seen: tuple[Pat
                 "source": entry.get("source", previous.source),
                 "check": entry.get("check", previous.check),
                 "params": _merge(previous.params, entry.get("params", {})),
+                # a new source is a new basis: the rule is normative unless the entry says it is an example
+                "example": entry.get("example", False if "source" in entry else previous.example),
             }
             applies_to = Match.from_dict(entry["applies_to"]) if "applies_to" in entry else previous.applies_to
             overrides = previous.overrides
@@ -263,7 +266,7 @@ def load_catalog(name: str, *, relative_to: Path | None = None, _seen: tuple[Pat
             for o in entry.get("overrides", [])
         )
         rules[rule_id] = Rule(rule_id, merged["category"], merged["title"], merged["severity"], merged["source"],
-                              merged["check"], merged["params"], applies_to, overrides)
+                              merged["check"], merged["params"], applies_to, overrides, merged.get("example", False))
         try:
             CHECKS[merged["check"]].validate_params(rules[rule_id])
         except ValueError as exc:
@@ -274,7 +277,8 @@ def load_catalog(name: str, *, relative_to: Path | None = None, _seen: tuple[Pat
         profile=data["profile"],
         title=data["title"],
         origin=str(path),
-        documents=_documents(base.documents if base else (), data.get("documents", ())),
+        # the base's documents stay listed: the rules this catalog inherits still cite them
+        documents=tuple({d["file"]: d for d in (*(base.documents if base else ()), *data.get("documents", ()))}.values()),
         auth=auth,
         request_headers=data.get("request_headers", base.request_headers if base else {}),
         rules=tuple(rules[i] for i in order),

@@ -1,7 +1,7 @@
 """A featbit demo API whose collections are nested two levels deep, and whose parent ids can only be found
 by listing: projects -> environments -> feature flags.
 
-    GET                 /api/v1/health                                       (public)
+    GET                 /api/v1/health
     GET                 /api/v1/projects
     GET                 /api/v1/projects/{projectId}/envs
     GET, POST           /api/v1/projects/{projectId}/envs/{envId}/flags
@@ -87,7 +87,7 @@ def build_nested_spec() -> dict[str, Any]:
     created = {**flag, "description": "created",
                "headers": {"Location": {"description": "the new flag", "schema": {"type": "string"}}}}
     paths = {
-        HEALTH: {"get": {"operationId": "health", "security": [],
+        HEALTH: {"get": {"operationId": "health",
                          "responses": {"200": {"description": "up", "content": _json({
                              "type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}})},
                                        **{k: v for k, v in errors.items() if k in ("401", "405", "429", "500")}}}},
@@ -301,12 +301,12 @@ def _handler(api: NestedDemoAPI):
                                    "Access-Control-Max-Age": "300"}
             if method not in allowed and not head:
                 raise Reply(405, headers={"Allow": ", ".join(allowed + ["OPTIONS"])})
-            if template == HEALTH:
-                return 200, {"status": "ok"}, {}
             credential = self.headers.get("Authorization")  # the raw token is the whole value; nothing else counts
             read_only = credential == api.forbidden_token
-            if credential != api.token and not read_only:
+            if credential != api.token and not read_only:  # "All REST API resources are authenticated"
                 raise Reply(401, headers={"WWW-Authenticate": "Bearer"})
+            if template == HEALTH:
+                return 200, {"status": "ok"}, {}
             if template == PROJECTS:
                 return 200, self._wrap(list(api.projects.values())), {}
             project = api.projects.get(params["projectId"])

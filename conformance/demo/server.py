@@ -27,7 +27,7 @@ DEFAULT_FORBIDDEN = {"featbit": "demo-readonly", "flextype": "demo-readonly", "b
 # The rules each --faulty demo breaks on purpose.
 FAULTY = {
     "featbit": ["auth.invalid-credentials", "content-type.json-response", "cors.preflight", "cors.vary-origin"],
-    "flextype": ["auth.invalid-credentials", "dates.unix-seconds", "errors.status-in-body"],
+    "flextype": ["auth.invalid-credentials", "dates.unix-seconds", "errors.not-found"],
     "basic-crud": ["auth.challenge", "dates.iso8601-utc", "errors.malformed-json", "methods.head"],
     "connectnow": ["auth.forbidden-credentials", "errors.invalid-input", "methods.not-allowed", "naming.plural-resources"],
 }
@@ -39,6 +39,10 @@ FEATBIT_ERRORS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404:
                   405: "MethodNotAllowed", 415: "UnsupportedMediaType", 422: "ValidationFailed", 429: "TooManyRequests"}
 CORS_ALLOW_HEADERS = "Accept, Content-Type, Content-Length, Accept-Encoding, Authorization"
 EPOCH = 1_700_000_000
+
+
+class Raw(bytes):
+    """A body sent as it is, not as JSON."""
 
 
 class Reply(Exception):
@@ -100,6 +104,9 @@ class DemoAPI:
             self.spec["components"]["securitySchemes"] = {"apiKey": {"type": "apiKey", "in": "header",
                                                                      "name": "X-API-Key"}}
             self.spec["security"] = [{"apiKey": []}]
+        if self.fault("errors.envelope-example"):  # error bodies keep only `errors`; the spec says so
+            schemas = self.spec["components"]["schemas"]
+            schemas["Error"] = {**schemas["Error"], "required": ["errors"]}  # a copy: the table is shared
 
     def over_rate_limit(self, path: str) -> bool:
         """rate-limit.retry-after: count the requests of the current second (the spec itself is free)."""
@@ -210,16 +217,16 @@ def _handler(api: DemoAPI):
             if api.echo_credentials:
                 detail = f"{detail} (you sent {self.headers.get('Authorization')} to {self.path})"
             if api.fault("errors.envelope") and status == 404:
-                return {"error": "not found"}
+                # flextype asks only for a JSON body: its fault is a body that is not JSON
+                return Raw(b"Not Found") if profile == "flextype" else {"error": "not found"}
             if profile == "featbit":
                 errors = [FEATBIT_ERRORS.get(status, "Error")] + ([detail] if api.echo_credentials else [])
+                if api.fault("errors.envelope-example"):  # the normative `errors`, without the example's fields
+                    return {"errors": errors}
                 return {"success": False, "errors": errors, "data": None}
             if profile == "flextype":
-                code = status
-                if api.fault("errors.status-in-body") and status == 404:
-                    code = 400
                 return {"title": TITLES.get(status, "Error"), "message": detail or TITLES.get(status, "Error"),
-                        "http_status_code": code}
+                        "http_status_code": status}
             if profile == "basic-crud":
                 return {"errors": [{"message": detail or TITLES.get(status, "Error"), "code": CODES.get(status, 1)}]}
             return {"message": detail or TITLES.get(status, "Error")}
@@ -250,7 +257,7 @@ def _handler(api: DemoAPI):
             self._cors(headers, status)
             payload = b""
             if body is not None and status not in (204, 304):
-                payload = json.dumps(body).encode()
+                payload = bytes(body) if isinstance(body, Raw) else json.dumps(body).encode()
                 if "Content-Type" not in headers:
                     plain = api.fault("content-type.json-response") and status == 404
                     headers["Content-Type"] = "text/plain" if plain else "application/json"
@@ -347,7 +354,7 @@ def _handler(api: DemoAPI):
                 raise Reply(405, headers=allow)
             body = self._body(raw) if method in ("POST", "PUT", "PATCH", "DELETE") and raw else None
             if template == public:
-                if api.fault("auth.public-operations"):
+                if api.fault("schema.security-documented") or api.profile != "connectnow":
                     self._authenticate(query, None)
                 if api.fault("server-errors.no-5xx"):
                     raise Reply(500, detail="The health check crashed")

@@ -108,10 +108,12 @@ def build_spec(profile: str) -> dict[str, Any]:
         else:
             operation["responses"]["200"] = {"description": "the resource", "content": _json(resource)}
         ops[item][method] = operation
-    ops[public] = {"get": {"operationId": "health", "security": [],
+    # ConnectNow: "Some endpoints require authentication" (the health check does not); the other documents
+    # say every resource is authenticated, the health check included.
+    ops[public] = {"get": {"operationId": "health", **({"security": []} if profile == "connectnow" else {}),
                            "responses": {"200": {"description": "up", "content": _json({
                                "type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}})},
-                                         **{k: v for k, v in errors.items() if k in ("401", "405", "429", "500")}}}}
+                                         **{k: v for k, v in errors.items() if k in ("401", "403", "405", "429", "500")}}}}
     scheme = next(iter(SECURITY[profile]))
     return {
         "openapi": "3.0.3",

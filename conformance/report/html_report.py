@@ -1,8 +1,10 @@
 """The HTML report: one self-contained page (inline CSS and JS, no external resource) built from the
 JSON report dict (see json_report.py), which is already redacted.
 
-The page shows a rules x operations matrix; the evidence of a failure opens in a side panel, also
-from the URL: ``report.html#open=<rule id>|<operation>`` (either part URL-encoded, the operation optional).
+The page shows a rules x operations matrix, or, for wide APIs, the operations as rows with their failing
+rules as chips; the filters hide rows and columns alike, and the page is the one scroll area. The evidence
+of a failure opens in a side panel, also from the URL: ``report.html#open=<rule id>|<operation>`` (either
+part URL-encoded, the operation optional); ``#view=matrix`` or ``#view=operations`` picks the view.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRA
 CELL = {
     "passed": ("✓", "passed"),
     "failed": ("✗", "failed"),
+    "accepted": ("✗", "failed, accepted by the baseline"),
     "skipped": ("–", "skipped"),
     "not-applicable": ("·", "not applicable"),
     "none": ("", "not evaluated"),
@@ -72,43 +75,83 @@ def _columns(labels: list[str]) -> list[dict[str, str]]:
 def _cell(rule: dict[str, Any], label: str) -> dict[str, Any]:
     entry = rule.get("operations", {}).get(label)
     if entry is None:
-        return {"status": "none", "symbol": "", "tip": f"{label}: not evaluated", "count": 0,
+        return {"status": "none", "shown": "none", "symbol": "", "tip": f"{label}: not evaluated", "count": 0,
                 "critical": False, "baselined": False}
     status = entry.get("status", "skipped")
-    symbol, text = CELL.get(status, CELL["skipped"])
+    shown = "accepted" if status == "failed" and entry.get("baselined") else status  # what the cell says
+    symbol, text = CELL.get(shown, CELL["skipped"])
     critical = status == "failed" and any(v.get("critical") for v in rule.get("violations", [])
                                           if v.get("operation") == label)
     count = entry.get("violation_count", 0)
     tip = f"{label}: {text}"
     if status == "failed":
         tip += f", {count} violation{'s' if count != 1 else ''}" + (", critical" if critical else "")
-        tip += " (baselined)" if entry.get("baselined") else ""
+        tip += f" ({entry['accepted_because']})" if entry.get("accepted_because") else ""
+        tip += f"; the baseline accepted it until {entry['baseline_expired']}" if entry.get("baseline_expired") else ""
         tip += " — click for the evidence"
     if entry.get("reason"):
         tip += f" — {entry['reason']}"
-    return {"status": status, "symbol": "!" if critical else symbol, "tip": tip, "count": count,
+    return {"status": status, "shown": shown, "symbol": "!" if critical else symbol, "tip": tip, "count": count,
             "critical": critical, "baselined": bool(entry.get("baselined"))}
+
+
+# The matrix shows about this many operation columns beside the rules at 1400 px; with more, the page opens
+# on the operations-first view (operations as rows, failing rules as chips), and offers it from OFFER_OPERATIONS.
+FITS_COLUMNS = 24
+OFFER_OPERATIONS = 10
+
+
+def _by_operation(columns: list[dict[str, str]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The operations-first view: per operation, its failing (and accepted) rules as chips."""
+    out = []
+    for index, column in enumerate(columns):
+        chips = [{"rule": row, "cell": row["cells"][index]} for row in rows
+                 if row["cells"][index]["status"] == "failed"]
+        chips.sort(key=lambda c: (c["cell"]["shown"] != "failed", not c["cell"]["critical"],
+                                  c["rule"].get("severity") != "must", c["rule"]["id"]))
+        out.append({**column, "index": index, "chips": chips})
+    return out
+
+
+def _verdict(summary: dict[str, Any]) -> dict[str, str]:
+    """The top line: red only when something fails the run."""
+    failed = summary.get("failed", 0)
+    verdict = summary.get("verdict") or ("failed" if failed else "passed")
+    accepted = summary.get("accepted", 0)
+    if verdict == "failed" and failed:
+        text = f"✗ {failed} rule{'s' if failed != 1 else ''} failed"
+    elif verdict == "failed":
+        text = "✗ Failed: no rule could be judged"
+    else:
+        text = f"✓ Passed, {accepted} accepted by the baseline" if accepted else "✓ No rule failed"
+    return {"status": verdict, "text": text}
 
 
 def _view(report: dict[str, Any]) -> dict[str, Any]:
     summary = report.get("summary", {})
     operations = operations_of(report)
     groups: dict[str, list[dict[str, Any]]] = {}
+    rows = []
     for rule in report.get("rules", []):
         row = {**rule, "cells": [_cell(rule, label) for label in operations],
                "critical": any(v.get("critical") for v in rule.get("violations", []))}
         groups.setdefault(rule.get("category", "other"), []).append(row)
+        rows.append(row)
     categories = [{"name": name, "rules": rows, "counts": Counter(r.get("status") for r in rows)}
                   for name, rows in groups.items()]
     evidence = {rule["id"]: {key: rule.get(key) for key in
                              ("id", "category", "severity", "title", "source", "status", "reason",
                               "operations", "violations")}
                 for rule in report.get("rules", [])}
-    critical = sum(1 for rows in groups.values() for r in rows if r["critical"])
+    critical = sum(1 for r in rows if r["critical"] and r.get("status") == "failed")
     columns = _columns(operations)
     longest = max((len(c["method"]) + 1 + len(c["short"]) for c in columns), default=0)
-    return {"summary": summary, "columns": columns, "prefix": common_prefix(operations),
+    statuses = {r.get("status") for r in rows}
+    return {"summary": summary, "verdict": _verdict(summary), "columns": columns, "prefix": common_prefix(operations),
             "header_px": max(96, min(300, round(longest * 7.1) + 20)), "categories": categories,
+            "by_operation": _by_operation(columns, rows), "offer_operations": len(columns) >= OFFER_OPERATIONS,
+            "start_view": "operations" if len(columns) > FITS_COLUMNS else "matrix",
+            "baseline": summary.get("baseline"), "has_accepted": "accepted" in statuses,
             "unobservable": report.get("unobservable", []), "evidence": evidence, "critical": critical,
             "format": report.get("format", ""), "cell_legend": CELL}
 

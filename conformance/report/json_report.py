@@ -1,8 +1,11 @@
 """The JSON report: a stable format for machines (documented in the README).
 
     {"format": "conformance-report/1",
-     "summary": {passed, failed, skipped, not_applicable, requests, duration_s, target, spec, profile, seed, ...},
-     "rules": [{id, category, severity, title, source, status, operations: {label: status}, violations: [...]}],
+     "summary": {verdict, passed, failed, accepted, skipped, new_failures, requests, duration_s, target, spec,
+                 profile, seed, baseline?: {file, accepted, fixed, expired}, ...},
+     "documents": [{file, title}],
+     "rules": [{id, category, severity, title, source: {document, document_title, section, quote?}, status,
+                operations: {label: status}, violations: [...]}],
      "unobservable": [...]}
 """
 
@@ -13,14 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
+from .sources import document_titles, with_title
 
 FORMAT = "conformance-report/1"
 STATUS_ORDER = ("failed", "passed", "skipped", "not-applicable")
 
 
-def rule_status(statuses: list[str]) -> str:
+def rule_status(statuses: list[str], accepted: bool = False) -> str:
+    """failed | accepted (it failed only where the baseline accepts it) | passed | skipped."""
     if "failed" in statuses:
-        return "failed"
+        return "accepted" if accepted else "failed"
     if "passed" in statuses:
         return "passed"
     return "skipped"
@@ -34,17 +39,30 @@ def _reason(status: str, judged: list[dict[str, Any]]) -> str:
     return judged[0]["reason"]
 
 
+def _operation_entry(record: dict[str, Any], expired_on: str | None) -> dict[str, Any]:
+    entry = {"status": record["status"], "reason": record["reason"], "violation_count": record["violation_count"]}
+    if record.get("baselined"):
+        entry.update(baselined=True, accepted_because=record.get("accepted_because", ""))
+    if expired_on is not None:
+        entry["baseline_expired"] = expired_on  # the baseline accepted it until then: it counts again
+    return entry
+
+
 def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
     """One entry per catalog rule, whatever ran; records are verdict records (see records.py)."""
     by_rule: dict[str, list[dict[str, Any]]] = {}
     for record in sorted(records, key=lambda r: (r["rule"], r["operation"])):
         by_rule.setdefault(record["rule"], []).append(record)
+    titles = document_titles(catalog.documents)
+    expired = {(e["rule"], e["operation"]): e.get("expires", "")
+               for e in (meta.get("baseline") or {}).get("expired", [])}
     rules = []
-    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    counts = {"passed": 0, "failed": 0, "accepted": 0, "skipped": 0}
     for rule in catalog.rules:
         entries = by_rule.get(rule.id, [])
         judged = [e for e in entries if e["status"] != "not-applicable"]
-        status = rule_status([e["status"] for e in judged])
+        accepted = all(e.get("baselined") for e in judged if e["status"] == "failed")
+        status = rule_status([e["status"] for e in judged], accepted)
         counts[status] += 1
         violations = [v for e in entries for v in e["violations"]]
         rules.append({
@@ -52,19 +70,23 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
             "category": rule.category,
             "severity": rule.severity,
             "title": rule.title,
-            "source": dict(rule.source),
+            "source": with_title(rule.source, titles),
             "status": status,
             "reason": _reason(status, judged),
-            "operations": {e["operation"]: {"status": e["status"], "reason": e["reason"],
-                                            "violation_count": e["violation_count"],
-                                            **({"baselined": True} if e.get("baselined") else {})}
+            "operations": {e["operation"]: _operation_entry(e, expired.get((rule.id, e["operation"])))
                            for e in entries},
             "violations": violations,
         })
     new_failures = sum(1 for r in records if r["status"] == "failed" and not r.get("baselined"))
-    summary = {**counts, "new_failures": new_failures, "rules": len(catalog.rules), **meta}
-    return {"format": FORMAT, "summary": summary, "rules": rules,
-            "unobservable": [dict(u) for u in catalog.unobservable]}
+    judged = any(r["status"] in ("passed", "failed") for r in records)
+    ran = any(r["status"] != "not-applicable" and not r.get("not_run") for r in records)
+    # the run's verdict, as the exit status has it: accepted violations do not fail it, nor does a rule that
+    # was not run; a run that ran and could judge nothing fails (a gate that checked nothing does not pass)
+    verdict = "failed" if new_failures or (ran and not judged) else "passed"
+    summary = {"verdict": verdict, **counts, "new_failures": new_failures, "rules": len(catalog.rules), **meta}
+    unobservable = [{**u, "source": with_title(u.get("source", {}), titles)} for u in catalog.unobservable]
+    return {"format": FORMAT, "summary": summary, "documents": [dict(d) for d in catalog.documents], "rules": rules,
+            "unobservable": unobservable}
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..engine import Verdict
 from ..models import Exchange
-from ..redaction import Redactor, curl_command
+from ..redaction import Redactor
 
 BODY_EXCERPT = 2000
 
@@ -23,8 +23,9 @@ def exchange_record(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:
         "request": {"method": request.method, "url": url, "headers": headers, "body": body},
         "response": None,
         "error": exchange.error,
-        "curl": curl_command(request.method, url, {k: v for k, v in headers.items()}, redactor.body(request.body)),
+        "curl": redactor.curl(request.method, request.url, dict(request.headers), request.body),
     }
+    record["curl_env"] = redactor.curl_variables(record["curl"])  # what to set before running it
     if exchange.response is not None:
         response = exchange.response
         record["response"] = {

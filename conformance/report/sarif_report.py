@@ -13,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .sources import source_label
+
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"must": "error", "should": "warning"}
 
@@ -78,18 +80,13 @@ def _rule_name(rule_id: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", rule_id) if part)
 
 
-def _source_text(source: dict[str, Any]) -> str:
-    text = f"{source.get('document', '?')}, {source.get('section', '?')}"
-    return text + (f": \u201c{source['quote']}\u201d" if source.get("quote") else "")
-
-
 def _descriptor(rule: dict[str, Any]) -> dict[str, Any]:
     source = rule.get("source", {})
     descriptor: dict[str, Any] = {
         "id": rule["id"],
         "name": _rule_name(rule["id"]),
         "shortDescription": {"text": rule["title"]},
-        "fullDescription": {"text": f"{rule['title'].rstrip('.')}. Source: {_source_text(source)}"},
+        "fullDescription": {"text": f"{rule['title'].rstrip('.')}. Source: {source_label(source, quote=True)}"},
         "defaultConfiguration": {"level": LEVELS.get(rule.get("severity"), "warning")},
         "properties": {"category": rule.get("category"), "severity": rule.get("severity"),
                        "source": dict(source),
@@ -125,8 +122,27 @@ def _result(rule: dict[str, Any], index: int, operation: str, entry: dict[str, A
                        "curl": [v["curl"] for v in violations if v.get("curl")][:3]},
     }
     if baselined:
-        result["suppressions"] = [{"kind": "external", "justification": "listed in the conformance baseline"}]
+        reason = entry.get("accepted_because") or "listed in the conformance baseline"
+        result["suppressions"] = [{"kind": "external",
+                                   "justification": f"accepted by the baseline: {reason}"}]
+    if entry.get("baseline_expired"):
+        result["properties"]["baselineExpired"] = entry["baseline_expired"]
     return result
+
+
+def _fixed(rule_ids: dict[str, int], entry: dict[str, Any], spec_uri: str, spec_text: str | None) -> dict[str, Any]:
+    """A baseline entry whose violation no longer occurs: SARIF's "absent" (in the baseline, not in this run)."""
+    operation = entry["operation"]
+    return {
+        "ruleId": entry["rule"], **({"ruleIndex": rule_ids[entry["rule"]]} if entry["rule"] in rule_ids else {}),
+        "kind": "pass", "level": "none", "baselineState": "absent",
+        "message": {"text": f"{operation}: fixed; the baseline still accepts it ({entry.get('reason', '')}), "
+                            "remove the entry"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": spec_uri},
+                                            "region": {"startLine": operation_line(spec_text, operation)}},
+                       "logicalLocations": [{"name": operation, "kind": "function"}]}],
+        "partialFingerprints": {"conformanceOperation/v1": f"{entry['rule']}|{operation}"},
+    }
 
 
 def _version() -> str:
@@ -147,6 +163,9 @@ def build_sarif(report: dict[str, Any], *, spec_uri: str | None = None) -> dict[
         for operation, entry in rule.get("operations", {}).items()
         if entry.get("status") == "failed"
     ]
+    baseline = summary.get("baseline") or {}
+    rule_ids = {rule["id"]: index for index, rule in enumerate(rules)}
+    results += [_fixed(rule_ids, entry, spec_uri, spec_text) for entry in baseline.get("fixed", [])]
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "conformance", "version": _version(),
                             "rules": [_descriptor(rule) for rule in rules]}},
@@ -154,7 +173,8 @@ def build_sarif(report: dict[str, Any], *, spec_uri: str | None = None) -> dict[
         "columnKind": "utf16CodeUnits",
         "results": results,
         "properties": {key: summary[key] for key in ("target", "profile", "catalog", "seed", "requests",
-                                                      "duration_s", "started_at", "passed", "failed", "skipped")
+                                                      "duration_s", "started_at", "verdict", "passed", "failed",
+                                                      "accepted", "skipped", "baseline")
                        if key in summary},
     }
     if report.get("unobservable"):

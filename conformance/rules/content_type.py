@@ -17,8 +17,11 @@ def is_json_media_type(media_type: str, allowed: list[str]) -> bool:
     return media_type in allowed or media_type.endswith("+json")
 
 
-@check("content-type.json-response",
-       params={"type": "object", "properties": {"media_types": {"type": "array", "items": {"type": "string"}}}})
+@check("content-type.json-response", probes=["accept-variants"],
+       params={"type": "object", "properties": {
+           "media_types": {"type": "array", "items": {"type": "string"}},
+           "accept_variants": {"type": "array", "items": {"enum": ["none", "any"]},
+                               "description": "also send the valid GET without Accept (none) and with */* (any)"}}})
 def json_response(ctx, exchange):
     if not has_body(exchange):
         return IGNORE
@@ -27,7 +30,9 @@ def json_response(ctx, exchange):
     if received is None:
         return f"A {exchange.response.status} response with a body has no Content-Type; expected {' or '.join(allowed)}."
     if not is_json_media_type(exchange.response.media_type, allowed):
-        return f"Content-Type is '{received}' on a {exchange.response.status} response; expected {' or '.join(allowed)}."
+        asked = f" (request sent {exchange.note})" if exchange.kind == "accept-variants" else ""
+        return (f"Content-Type is '{received}' on a {exchange.response.status} response{asked}; expected "
+                f"{' or '.join(allowed)}.")
     return None
 
 

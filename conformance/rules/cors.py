@@ -72,6 +72,9 @@ def allow_origin(ctx, exchange):
     return f"Access-Control-Allow-Origin is {shown} on a {exchange.response.status} response; expected {origin} or *."
 
 
+SAFELISTED_METHODS = {"GET", "HEAD", "POST"}
+
+
 def _tokens(exchange, header: str) -> set[str]:
     return {t.strip().lower() for v in exchange.response.headers.get(header, []) for t in v.split(",") if t.strip()}
 
@@ -89,11 +92,18 @@ def preflight(ctx, exchange):
         problems.append("no Access-Control-Allow-Origin")
     methods = _tokens(exchange, "access-control-allow-methods")
     method = ctx.operation.method
-    if method.lower() not in methods and "*" not in methods:
+    # GET, HEAD and POST are CORS-safelisted: a browser allows them whatever Allow-Methods says (Fetch standard).
+    if method not in SAFELISTED_METHODS and method.lower() not in methods and "*" not in methods:
         problems.append(f"Access-Control-Allow-Methods ({', '.join(sorted(methods)) or 'missing'}) does not cover {method}")
     allowed = _tokens(exchange, "access-control-allow-headers")
-    wanted = list(dict.fromkeys(ctx.params.get("request_headers", []) + ctx.params.get("allow_headers", [])))
-    missing = [h for h in wanted if h.lower() not in allowed and "*" not in allowed]
+    # The headers the preflight asked for (the probe asks for the rule's request_headers), then any the rule
+    # wants listed besides (allow_headers).
+    requested = next((v for k, v in exchange.request.headers.items() if k.lower() == "access-control-request-headers"),
+                     "")
+    asked = [h.strip() for h in requested.split(",") if h.strip()]
+    wanted = list(dict.fromkeys(asked + ctx.params.get("allow_headers", [])))
+    # "*" allows every header but Authorization, which must be named (Fetch standard).
+    missing = [h for h in wanted if h.lower() not in allowed and not ("*" in allowed and h.lower() != "authorization")]
     if missing:
         problems.append(f"Access-Control-Allow-Headers does not cover {', '.join(missing)}")
     if problems:
@@ -111,5 +121,6 @@ def max_age(ctx, exchange):
     if not value.strip().isdigit():
         return f"Access-Control-Max-Age is {value!r}, not a number of seconds."
     if expected is not None and int(value) != expected:
-        return f"Access-Control-Max-Age is {value}; the document says {expected}."
+        said = "the document's example says" if getattr(getattr(ctx, "rule", None), "example", False) else "expected"
+        return f"Access-Control-Max-Age is {value}; {said} {expected}."
     return None

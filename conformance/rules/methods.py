@@ -148,9 +148,12 @@ def put_replaces(ctx):
     resource = _resource(after)
     if after.response is None or after.response.status != 200 or resource is None:
         raise Skip(f"GET after the PUT answered {after.status_text}: nothing to compare")
-    if resource.get(field) is not None:
-        yield Violation(f"PUT without '{field}' kept it: GET after the PUT shows {field}={resource[field]!r}; "
-                        f"expected it absent or null (a PUT replaces the whole resource).", after)
+    before = _resource(crud.before) or {}
+    # Replaced means not kept: gone, null, or back to what the API gives a resource created without it.
+    if resource.get(field) is not None and resource.get(field) == before.get(field):
+        yield Violation(f"PUT without '{field}' kept it: GET after the PUT shows {field}={resource[field]!r}, as "
+                        f"before the PUT; expected it absent, null or reset (a PUT replaces the whole resource).",
+                        after)
 
 
 @check("methods.patch-partial", kind="operation", probes=["crud"])
@@ -188,10 +191,11 @@ def delete_removes(ctx):
     if not delete.ok:
         raise Skip(f"DELETE of a resource the suite created answered {delete.status_text}: nothing was deleted")
     after = _need(crud.after, "reading the resource after the DELETE")
-    expected = ctx.params.get("status", 404)
-    if after.response is None or after.response.status != expected:
+    # A resource that was deleted is not found (404), or gone for good (410, RFC 9110 §15.5.11).
+    expected = [ctx.params["status"]] if "status" in ctx.params else [404, 410]
+    if after.response is None or after.response.status not in expected:
         yield Violation(f"After DELETE answered {delete.status_text}, GET of the same resource answered "
-                        f"{after.status_text}; expected {expected}.", after)
+                        f"{after.status_text}; expected {' or '.join(map(str, expected))}.", after)
 
 
 @check("methods.create-status", kind="operation", probes=["create"], params=status_schema())

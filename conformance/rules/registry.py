@@ -22,6 +22,7 @@ class Check:
     applies: Callable[..., str | None] | None = None  # returns why the rule does not apply, or None
     params_schema: dict[str, Any] = field(default_factory=dict)
     judges_failures: bool = False  # exchange checks: a request that got no answer is a violation of this rule
+    needs_credential: bool = True  # judges answers to requests that carried the valid credential
 
     def validate_params(self, rule: Any) -> None:
         if not self.params_schema:
@@ -38,12 +39,12 @@ CHECKS: dict[str, Check] = {}
 
 def check(name: str, *, kind: str = "exchange", probes: Iterable[str] = (), only_probes: Iterable[str] | None = None,
           applies: Callable[..., str | None] | None = None, params: dict[str, Any] | None = None,
-          judges_failures: bool = False):
+          judges_failures: bool = False, needs_credential: bool = True):
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         if name in CHECKS:
             raise RuntimeError(f"check {name!r} registered twice")
         CHECKS[name] = Check(name, kind, func, tuple(probes), tuple(only_probes) if only_probes is not None else None,
-                             applies, params or {}, judges_failures)
+                             applies, params or {}, judges_failures, needs_credential and kind != "static")
         return func
     return register
 

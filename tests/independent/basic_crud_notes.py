@@ -402,7 +402,9 @@ SPEC: dict[str, Any] = {
     "paths": {
         "/v1/notebooks": {
             "get": {"operationId": "listNotebooks", "parameters": _PAGING, "responses": {"200": _many(_NB), **_errs(401, 422)}},
-            "head": {"operationId": "headNotebooks", "parameters": _PAGING, "responses": {"200": _HEAD_OK, "401": {"description": "Unauthenticated"}}},
+            "head": {"operationId": "headNotebooks", "parameters": _PAGING,
+                     "responses": {"200": _HEAD_OK, "401": {"description": "Unauthenticated"},
+                                   "422": {"description": "Invalid paging parameters (as for GET)"}}},
             "post": {"operationId": "createNotebook", "requestBody": _body("#/components/schemas/NotebookInput"),
                      "responses": {"201": _one(_NB, "Created"), **_errs(400, 401, 403, 415, 422)}},
         },

@@ -25,6 +25,7 @@ class _QuietHandler(WSGIRequestHandler):
     """No access log on stderr (the tests' output stays readable); errors are still logged."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between the headers and the body
 
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass

@@ -1,28 +1,57 @@
-"""The HTML report in a real browser: headless Chromium runs its script and dumps the DOM.
+"""The HTML report in a real browser: headless Chromium at 1400x1000, driven through the DevTools protocol
+(tests/unit/chromium.py) with real mouse clicks, the real clipboard and screenshots.
 
-Skipped where no Chromium is installed (``apt-get install chromium``)."""
+Screenshots land in pytest's base temporary directory, under screenshots/ (the path is printed with -s).
+Skipped where no Chromium is installed (``apt-get install chromium``; ``make test`` installs it)."""
 
 from __future__ import annotations
 
+import json
 import re
-import shutil
-import subprocess
-import tempfile
+import zlib
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import yaml
 
+from chromium import Chromium, find_browser
+from conformance.catalog import load_catalog
+from conformance.cli import main as conformance_cli
+from conformance.demo import FAULTY
+from conformance.models import Exchange, Request, Response
+from conformance.redaction import Redactor, secret_variables
 from conformance.report.html_report import write_html
+from conformance.report.json_report import build_report
+from conformance.report.records import exchange_record
 
-BROWSER = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-                if shutil.which(name)), None)
+BROWSER = find_browser()
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="no chromium binary")
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+WIDE_SPEC = SHARED / "realworld" / "specs" / "directus-10.13.4-admin.oas.json"  # 136 operations
+WIDTH, HEIGHT = 1400, 1000
 
 TARGET = "http://127.0.0.1:8765"
 RULE, OP = "auth.missing-credentials", "GET /api/v1/projects/{projectId}"
 MESSAGE = "The operation answered 200 to a request without credentials: it ignores authentication."
 
+
+@pytest.fixture(scope="module")
+def browser():
+    with Chromium(BROWSER, width=WIDTH, height=HEIGHT) as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.getbasetemp() / "screenshots"
+    directory.mkdir(exist_ok=True)
+    print(f"\nscreenshots of the HTML report: {directory}")
+    return directory
+
+
+# -- a small report: two rules, two operations -------------------------------------------------------
 
 def _report() -> dict:
     url = TARGET + "/api/v1/projects/7f3c"
@@ -30,100 +59,264 @@ def _report() -> dict:
                  "request": {"method": "GET", "url": url, "headers": {"Accept": "application/json"}, "body": ""},
                  "response": {"status": 200, "headers": {"content-type": "application/json"},
                               "body": '{"id": "7f3c", "note": "<script>window.pwned = 1</script>"}', "truncated": False},
-                 "error": None, "curl": f"curl -X GET '{url}'"}
+                 "error": None, "curl": f"curl -X GET '{url}'", "curl_env": []}
     passed = {"status": "passed", "reason": "", "violation_count": 0}
     return {
         "format": "conformance-report/1",
-        "summary": {"passed": 1, "failed": 1, "skipped": 0, "rules": 2, "requests": 12, "duration_s": 1.5,
-                    "target": TARGET, "spec": "openapi.yaml", "profile": "featbit", "catalog": "featbit.yaml",
-                    "seed": 7, "operations": 2, "started_at": "2025-11-03T10:00:00Z"},
+        "summary": {"verdict": "failed", "passed": 1, "failed": 1, "accepted": 0, "skipped": 0, "rules": 2,
+                    "requests": 12, "duration_s": 1.5, "target": TARGET, "spec": "openapi.yaml", "profile": "featbit",
+                    "catalog": "featbit.yaml", "seed": 7, "operations": 2, "started_at": "2025-11-03T10:00:00Z"},
         "rules": [
             {"id": RULE, "category": "auth", "severity": "must",
              "title": "A protected operation answers a request without credentials with 401",
-             "source": {"document": "guide.txt", "section": "Authentication", "quote": "All resources are authenticated"},
+             "source": {"document": "guide.txt", "document_title": "The API guide", "section": "Authentication",
+                        "quote": "All resources are authenticated"},
              "status": "failed", "reason": "",
              "operations": {"GET /api/v1/projects": passed, OP: {"status": "failed", "reason": "", "violation_count": 1}},
              "violations": [violation]},
             {"id": "errors.envelope", "category": "errors", "severity": "should", "title": "Errors share one envelope",
-             "source": {"document": "guide.txt", "section": "Errors"}, "status": "passed", "reason": "",
+             "source": {"document": "guide.txt", "document_title": "The API guide", "section": "Errors"},
+             "status": "passed", "reason": "",
              "operations": {"GET /api/v1/projects": passed, OP: passed}, "violations": []},
         ],
         "unobservable": [],
     }
 
 
-def _dump_dom(url: str) -> str:
-    with tempfile.TemporaryDirectory() as profile:
-        result = subprocess.run(
-            [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             "--dump-dom", url],
-            capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
-
-
-def _body_without_data(dom: str) -> str:
-    """The DOM less the embedded JSON, so that text found is text the page shows."""
-    return re.sub(r'<script type="application/json" id="report-data">.*?</script>', "", dom, flags=re.S)
-
-
 @pytest.fixture(scope="module")
-def page(tmp_path_factory) -> Path:
+def page_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("html") / "report.html"
     write_html(_report(), path)
     return path
 
 
-def test_the_rendered_page_has_the_matrix_and_a_closed_evidence_panel(page):
-    dom = _dump_dom(page.as_uri())
-    assert re.search(r'<table class="matrix" id="matrix"', dom)
-    assert re.search(r'<aside class="panel" id="evidence"[^>]*\bhidden\b', dom)
-    assert 'id="shown"' in dom and "2 rules" in dom  # the script ran
-    assert MESSAGE not in _body_without_data(dom)
+def _panel(page) -> dict:
+    return page.evaluate("""({open: !document.getElementById("evidence").hidden,
+                              text: document.getElementById("evidence").innerText})""")
 
 
-def test_the_url_hash_opens_the_evidence_of_a_failing_cell(page):
-    dom = _dump_dom(page.as_uri() + "#open=" + quote(RULE, safe="") + "|" + quote(OP, safe=""))
-    panel = re.search(r'<aside class="panel" id="evidence"([^>]*)>(.*?)</aside>', dom, re.S)
-    assert panel and "hidden" not in panel.group(1)
-    shown = panel.group(2)
-    assert "A protected operation answers a request without credentials with 401" in shown
-    assert MESSAGE in shown
-    assert 'class="violation critical"' in shown
-    assert "curl -X GET" in shown and ">Copy</button>" in shown
-    assert "All resources are authenticated" in shown
-    assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in shown  # the body is shown as text
-    assert "<script>window.pwned" not in _body_without_data(dom)
-    assert re.search(r'<tr class="rule-row sel" data-rule="auth.missing-credentials"', dom)
+def _hidden(page, selector: str) -> list[bool]:
+    return page.evaluate(f"Array.from(document.querySelectorAll({json.dumps(selector)})).map(function (e) {{ "
+                         "return e.hidden || e.offsetParent === null; })")
 
 
-def _with_script(page: Path, tmp_path: Path, script: str) -> str:
-    """The page with a script run after its own, as a person's clicks and typing would."""
-    html = page.read_text(encoding="utf-8").replace("</body>", f"<script>{script}</script>\n</body>")
-    path = tmp_path / "driven.html"
-    path.write_text(html, encoding="utf-8")
-    return _dump_dom(path.as_uri())
+def test_the_page_opens_with_the_matrix_and_a_closed_evidence_panel(browser, page_file):
+    page = browser.open(page_file.as_uri())
+    assert page.evaluate("!!document.querySelector('table.matrix#matrix')")
+    assert not _panel(page)["open"]
+    assert page.evaluate("document.getElementById('shown').textContent") == "2 rules × 2 operations"
+    assert MESSAGE not in page.evaluate("document.body.innerText")
 
 
-def _row(dom: str, rule_id: str) -> str:
-    return re.search(r'<tr class="rule-row[^"]*" data-rule="' + re.escape(rule_id) + r'"[^>]*>', dom).group(0)
+def test_the_url_hash_opens_the_evidence_of_a_failing_cell(browser, page_file):
+    page = browser.open(page_file.as_uri() + "#open=" + quote(RULE, safe="") + "|" + quote(OP, safe=""))
+    panel = _panel(page)
+    assert panel["open"]
+    assert "A protected operation answers a request without credentials with 401" in panel["text"]
+    assert MESSAGE in panel["text"] and "All resources are authenticated" in panel["text"]
+    assert "Source: The API guide, § Authentication" in panel["text"]
+    assert "<script>window.pwned = 1</script>" in panel["text"]  # the body is shown as text ...
+    assert page.evaluate("window.pwned") is None  # ... and never run
+    assert page.evaluate("document.querySelector('tr.rule-row.sel').dataset.rule") == RULE
 
 
-def test_clicking_a_failing_cell_opens_its_evidence(page, tmp_path):
-    dom = _with_script(page, tmp_path, 'document.querySelector("button.c[data-op]").click();')
-    panel = re.search(r'<aside class="panel" id="evidence"([^>]*)>(.*?)</aside>', dom, re.S)
-    assert "hidden" not in panel.group(1)
-    assert MESSAGE in panel.group(2) and "1 violation on " + OP in panel.group(2)
+def test_clicking_a_failing_cell_opens_its_evidence(browser, page_file):
+    page = browser.open(page_file.as_uri())
+    page.click("td button.c[data-op]")
+    panel = _panel(page)
+    assert panel["open"] and MESSAGE in panel["text"] and ("1 violation on " + OP).upper() in panel["text"].upper()
+    page.press("Escape")
+    assert not _panel(page)["open"]
 
 
-def test_search_and_status_filters_hide_rows(page, tmp_path):
-    dom = _with_script(page, tmp_path, """
-        var q = document.getElementById("q"); q.value = "envelope"; q.dispatchEvent(new Event("input"));""")
-    assert "hidden" in _row(dom, RULE) and "hidden" not in _row(dom, "errors.envelope")
-    assert "1 of 2 rules" in dom
-    dom = _with_script(page, tmp_path, 'document.querySelector("input[name=status][value=failed]").click();')
-    assert "hidden" not in _row(dom, RULE) and "hidden" in _row(dom, "errors.envelope")
-    dom = _with_script(page, tmp_path, """
-        var s = document.getElementById("f-sev"); s.value = "should"; s.dispatchEvent(new Event("change"));""")
-    assert "hidden" in _row(dom, RULE) and "hidden" not in _row(dom, "errors.envelope")
+def test_filters_hide_columns_as_well_as_rows(browser, page_file):
+    page = browser.open(page_file.as_uri())
+    page.type("#q", "envelope")
+    assert _hidden(page, "tr.rule-row") == [True, False]
+    assert page.evaluate("document.getElementById('shown').textContent") == "1 of 2 rules × 2 operations"
+    page = browser.open(page_file.as_uri())
+    page.click("label:has(> input[name=status][value=failed])")
+    assert _hidden(page, "tr.rule-row") == [False, True]
+    # the list operation failed nothing: its column goes, header and cells alike
+    assert _hidden(page, "th.op") == [True, False]
+    assert _hidden(page, 'td[data-col="0"]') == [True, True]
+    assert page.evaluate("document.getElementById('shown').textContent") == "1 of 2 rules × 1 of 2 operations"
+    page = browser.open(page_file.as_uri())
+    page.type("#q", "{projectId}")  # an operation's path: the columns narrow, the rules stay
+    assert _hidden(page, "th.op") == [True, False] and _hidden(page, "tr.rule-row") == [False, False]
+
+
+# -- a wide API: the 136 operations of a real spec ------------------------------------------------------
+
+WIDE_TOKEN = "wide-api-token-4b1d"
+
+
+def wide_report() -> dict:
+    """A report built by the real report code from verdict records synthesized for every operation of
+    directus' admin API (136 operations) under the featbit catalog: failures scattered over the whole
+    width, two of them critical, one rule skipped, two not applicable to most operations."""
+    spec = json.loads(WIDE_SPEC.read_text())
+    methods = ("get", "put", "post", "patch", "delete", "head", "options")
+    labels = [(m.upper(), path) for path, item in spec["paths"].items() for m in item if m in methods]
+    catalog = load_catalog("featbit")
+    redactor = Redactor([WIDE_TOKEN], {"Authorization"}, secret_variables(WIDE_TOKEN, None))
+    failing = {"content-type.json-response": 3, "cors.vary-origin": 7, "errors.envelope": 1}
+    records = []
+    for number, (method, path) in enumerate(labels):
+        label = f"{method} {path}"
+        for rule in catalog.rules:
+            status, reason, violations = "passed", "", []
+            if rule.id == "auth.forbidden-credentials":
+                status, reason = "skipped", "no credential without permission was given"
+            elif rule.id in ("auth.public-operations", "content-type.json-request") and method != "POST":
+                status, reason = "not-applicable", "the operation takes no body"
+            elif (failing.get(rule.id) == zlib.crc32(f"{rule.id}|{label}".encode()) % 10
+                  or (rule.id == RULE and number in (97, 131))):
+                status = "failed"
+                url = TARGET + re.sub(r"[{}]", "", path)
+                exchange = Exchange("generated", Request(method, url, {"Accept": "application/json",
+                                                                       "Authorization": WIDE_TOKEN}),
+                                    Response(404, {"content-type": ["text/html"]}, b"<html>Not found</html>"))
+                violations = [{"operation": label, "message": f"Expected JSON on {label}, got text/html.",
+                               "critical": rule.id == RULE, **exchange_record(exchange, redactor)}]
+            records.append({"rule": rule.id, "operation": label, "status": status, "severity": rule.severity,
+                            "reason": reason, "violations": violations, "violation_count": len(violations),
+                            "judged": 1})
+    meta = {"requests": 4211, "duration_s": 182.4, "target": TARGET, "spec": str(WIDE_SPEC), "profile": "featbit",
+            "catalog": catalog.origin, "seed": 3, "operations": len(labels), "started_at": "2025-11-26T10:00:00Z"}
+    return build_report(catalog=catalog, records=records, meta=meta)
+
+
+def _no_sideways_scroll(page) -> None:
+    size = page.evaluate("({sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth})")
+    assert size["sw"] <= size["cw"], f"the page scrolls sideways: {size}"
+
+
+def _one_scroll_area(page) -> None:
+    """No element scrolls vertically inside the page (the evidence panel is an overlay, not the page)."""
+    nested = page.evaluate("""Array.from(document.querySelectorAll("body *")).filter(function (el) {
+        var style = getComputedStyle(el);
+        return !el.closest("#evidence") && el.offsetParent !== null && /(auto|scroll)/.test(style.overflowY) &&
+               el.scrollHeight > el.clientHeight + 1;
+    }).map(function (el) { return el.tagName + "." + el.className; })""")
+    assert nested == [], f"nested vertical scroll areas: {nested}"
+
+
+def _failures_in_view(page, selector: str) -> int:
+    """Every failure shown can be reached without scrolling sideways: each lies within the viewport's width."""
+    boxes = page.evaluate(f"""Array.from(document.querySelectorAll({json.dumps(selector)}))
+        .filter(function (el) {{ return el.offsetParent !== null; }})
+        .map(function (el) {{ var r = el.getBoundingClientRect(); return [r.left, r.right]; }})""")
+    assert boxes, f"no {selector} shown"
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert all(0 <= left and right <= width for left, right in boxes), (width, boxes)
+    return len(boxes)
+
+
+@pytest.mark.skipif(not WIDE_SPEC.is_file(), reason="no real-world specs beside the repository")
+def test_a_wide_api_opens_operations_first_and_a_failure_is_two_clicks_away(browser, shots, tmp_path):
+    report = wide_report()
+    assert report["summary"]["operations"] == 136
+    failing_ops = {op for rule in report["rules"] for op, v in rule["operations"].items() if v["status"] == "failed"}
+    path = tmp_path / "wide.html"
+    write_html(report, path)
+    page = browser.open(path.as_uri())
+
+    # operations first: one row per operation, failing rules as chips, nothing off to the right
+    assert not page.evaluate("document.getElementById('ops-view').hidden")
+    assert page.evaluate("document.getElementById('matrix-view').hidden")
+    assert page.evaluate("document.getElementById('shown').textContent") == "136 operations"
+    _no_sideways_scroll(page)
+    _one_scroll_area(page)
+    page.screenshot(shots / "wide-1-operations-first.png")
+    page.click("label:has(> input[name=status][value=failed])")
+    assert page.evaluate("document.getElementById('shown').textContent") == f"{len(failing_ops)} of 136 operations"
+    shown = page.evaluate("Array.from(document.querySelectorAll('tr.op-row')).filter(function (r) { "
+                          "return !r.hidden; }).map(function (r) { return r.querySelector('th').title; })")
+    assert set(shown) == failing_ops
+    assert _failures_in_view(page, ".rchip") == sum(1 for r in report["rules"] for v in r["operations"].values()
+                                                    if v["status"] == "failed")
+    page.screenshot(shots / "wide-2-operations-failed-only.png")
+
+    # a critical chip far down the list: its evidence, and the curl command copied as it reads
+    page.click(".rchip.crit")
+    panel = _panel(page)
+    assert panel["open"] and "Expected JSON on" in panel["text"] and "CONFORMANCE_TOKEN" in panel["text"]
+    page.click("#ev-body button.copy")
+    page.settle(0.3)
+    copied = page.clipboard()
+    assert copied.startswith("curl -X ") and '-H "Authorization: $CONFORMANCE_TOKEN"' in copied
+    assert WIDE_TOKEN not in copied and WIDE_TOKEN not in page.evaluate("document.documentElement.outerHTML")
+    assert page.evaluate("document.querySelector('#ev-body button.copy').textContent") == "Copied"
+    page.screenshot(shots / "wide-3-evidence-copied.png")
+    page.press("Escape")
+
+    # the matrix: the Failed filter hides the columns without a failure too
+    page.click("label:has(> input[name=view][value=matrix])")
+    columns = page.evaluate("Array.from(document.querySelectorAll('th.op')).filter(function (th) { "
+                            "return !th.hidden; }).map(function (th) { return th.title; })")
+    assert set(columns) == failing_ops and len(columns) < 136
+    _one_scroll_area(page)
+    page.click('td:not([hidden]) button.c[data-op="POST /collections"]')
+    assert _panel(page)["open"] and "POST /collections" in _panel(page)["text"]
+    page.press("Escape")
+    page.screenshot(shots / "wide-4-matrix-failed-columns.png")
+    assert "view=matrix" in page.evaluate("location.hash")  # a link that opens the same view
+
+
+# -- real runs: a faulty demo, and a run whose every failure the baseline accepts ------------------------
+
+def test_a_faulty_demo_report_shows_every_failure_without_scrolling_sideways(browser, shots, tmp_path, capsys):
+    assert conformance_cli(["demo", "--profile", "featbit", "--faulty", "--reports", str(tmp_path),
+                            "--max-examples", "3"]) == 0
+    capsys.readouterr()
+    page = browser.open((tmp_path / "featbit-faulty.html").as_uri())
+    assert page.evaluate("document.getElementById('verdict').textContent") == f"✗ {len(FAULTY['featbit'])} rules failed"
+    _no_sideways_scroll(page)
+    _one_scroll_area(page)
+    assert _failures_in_view(page, "td button.c") > 0
+    page.screenshot(shots / "faulty-1-report.png")
+    page.click('tr[data-rule="cors.preflight"] td button.c')
+    assert "cors.preflight" in _panel(page)["text"]
+    page.click("#ev-body button.copy")
+    page.settle(0.3)
+    copied = page.clipboard()
+    assert copied.startswith("curl -X OPTIONS ") and copied in _panel(page)["text"]
+    page.screenshot(shots / "faulty-2-evidence.png")
+
+
+def test_a_baselined_run_reads_as_passed(browser, shots, demo, run_conformance, pytester):
+    api = demo("featbit", faults=set(FAULTY["featbit"]))
+    baseline = pytester.path / "conformance-baseline.yaml"
+    assert run_conformance(api, f"--conformance-baseline={baseline}", "--conformance-update-baseline").ret == 0
+    data = yaml.safe_load(baseline.read_text())
+    data["accepted"].append({"rule": "errors.envelope", "operation": "GET /api/v1/projects",
+                             "reason": "fixed since the baseline was written"})
+    baseline.write_text(yaml.safe_dump(data))
+    html = pytester.path / "baselined.html"
+    outcome = run_conformance(api, f"--conformance-baseline={baseline}", f"--conformance-html={html}")
+    assert outcome.ret == 0 and outcome.report["summary"]["verdict"] == "passed"
+
+    page = browser.open(html.as_uri())
+    verdict = page.evaluate("""(function () { var v = document.getElementById("verdict");
+        return {text: v.textContent, cls: v.className, color: getComputedStyle(v).color}; })()""")
+    assert verdict["text"] == f"✓ Passed, {len(FAULTY['featbit'])} accepted by the baseline"
+    assert verdict["cls"] == "verdict passed"
+    red = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--fail').trim()")
+    assert verdict["color"] != _rgb(red)
+    assert page.evaluate("document.title").startswith("Conformance passed")
+    assert page.evaluate("document.querySelectorAll('td.st-failed, .rchip:not(.acc), .verdict.failed').length") == 0
+    assert _failures_in_view(page, "td.st-accepted button.c") > 0
+    baseline_box = page.evaluate("document.getElementById('baseline').innerText")
+    assert re.search(r"FIXED\s*errors\.envelope on GET /api/v1/projects: no longer occurs; remove it from the baseline",
+                     baseline_box), baseline_box
+    _no_sideways_scroll(page)
+    page.screenshot(shots / "baselined-1-report.png")
+    page.click("td.st-accepted button.c")
+    assert "accepted by the baseline: TODO" in _panel(page)["text"]
+    page.screenshot(shots / "baselined-2-evidence.png")
+
+
+def _rgb(hex_colour: str) -> str:
+    value = hex_colour.lstrip("#")
+    return "rgb({}, {}, {})".format(*(int(value[i:i + 2], 16) for i in (0, 2, 4)))

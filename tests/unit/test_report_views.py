@@ -64,7 +64,7 @@ def sample_report() -> dict:
         "rules": [
             {"id": "auth.missing-credentials", "category": "auth", "severity": "must",
              "title": "A request without credentials is answered with 401",
-             "source": {"document": "api-guide.txt", "section": "Authentication",
+             "source": {"document": "api-guide.txt", "document_title": "Example API guide", "section": "Authentication",
                         "quote": "To interact with the API, your client will need to be authenticated"},
              "status": "failed", "reason": "",
              "operations": {
@@ -75,7 +75,7 @@ def sample_report() -> dict:
              "violations": [missing]},
             {"id": "content-type.json-response", "category": "content-type", "severity": "should",
              "title": "Responses with a body have Content-Type: application/json <b>always</b>",
-             "source": {"document": "api-guide.txt", "section": "Content-type"},
+             "source": {"document": "api-guide.txt", "document_title": "Example API guide", "section": "Content-type"},
              "status": "failed", "reason": "",
              "operations": {
                  HEALTH: {"status": "passed", "reason": "", "violation_count": 0},
@@ -84,21 +84,21 @@ def sample_report() -> dict:
              "violations": [content_type]},
             {"id": "errors.envelope", "category": "errors", "severity": "must",
              "title": "Every error response has the common envelope",
-             "source": {"document": "api-guide.txt", "section": "Errors"},
+             "source": {"document": "api-guide.txt", "document_title": "Example API guide", "section": "Errors"},
              "status": "passed", "reason": "",
              "operations": {op: {"status": "passed", "reason": "", "violation_count": 0}
                             for op in (HEALTH, LIST, CREATE)},
              "violations": []},
             {"id": "rate-limit.headers", "category": "rate-limit", "severity": "should",
              "title": "Responses carry the rate-limit headers",
-             "source": {"document": "api-guide.txt", "section": "Rate limits"},
+             "source": {"document": "api-guide.txt", "document_title": "Example API guide", "section": "Rate limits"},
              "status": "skipped", "reason": "",
              "operations": {op: {"status": "skipped", "reason": "rate-limit probes are off", "violation_count": 0}
                             for op in (HEALTH, LIST, CREATE)},
              "violations": []},
         ],
         "unobservable": [{"promise": "Tokens are issued from the Integrations page",
-                          "source": {"document": "api-guide.txt", "section": "Authentication"},
+                          "source": {"document": "api-guide.txt", "document_title": "Example API guide", "section": "Authentication"},
                           "why": "How tokens are issued is not visible over the API."}],
     }
 
@@ -182,6 +182,42 @@ def test_html_without_failures_or_operations_still_renders():
     assert '<table class="matrix"' in render_html(empty)
 
 
+def test_html_of_a_baselined_run_reads_as_passed_and_names_fixed_and_expired_entries(report):
+    report["rules"][0]["status"] = "passed"  # only the accepted failure remains
+    report["rules"][0]["operations"][LIST] = {"status": "passed", "reason": "", "violation_count": 0}
+    report["rules"][0]["violations"] = []
+    report["rules"][1]["status"] = "accepted"
+    report["summary"].update(verdict="passed", failed=0, accepted=1, new_failures=0, baseline={
+        "file": "conformance-baseline.yaml", "accepted": 1,
+        "fixed": [{"rule": "rate-limit.headers", "operation": LIST, "reason": "old"}],
+        "expired": [{"rule": "errors.envelope", "operation": HEALTH, "reason": "legacy", "expires": "2020-01-01"}]})
+    html = render_html(report)
+    assert '<div class="verdict passed" role="status" id="verdict">✓ Passed, 1 accepted by the baseline</div>' in html
+    assert "<title>Conformance passed" in html and "verdict failed" not in html
+    assert re.search(r'<td class="st-accepted" data-col="\d+" data-s="accepted">\s*<button type="button" class="c base"', html)
+    assert 'value="accepted">Accepted</label>' in html  # the status filter offers it
+    box = re.search(r'<div class="baseline" id="baseline">(.*?)</div>', html, re.S).group(1)
+    assert "1 known failure accepted" in box and ", 0 new." in box
+    assert re.search(r'fixed</span><code>rate-limit.headers</code> on <code>GET /api/v1/projects</code>: no longer occurs', box)
+    assert re.search(r"expired</span><code>errors.envelope</code> on <code>GET /api/v1/health</code>: accepted until "
+                     r"2020-01-01 \(legacy\); it counts again", box)
+
+
+def test_the_operations_first_view_is_offered_for_many_operations_and_opens_first_for_more_than_fit():
+    def report_with(n: int) -> dict:
+        report = sample_report()
+        labels = [f"GET /api/v1/things{k}" for k in range(n)]
+        for rule in report["rules"]:
+            rule["operations"] = {label: {"status": "passed", "reason": "", "violation_count": 0} for label in labels}
+        return report
+
+    few, some, many = (render_html(report_with(n)) for n in (3, 12, 40))
+    assert 'name="view"' not in few and 'id="ops-view"' not in few
+    assert 'id="ops-view"' in some and '<body data-start-view="matrix">' in some
+    assert '<body data-start-view="operations">' in many and '<div class="matrix-wrap" id="matrix-view" hidden>' in many
+    assert many.count('<tr class="op-row"') == 40
+
+
 def test_write_html(tmp_path, report):
     path = tmp_path / "out" / "report.html"
     write_html(report, path)
@@ -229,7 +265,9 @@ def test_sarif_rules_and_results(report, tmp_path, monkeypatch):
     assert [r["id"] for r in driver["rules"]] == [r["id"] for r in report["rules"]]
     auth = driver["rules"][0]
     assert auth["shortDescription"]["text"] == report["rules"][0]["title"]
-    assert "api-guide.txt, Authentication" in auth["fullDescription"]["text"]
+    assert "Source: Example API guide, § Authentication: “To interact" in auth["fullDescription"]["text"]
+    assert "api-guide.txt" not in auth["fullDescription"]["text"]
+    assert auth["properties"]["source"]["document"] == "api-guide.txt"  # the file, for tools
     assert auth["defaultConfiguration"]["level"] == "error"
     assert driver["rules"][1]["defaultConfiguration"]["level"] == "warning"
     assert auth["properties"]["category"] == "auth" and auth["properties"]["severity"] == "must"
@@ -266,6 +304,26 @@ def test_sarif_with_no_failure_has_no_result(report, sarif_schema):
     sarif = build_sarif(passing, spec_uri="openapi.yaml")
     _validate(sarif, sarif_schema)
     assert sarif["runs"][0]["results"] == []
+
+
+def test_sarif_marks_accepted_fixed_and_expired_baseline_entries(report, sarif_schema):
+    report["summary"]["baseline"] = {
+        "file": "conformance-baseline.yaml", "accepted": 1,
+        "fixed": [{"rule": "rate-limit.headers", "operation": LIST, "reason": "the proxy answers 429"}],
+        "expired": [{"rule": "auth.missing-credentials", "operation": LIST, "reason": "old", "expires": "2020-01-01"}]}
+    report["rules"][1]["operations"][CREATE]["accepted_because"] = "the upload endpoint streams HTML"
+    report["rules"][0]["operations"][LIST]["baseline_expired"] = "2020-01-01"
+    sarif = build_sarif(report, spec_uri="openapi.yaml")
+    _validate(sarif, sarif_schema)
+    by_state = {(r["ruleId"], r["baselineState"]): r for r in sarif["runs"][0]["results"]}
+    accepted = by_state[("content-type.json-response", "unchanged")]
+    assert accepted["suppressions"] == [{"kind": "external", "justification":
+                                         "accepted by the baseline: the upload endpoint streams HTML"}]
+    expired = by_state[("auth.missing-credentials", "new")]
+    assert "suppressions" not in expired and expired["properties"]["baselineExpired"] == "2020-01-01"
+    fixed = by_state[("rate-limit.headers", "absent")]
+    assert fixed["kind"] == "pass" and fixed["level"] == "none" and "fixed" in fixed["message"]["text"]
+    assert sarif["runs"][0]["properties"]["baseline"]["file"] == "conformance-baseline.yaml"
 
 
 def test_write_sarif(report, tmp_path, sarif_schema):

@@ -1,0 +1,224 @@
+"""The `conformance` command as a user runs it, in a subprocess: --version, the license, and
+`conformance demo --serve` (one demo API in the foreground)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+import requests
+
+import conformance
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = Path(sys.executable).parent / "conformance"  # the console script pip installed beside this Python
+CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "conformance.cli"]
+
+
+def test_version_prints_the_installed_version():
+    result = subprocess.run([*CLI, "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"conformance {metadata.version('conformance')}"
+    assert conformance.__version__ == metadata.version("conformance")
+
+
+def test_the_license_is_mit_and_named_in_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License") and "THE SOFTWARE IS PROVIDED \"AS IS\"" in text
+    assert metadata.metadata("conformance")["License-Expression"] == "MIT"
+
+
+def test_rules_shows_each_source_by_document_title_and_section():
+    result = subprocess.run([*CLI, "rules", "--profile", "basic-crud", "--profile", "featbit"], capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[FeatBit REST API overview, § Authentication using request header]" in out
+    assert "[API reference overview (HTTP Basic auth, coded errors, UTC ISO-8601 dates, HEAD), § Dates]" in out
+    assert "_" + "d9a06a46ed08e79c" not in out and ".txt" not in out  # no file names
+
+
+def test_a_closed_pipe_is_not_a_traceback():
+    result = subprocess.run(f"{' '.join(CLI)} rules | head -1", shell=True, capture_output=True, text=True, timeout=60)
+    assert result.stdout.startswith("featbit: FeatBit REST API conventions")
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+
+
+def test_a_catalog_that_extends_keeps_the_titles_of_the_documents_it_inherits(tmp_path):
+    (tmp_path / "acme.yaml").write_text(
+        "profile: acme\ntitle: ACME conventions\nextends: featbit\n"
+        "documents: [{file: acme-guide.md, title: ACME API guide}]\n"
+        "rules:\n  - id: cors.vary-origin\n    source: {document: acme-guide.md, section: Caching}\n")
+    result = subprocess.run([*CLI, "rules", "--profile", "acme.yaml"], capture_output=True, text=True, timeout=60,
+                            cwd=tmp_path, env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert "[ACME API guide, § Caching]" in result.stdout
+    assert "[FeatBit REST API overview, § Authentication]" in result.stdout
+
+
+def test_the_faulty_demo_prints_each_thing_once_and_ends_saying_the_failures_were_planted(tmp_path):
+    result = subprocess.run([*CLI, "demo", "--faulty", "--profile", "connectnow", "--reports", str(tmp_path),
+                             "--max-examples", "3"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr  # it found exactly what was planted: the demo worked
+    for once in ("profile connectnow: 4 rules failed", "JSON report:", "HTML report:", "SARIF report:",
+                 "planted violations: all found, nothing else failed"):
+        assert out.count(once) == 1, f"{once!r} printed {out.count(once)} times:\n{out}"
+    assert len(re.findall(r"^\d+ failed, \d+ passed", out, re.M)) == 1  # pytest's own line, once
+    assert "counts the profile's rules" in out and "pytest's last line counts its test items" in out
+    assert out.rstrip().splitlines()[-1].startswith("All 4 failing rules were the planted ones")
+    assert "Traceback" not in out + result.stderr
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen, list[str]]:
+    """Start `conformance demo --serve ...`; its printed lines up to "Ctrl-C stops it."."""
+    process = subprocess.Popen([*CLI, "demo", "--serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Ctrl-C stops it."):
+            return process, lines
+    process.kill()
+    raise AssertionError(f"no 'Ctrl-C stops it.' from --serve: {lines} {process.stderr.read()}")
+
+
+def _interrupt(process: subprocess.Popen) -> tuple[int, str, str]:
+    process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    out, err = process.communicate(timeout=30)
+    return process.returncode, out, err
+
+
+def test_serve_starts_one_demo_prints_how_to_point_pytest_at_it_and_stops_on_ctrl_c(tmp_path):
+    process, lines = _serve("featbit")
+    try:
+        text = "\n".join(lines)
+        url = re.search(r"on (http://127\.0\.0\.1:\d+)", lines[0]).group(1)
+        assert f"spec:             {url}/openapi.json" in text
+        assert "token:            demo-token" in text and "forbidden token:  demo-readonly" in text
+        assert requests.get(f"{url}/api/v1/projects", timeout=10).status_code == 401
+        answer = requests.get(f"{url}/api/v1/projects", headers={"Authorization": "demo-token"}, timeout=10)
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
+        command = next(line.strip() for line in lines if "pytest --conformance-url=" in line)
+        assert command == (f"CONFORMANCE_TOKEN=demo-token CONFORMANCE_FORBIDDEN_TOKEN=demo-readonly pytest "
+                           f"--conformance-url={url} --conformance-profile=featbit "
+                           f"--conformance-html=reports/featbit.html")
+        # the command runs as printed, from an empty directory (fewer examples, to keep the test short)
+        run = subprocess.run(["bash", "-c", command + " --conformance-max-examples=2 -q -p no:cacheprovider"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        assert "profile featbit: 0 rules failed" in run.stdout and (tmp_path / "reports" / "featbit.html").exists()
+    finally:
+        code, out, err = _interrupt(process)
+    assert code == 0, err
+    assert "stopped the featbit demo API" in out and "Traceback" not in err + out
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=5)
+
+
+def test_serve_faulty_on_a_chosen_port(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process, lines = _serve("basic-crud", "--faulty", "--port", str(port))
+    try:
+        assert lines[0].startswith(f"basic-crud demo API (faulty) on http://127.0.0.1:{port}, breaking 4 rules")
+        assert "forbidden token" not in "\n".join(lines)  # this demo has none
+        # auth.challenge is planted: a 401 without WWW-Authenticate
+        answer = requests.get(f"http://127.0.0.1:{port}/api/articles", timeout=10)
+        assert answer.status_code == 401 and "www-authenticate" not in answer.headers
+        busy = subprocess.run([*CLI, "demo", "--serve", "featbit", "--port", str(port)], capture_output=True,
+                              text=True, timeout=60)
+        assert busy.returncode == 4
+        assert busy.stderr.startswith(f"conformance: cannot listen on 127.0.0.1:{port}") and "Traceback" not in busy.stderr
+    finally:
+        assert _interrupt(process)[0] == 0
+
+
+def test_serve_names_the_demos_it_knows():
+    result = subprocess.run([*CLI, "demo", "--serve", "nope"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
+    assert "featbit-nested" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_the_nested_demo():
+    process, lines = _serve("featbit-nested")
+    try:
+        url = re.search(r"on (http://127\.0\.0\.1:\d+)", lines[0]).group(1)
+        assert "--conformance-profile=featbit --conformance-html=reports/featbit-nested.html" in "\n".join(lines)
+        answer = requests.get(f"{url}/api/v1/projects", headers={"Authorization": "demo-token"}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["success"] is True
+        assert requests.get(f"{url}/openapi.json", timeout=10).json()["paths"]
+    finally:
+        assert _interrupt(process)[0] == 0
+
+
+# -- the Makefile: says what it installs before installing it, and `make demo-faulty` ends well ------------
+
+MAKE = shutil.which("make")
+needs_make = pytest.mark.skipif(MAKE is None, reason="no make")
+
+
+def _make(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([MAKE, "--no-print-directory", *args], cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env=env or os.environ.copy())
+
+
+@needs_make
+def test_installing_says_what_and_why_before_doing_it_and_shows_pip_progress(tmp_path):
+    venv = tmp_path / "venv"
+    dry = _make("-n", f"VENV={venv}", f"{venv}/.installed")  # -n: print the recipe, run nothing
+    assert dry.returncode == 0, dry.stderr
+    lines = [line for line in dry.stdout.splitlines() if line.strip()]
+    first_command = next(n for n, line in enumerate(lines) if line.startswith("python3 -m venv"))
+    said = " ".join(lines[:first_command])
+    assert "Installing conformance into" in said and "virtual environment" in said and "30 s" in said
+    pips = [line for line in lines if " -m pip install" in line]
+    assert len(pips) == 2 and all(" -q" not in line and "--progress-bar on" in line for line in pips)
+
+
+@needs_make
+def test_make_browser_says_it_installs_chromium_with_apt_and_shows_apt_progress(tmp_path):
+    """A PATH without chromium, as root, with an apt-get that only says what it would do (nothing is installed)."""
+    log = tmp_path / "apt.log"
+    (tmp_path / "id").write_text("#!/bin/sh\necho 0\n")
+    (tmp_path / "apt-get").write_text(f'#!/bin/sh\necho "apt-get $*" >> {log}\necho "Progress: apt-get $*"\n')
+    for stub in ("id", "apt-get"):
+        (tmp_path / stub).chmod(0o755)
+    result = _make("browser", env={"PATH": str(tmp_path), "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert out[0].startswith("== Installing Chromium with apt-get (as root): the browser tests of the HTML report")
+    assert "Progress: apt-get update" in out and "Progress: apt-get install -y chromium" in out  # not silenced
+    assert out.index("Progress: apt-get update") > 0
+    assert log.read_text().splitlines() == ["apt-get update", "apt-get install -y chromium"]
+
+
+@needs_make
+def test_make_demo_faulty_ends_saying_the_failures_were_planted_and_make_reports_no_error(tmp_path):
+    venv = Path(sys.executable).parent.parent
+    if not (venv / "bin" / "conformance").exists():
+        pytest.skip("not run from a virtual environment with the conformance command")
+    result = _make("-o", f"{venv}/.installed", f"VENV={venv}", "demo-faulty",  # -o: the venv counts as installed
+                   f"DEMO_ARGS=--profile flextype --max-examples 3 --reports {tmp_path}")
+    text = result.stdout + result.stderr
+    assert result.returncode == 0, text
+    assert result.stdout.rstrip().splitlines()[-1].startswith("All 3 failing rules were the planted ones")
+    assert "Error" not in text and "ignored" not in text

@@ -1,0 +1,142 @@
+"""Reaching the API's real resources (issue 11), each against a real loopback server:
+
+- parent ids found only by listing (the nested demo: projects and envs can only be listed);
+- parent ids only in the spec's examples, or only from --conformance-param (the inventory API: regions
+  cannot be listed);
+- a create-use-delete cycle that leaves nothing behind;
+- write probes never reaching a resource the suite did not create (the server itself checks);
+- a rule skipped, not failed, when every answer came from a resource that was never reached;
+- reach reported per operation, with where each path value came from and a hint where unreached.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.demo.nested import NestedDemoAPI
+from independent.serving import LoopbackServer
+from servers import inventory
+
+EVERY_AUTH_RULE = ("auth.missing-credentials", "auth.invalid-credentials", "auth.unsupported-channel",
+                   "auth.valid-credentials", "auth.forbidden-credentials")
+
+
+@pytest.fixture
+def nested():
+    api = NestedDemoAPI("featbit").start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+def inventory_api():
+    app = inventory.Inventory()
+    with LoopbackServer(app) as server:
+        server.app_state = app
+        yield server
+
+
+def run_inventory(run_conformance, tmp_path, server, *args, region_example=None, **kwargs):
+    spec = tmp_path / "inventory.json"
+    spec.write_text(json.dumps(inventory.spec(region_example=region_example)))
+    return run_conformance(None, f"--conformance-spec={spec}", *args, url=server.url, profile="featbit",
+                           token=inventory.TOKEN, forbidden=inventory.READ_ONLY, **kwargs)
+
+
+def reach_of(outcome):
+    return outcome.report["summary"]["reach"]
+
+
+def sources(entry):
+    return {value["parameter"]: value["source"] for value in entry["values"]}
+
+
+def test_parent_ids_found_only_by_listing(nested, run_conformance):
+    outcome = run_conformance(nested, profile="featbit", token="demo-token", forbidden="demo-readonly")
+    reach = reach_of(outcome)
+    assert (reach["reached"], reach["operations"]) == (8, 8), json.dumps(reach, indent=1)
+    flags = reach["by_operation"]["GET /api/v1/projects/{projectId}/envs/{envId}/flags"]
+    # The spec names no project or env: they came from the API's own listings.
+    assert set(sources(flags).values()) <= {"listed", "seen"}, flags
+    assert all(v["how"].startswith(("listed by GET /api/v1/projects", "seen in the answer to GET /api/v1/projects"))
+               for v in flags["values"]), flags
+    patch = reach["by_operation"]["PATCH /api/v1/projects/{projectId}/envs/{envId}/flags/{key}"]
+    assert sources(patch)["key"] == "created", patch
+    assert "reached 8 of 8 operations" in outcome.output()
+
+
+def test_parent_ids_only_in_the_specs_examples(inventory_api, run_conformance, tmp_path):
+    outcome = run_inventory(run_conformance, tmp_path, inventory_api, region_example="eu-west")
+    reach = reach_of(outcome)
+    assert reach["reached"] == reach["operations"] == 7, json.dumps(reach, indent=1)
+    device = reach["by_operation"]["GET /api/regions/{regionCode}/sites/{siteId}/devices/{deviceId}"]
+    assert device["values"][0] == {"parameter": "regionCode", "value": "eu-west", "source": "spec",
+                                   "how": "the spec's example"}
+    assert sources(device)["siteId"] in ("listed", "seen")
+
+
+def test_parent_ids_only_from_conformance_param(inventory_api, run_conformance, tmp_path):
+    outcome = run_inventory(run_conformance, tmp_path, inventory_api,
+                            "--conformance-param=/api/regions/*:regionCode=eu-west")
+    reach = reach_of(outcome)
+    assert reach["reached"] == reach["operations"] == 7, json.dumps(reach, indent=1)
+    sites = reach["by_operation"]["GET /api/regions/{regionCode}/sites"]
+    assert sites["values"] == [{"parameter": "regionCode", "value": "eu-west", "source": "user",
+                                "how": "given with --conformance-param"}]
+
+
+def test_the_environment_variable_gives_path_values_too(inventory_api, run_conformance, tmp_path, monkeypatch):
+    monkeypatch.setenv("CONFORMANCE_PARAM", "siteId=s-1 regionCode=eu-west")
+    outcome = run_inventory(run_conformance, tmp_path, inventory_api)
+    sites = reach_of(outcome)["by_operation"]["GET /api/regions/{regionCode}/sites/{siteId}"]
+    assert sites["reached"] and sources(sites) == {"regionCode": "user", "siteId": "user"}
+
+
+def test_unreached_operations_say_which_parameter_and_which_option(inventory_api, run_conformance, tmp_path):
+    outcome = run_inventory(run_conformance, tmp_path, inventory_api)
+    reach = reach_of(outcome)
+    assert reach["reached"] == 0, json.dumps(reach, indent=1)
+    hint = reach["by_operation"]["GET /api/regions/{regionCode}/sites"]["hint"]
+    assert "no regionCode known to exist" in hint and "--conformance-param regionCode=VALUE" in hint, hint
+    assert "UNREACHED GET /api/regions/{regionCode}/sites: no regionCode known to exist" in outcome.output()
+    assert "reached 0 of 7 operations" in outcome.output()
+
+
+def test_a_rule_is_skipped_not_failed_when_every_answer_came_from_an_unreached_resource(
+        inventory_api, run_conformance, tmp_path):
+    """Without a region the API answers 404 to every request that passes its door: the rules about the valid and
+    the forbidden credential must not judge those 404s. (Requests without a credential get 401 first, which
+    the API answers whatever the path: auth.missing-credentials judges that.)"""
+    outcome = run_inventory(run_conformance, tmp_path, inventory_api)
+    for rule_id in ("auth.valid-credentials", "auth.forbidden-credentials"):
+        for operation, verdict in outcome.rule(rule_id)["operations"].items():
+            if "{regionCode}" not in operation:
+                continue
+            assert verdict["status"] == "skipped", (rule_id, operation, verdict)
+            assert "never reached" in verdict["reason"] and "--conformance-param regionCode" in verdict["reason"]
+    assert not outcome.failed & set(EVERY_AUTH_RULE), outcome.failed
+
+
+def test_create_use_delete_leaves_nothing_behind(inventory_api, run_conformance, tmp_path):
+    app = inventory_api.app_state
+    run_inventory(run_conformance, tmp_path, inventory_api, region_example="eu-west")
+    assert app.created, "the suite created devices to write to"
+    assert app.devices == inventory.SEEDED, "what the suite created it deleted again"
+
+
+def test_write_probes_never_reach_a_resource_the_suite_did_not_create(inventory_api, run_conformance, tmp_path):
+    app = inventory_api.app_state
+    run_inventory(run_conformance, tmp_path, inventory_api, region_example="eu-west", examples=6)
+    assert any(w.startswith(("PUT", "DELETE")) for w in app.writes), app.writes
+    assert app.foreign_writes == [], app.foreign_writes
+
+
+def test_read_only_creates_nothing_and_says_why_writes_are_unreached(inventory_api, run_conformance, tmp_path):
+    app = inventory_api.app_state
+    outcome = run_inventory(run_conformance, tmp_path, inventory_api, "--conformance-read-only",
+                            region_example="eu-west")
+    assert app.writes == [] and app.created == set()
+    put = reach_of(outcome)["by_operation"]["PUT /api/regions/{regionCode}/sites/{siteId}/devices/{deviceId}"]
+    assert not put["reached"]
