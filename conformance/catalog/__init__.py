@@ -154,6 +154,12 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _documents(own: list[dict[str, str]], inherited: tuple[dict[str, str], ...]) -> tuple[dict[str, str], ...]:
+    """The catalog's own documents, then the base's: the rules it inherits still cite them."""
+    files = {d["file"] for d in own}
+    return tuple(own) + tuple(d for d in inherited if d["file"] not in files)
+
+
 def resolve_path(name: str, relative_to: Path | None = None) -> Path:
     if name in PROFILE_NAMES:
         return PROFILES_DIR / f"{name}.yaml"
@@ -277,8 +283,7 @@ def load_catalog(name: str, *, relative_to: Path | None = None, _seen: tuple[Pat
         profile=data["profile"],
         title=data["title"],
         origin=str(path),
-        # the base's documents stay listed: the rules this catalog inherits still cite them
-        documents=tuple({d["file"]: d for d in (*(base.documents if base else ()), *data.get("documents", ()))}.values()),
+        documents=_documents(data.get("documents", ()), base.documents if base else ()),
         auth=auth,
         request_headers=data.get("request_headers", base.request_headers if base else {}),
         rules=tuple(rules[i] for i in order),

@@ -270,8 +270,15 @@ def _handler(api: DemoAPI):
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
+            if self.command == "HEAD" and api.fault("methods.head"):
+                # methods.head: content after HEAD's headers, in the same write; the raw HEAD sees it, and a client
+                # library reading the headers takes it into its buffer and drops it with the answer, rather than
+                # find it on a pooled connection later (a second write can come after the library looked)
+                self._headers_buffer.append(b"\r\n" + payload)
+                self.flush_headers()
+                return
             self.end_headers()
-            if self.command != "HEAD" or api.fault("methods.head"):  # methods.head: content after HEAD's headers
+            if self.command != "HEAD":
                 self.wfile.write(payload)
 
         # -- auth ------------------------------------------------------------------------------
