@@ -155,3 +155,24 @@ def distinct(body: dict[str, Any], schema: Any, rng: random.Random) -> dict[str,
                 out[name] = variant
                 break
     return out if valid_for(out, schema) else body
+
+
+def like(template: dict[str, Any], schema: Any, skip: set[str], rng: random.Random) -> dict[str, Any] | None:
+    """A body modelled on a resource the API listed: its identifying fields (made unique) and its fields with
+    an enumerated or required value, where the schema lets them be sent. None when nothing fits."""
+    if not isinstance(schema, dict) or not isinstance(template, dict):
+        return None
+    properties = writable(schema, skip)
+    required = set(schema.get("required", []))
+    body: dict[str, Any] = {}
+    for name, prop in properties.items():
+        if name not in template or template[name] is None or not settable(name):
+            continue
+        value = template[name]
+        wanted = (name.lower() in IDENTIFYING_FIELDS and isinstance(value, str)) or "enum" in prop or name in required
+        if wanted and valid_for(value, prop):
+            body[name] = copy.deepcopy(value)
+    if not body or any(name not in body for name in required if name in properties):
+        return None
+    body = distinct(body, schema, rng)
+    return body if valid_for(body, {k: v for k, v in schema.items() if k != "nullable"}) else None

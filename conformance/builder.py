@@ -10,12 +10,12 @@ import random
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import requests
 from schemathesis import GenerationMode
 
-from .bodies import creation_body, distinct, example_body
+from .bodies import creation_body, distinct, example_body, like
 from .credentials import Credentials
 from .generation import CaseParts, case_parts, draw_cases
 from .models import INVENTED, PathValue, Request, Skip
@@ -89,23 +89,40 @@ class Builder:
         return {c.name for c in self.credentials.channels + self.credentials.unsupported if c.location == "body"}
 
     def creation_body(self, operation: Any, seed: int, rng: random.Random, attempt: int = 0, *,
-                      with_optional: bool = False) -> tuple[dict[str, Any], str | None]:
-        """A valid body to create a resource with: the spec's example first (its identifying fields made
-        unique to the run), then readable made-up values and generated ones."""
+                      with_optional: bool = False, template: dict[str, Any] | None = None
+                      ) -> tuple[dict[str, Any], str | None]:
+        """A valid body to create a resource with. Attempt by attempt: the spec's example; one modelled on a
+        resource the API listed (``template``: its identifying and enumerated fields); readable made-up values
+        for the required fields; then what schemathesis generated. Identifying fields (name, key, slug, ...)
+        are made unique to the run where the schema lets them."""
         skip = self.credential_fields()
         schema = operation.body_schema
-        if attempt == 0 and not with_optional:
-            example = example_body(schema, operation.body_media, skip)
-            if example is not None:
-                return distinct(example, schema, rng), None
-        body, optional = creation_body(schema, operation.label, self.generated_bodies(operation, seed), skip,
-                                       with_optional=with_optional)
-        return (distinct(body, schema, rng) if attempt or not with_optional else body), optional
+        generated = self.generated_bodies(operation, seed)
+        if with_optional:
+            return creation_body(schema, operation.label, generated, skip, with_optional=True)
+        bodies: list[dict[str, Any]] = []
+        example = example_body(schema, operation.body_media, skip)
+        if example is not None:
+            bodies.append(distinct(example, schema, rng))
+        if template:
+            modelled = like(template, schema, skip, rng)
+            if modelled is not None:
+                bodies.append(modelled)
+        try:
+            body, _ = creation_body(schema, operation.label, generated, skip, with_optional=False)
+            bodies.append(distinct(body, schema, rng))
+        except Skip:
+            if not bodies:
+                raise
+        bodies += [distinct({k: v for k, v in g.items() if k not in skip}, schema, rng) for g in generated[:2]]
+        unique = [b for i, b in enumerate(bodies) if b not in bodies[:i]]
+        return unique[min(attempt, len(unique) - 1)], None
 
     # -- building -------------------------------------------------------------------------------------------
     def build(self, plan: RequestPlan, rng: random.Random, seed: int) -> Built:
         operation = plan.operation
         method = plan.http_method
+        _refuse_foreign_writes(plan)
         parts = case_parts(plan.case, self.base_url) if plan.case is not None else None
         sample = self.sample(operation, seed) if parts is None else None
         if parts is None and sample is None and plan.body.kind == "sample" and operation.body_schema is not None:
@@ -123,7 +140,8 @@ class Builder:
         if body.kind == "sample":
             body = source.body if source is not None else Body("none")
         elif body.kind == "create":
-            created, _ = self.creation_body(operation, seed, rng, int(body.value or 0))
+            template = self.resources.sample_item(operation.path, _as_values(plan.values))
+            created, _ = self.creation_body(operation, seed, rng, int(body.value or 0), template=template)
             body = json_body(created)
         for channel in self.credentials.channels + self.credentials.unsupported:  # declared in the spec, perhaps
             if channel.location == "query":
@@ -168,7 +186,9 @@ class Builder:
         if parts is not None and parts.path_is_invalid:
             # A negative case that broke the path parameters: they are the point of it. A write keeps them
             # only where no resource is known by that value.
-            invalid = {n: PathValue(v, INVENTED, "generated to break the schema") for n, v in parts.path.items()}
+            # schemathesis gives them percent-encoded already; kept raw here, they are encoded once, by _fill.
+            invalid = {n: PathValue(unquote(v) if isinstance(v, str) else v, INVENTED, "generated to break the schema")
+                       for n, v in parts.path.items()}
             if plan.http_method == "GET" or plan.http_method == "HEAD" or not any(
                     self.resources.is_known(n, v.value) for n, v in invalid.items()):
                 return invalid
@@ -216,6 +236,19 @@ class Builder:
             draft.headers.pop(content_type)
         draft.headers["Content-Type"] = media
         return data
+
+
+def _refuse_foreign_writes(plan: RequestPlan) -> None:
+    """A PUT, PATCH or DELETE on a path without parameters acts on a whole collection or on a singleton the
+    suite did not create (DELETE /buckets removes every bucket): it is never sent. The wrong-method probe may
+    still send an empty PATCH there, which changes nothing even where it is wrongly accepted."""
+    method = plan.http_method
+    if method not in ("PUT", "PATCH", "DELETE") or "{" in plan.operation.path or plan.values:
+        return
+    if plan.kind == "wrong-method" and method == "PATCH" and plan.body.kind == "json" and plan.body.value == {}:
+        return
+    raise Skip(f"not sent: {method} {plan.operation.path} would change a resource the suite did not create (the "
+               "path names no resource of its own)")
 
 
 def _as_values(values: dict[str, Any]) -> dict[str, PathValue]:

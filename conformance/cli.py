@@ -29,14 +29,23 @@ def print_rules(catalog: Catalog, out=None) -> None:
     out = out or sys.stdout
     width = shutil.get_terminal_size((120, 20)).columns
     titles = document_titles(catalog.documents)
-    rows = [(r.id, r.category, r.severity, r.title, source_label(r.source, titles)) for r in catalog.rules]
+    # a rule only an example of the document supports reads "should (example)": advisory, it never fails a run
+    rows = [(r.id, r.category, f"{r.severity} (example)" if r.example else r.severity, r.title,
+             source_label(r.source, titles), r.basis) for r in catalog.rules]
     heads = ("id", "category", "severity", "title", "source")
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads[:3])]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads[:3])] if rows else \
+        [len(h) for h in heads[:3]]
     rest = max(30, width - sum(widths) - 8)
-    print(f"{catalog.profile}: {catalog.title} ({len(rows)} rules)", file=out)
+    examples = sum(1 for r in catalog.rules if r.example)
+    of_example = f", {examples} from the document's example" if examples else ""
+    print(f"{catalog.profile}: {catalog.title} ({len(rows)} rules{of_example})", file=out)
+    if examples:
+        print(textwrap.fill("(example): only an example of the document supports the rule, no sentence that promises "
+                            "it. Examples are not requirements: such a rule is advisory, its failures are reported and "
+                            "never fail a run.", width), file=out)
     print("  ".join(h.ljust(w) for h, w in zip(heads[:3], widths)) + "  title / source", file=out)
     print("-" * min(width, sum(widths) + 6 + rest), file=out)
-    for rule_id, category, severity, title, source in rows:
+    for rule_id, category, severity, title, source, basis in rows:
         lead = "  ".join(v.ljust(w) for v, w in zip((rule_id, category, severity), widths))
         lines = textwrap.wrap(title, rest) or [""]
         print(f"{lead}  {lines[0]}", file=out)
@@ -44,6 +53,9 @@ def print_rules(catalog: Catalog, out=None) -> None:
         for line in lines[1:]:
             print(pad + line, file=out)
         print(pad + f"[{source}]", file=out)
+        if basis != "normative":
+            for line in textwrap.wrap(f"basis: {basis}; advisory, a failure never fails the run", rest):
+                print(pad + line, file=out)
     if catalog.unobservable:
         print(f"\nPromises that cannot be observed over HTTP ({len(catalog.unobservable)}):", file=out)
         for item in catalog.unobservable:
@@ -195,7 +207,8 @@ def _main(argv: list[str] | None) -> int:
                                      "catalogs and runs the bundled demo APIs.")
     parser.add_argument("--version", action="version", version=f"conformance {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    rules = commands.add_parser("rules", help="print a catalog as a table (id, category, severity, title, source)")
+    rules = commands.add_parser("rules", help="print a catalog as a table (id, category, severity, title, source; "
+                                "'should (example)': only the document's example supports it, so it is advisory)")
     rules.add_argument("--profile", action="append", help="a built-in profile or a catalog file (default: all four)")
     demo = commands.add_parser("demo", help="run the suite against the bundled demo APIs and write reports/, "
                                "or start one demo API to point pytest at (--serve)",

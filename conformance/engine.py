@@ -16,6 +16,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
+from urllib.parse import urlencode
 
 from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
@@ -33,10 +34,11 @@ from .redaction import Redactor
 from .resources import Resources, created_id, parse_given, path_parameters, sent_json
 from .rules import CHECKS, IGNORE, Check
 from .settings import Settings
-from .spec import Operation, Spec
+from .spec import Operation, Spec, norm
 from .transport import BudgetSpent, Transport
 
 MAX_EVIDENCE = 5  # violations kept per (rule, operation); the count says how many there were
+MAX_QUERY = 4096  # longest generated query string sent (servers commonly cap the request line at 8 KiB)
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -87,6 +89,12 @@ class Context:
     def reached(self) -> bool:
         """Did a valid request to this operation get a 2xx?"""
         return self._runner.reach.reached(self.operation.label)
+
+    @property
+    def reached_values(self) -> dict[str, PathValue]:
+        """The path values the operation's requests used (those of a reached one, where one was)."""
+        reach = self._runner.reach.by_operation.get(self.operation.label)
+        return dict(reach.values) if reach is not None else {}
 
     @property
     def path_reached(self) -> bool:
@@ -142,7 +150,10 @@ class _Drawing:
     def _keep(self, case: Any) -> bool:
         if self.stop.is_set():
             raise _Enough()
-        key = request_key(case_parts(case, self.base_url))
+        parts = case_parts(case, self.base_url)
+        if len(urlencode(parts.query, doseq=True)) > MAX_QUERY:
+            return False  # a query no client sends, which servers refuse before reading it (431, 414)
+        key = request_key(parts)
         if key in self.seen:
             return False
         self.seen.add(key)
@@ -192,6 +203,7 @@ class OperationRun:
         self.results: dict[str, Any] = {}
         self.probe_skips: dict[str, str] = {}
         self.generation_skip: str | None = None
+        self._blank: Any = None
 
     # -- the ProbeRun protocol ------------------------------------------------------------------------
     def send(self, plan: RequestPlan) -> Exchange:
@@ -207,8 +219,8 @@ class OperationRun:
             sent.target = plan.target.value
             sent.values = built.values
             sent.credential = plan.credential.kind
-            if plan.case is not None and sent.judged:
-                sent.case = plan.case
+            if sent.judged and own_method:  # the schema rules validate every answer of the operation itself
+                sent.case = plan.case if plan.case is not None else self.blank_case(plan.operation)
         for early in throttled:
             early.kind = "throttled"
         self.exchanges.extend(throttled)
@@ -222,6 +234,12 @@ class OperationRun:
     def raw_head(self, request: Request, note: str) -> Exchange:
         return self.runner.transport.raw_head(request, kind="head", note=note)
 
+    def blank_case(self, operation: Operation) -> Any:
+        """A schemathesis Case of the operation, for validating a probe's answer against the spec."""
+        if self._blank is None:
+            self._blank = operation.api.Case()
+        return self._blank
+
     def rules_using(self, probe: str) -> list[Rule]:
         return [rule for rule, check in self.runner.active(self.operation) if probe in check.probes]
 
@@ -230,11 +248,12 @@ class OperationRun:
         return sample.body.value if sample is not None and sample.body.kind == "json" else {}
 
     def find(self, method: str, path: str) -> Operation | None:
-        return next((op for op in self.runner.spec.operations if op.method == method and op.path == path), None)
+        return next((op for op in self.runner.spec.operations if op.method == method and norm(op.path) == norm(path)),
+                    None)
 
     def item_operation(self, method: str, collection: str) -> Operation | None:
         return next((op for op in self.runner.spec.operations
-                     if op.method == method and op.collection_path == collection), None)
+                     if op.method == method and op.collection_path == norm(collection)), None)
 
     def creation_body(self, operation: Operation, *, with_optional: bool) -> tuple[dict[str, Any], str | None]:
         return self.runner.builder.creation_body(operation, self.runner.seed_for(operation.label, "crud"), self.rng,
@@ -308,6 +327,7 @@ class OperationReach:
 
     reached: bool = False
     statuses: Counter = field(default_factory=Counter)
+    valid: Counter = field(default_factory=Counter)  # the statuses of requests with the valid credential
     values: dict[str, PathValue] = field(default_factory=dict)
 
 
@@ -325,6 +345,8 @@ class Reach:
         with self._lock:
             reach = self.by_operation.setdefault(plan.operation.label, OperationReach())
             reach.statuses[exchange.response.status] += 1
+            if plan.credential.kind == "valid" and not _is_negative(plan):
+                reach.valid[exchange.response.status] += 1
             if reach.reached:
                 return
             if exchange.ok and plan.credential.kind in ("valid", "none") and not _is_negative(plan):
@@ -452,8 +474,8 @@ class Runner:
         """A write that created a resource: delete it again at the end of the run, where the API lets us."""
         path = plan.operation.path
         if plan.http_method == "POST":
-            deleter = next((op for op in self.spec.operations if op.method == "DELETE" and op.collection_path == path),
-                           None)
+            deleter = next((op for op in self.spec.operations
+                            if op.method == "DELETE" and op.collection_path == norm(path)), None)
             if deleter is None:
                 return
             names = path_parameters(deleter.path)[len(path_parameters(path)):]
@@ -625,12 +647,13 @@ class Runner:
                 hints.append(f"no {name} known to exist ({why}): give one with --conformance-param {name}=VALUE")
         if hints:
             return "; ".join(hints)
-        if reach is None or not reach.statuses:
-            return "no valid request was answered"
-        statuses = ", ".join(f"{status} x{count}" for status, count in sorted(reach.statuses.items()))
-        if any(status in (401, 403) for status in reach.statuses):
-            return f"no valid request got a 2xx (answers: {statuses}): check the credential (--conformance-token)"
-        return f"no valid request got a 2xx (answers: {statuses})"
+        if reach is None or not reach.valid:
+            return "no valid request with the valid credential was answered"
+        statuses = ", ".join(f"{status} x{count}" for status, count in sorted(reach.valid.items()))
+        if all(status in (401, 403) for status in reach.valid):
+            return (f"no valid request got a 2xx (answers to the valid credential: {statuses}): check the credential "
+                    "(--conformance-token)")
+        return f"no valid request got a 2xx (answers to the valid credential: {statuses})"
 
     def reach_report(self) -> dict[str, Any]:
         """Per operation: reached or not, the path values and their sources, and a hint where unreached."""

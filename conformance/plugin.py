@@ -238,11 +238,19 @@ class RuleItem(pytest.Item):
         self.operation = operation
         self.verdict: Verdict | None = None
         self.accepted_because: str | None = None
+        self.advisory = False
 
     def runtest(self) -> None:
         state = self.config.stash[STATE]
         verdict = state.runner.verdict(self.rule, self.operation)
         self.verdict = verdict
+        if verdict.status == "failed" and verdict.rule.example:
+            # Examples are not requirements: a value shown in an example informs, never binds. Reported, never
+            # failing the run (nor needing the baseline's acceptance).
+            self.advisory = True
+            first = state.runner.redactor.text(verdict.violations[0].message) if verdict.violations else verdict.reason
+            first = first if len(first) <= 200 else first[:199] + "…"
+            pytest.xfail(f"{self.rule.id} on {self.operation.label}: advisory: the document's example ({first})")
         if verdict.status == "failed":
             entry = state.baseline.accepts(self.rule.id, self.operation.label) if state.baseline else None
             if entry is not None or state.settings.update_baseline:
@@ -350,6 +358,8 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         if item.accepted_because is not None:
             record["baselined"] = True
             record["accepted_because"] = item.accepted_because
+        if item.advisory:
+            record["advisory"] = True
         report.user_properties.append((USER_PROPERTY, json.dumps(record)))
 
 
@@ -420,6 +430,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "credential": credential_summary(state),
     }
     failing = {(r["rule"], r["operation"]) for r in records if r["status"] == "failed"}
+    advisory = {(r["rule"], r["operation"]) for r in records if r.get("advisory")}
     if state.baseline is not None:
         meta["baseline"] = {
             "file": str(s.baseline),
@@ -432,8 +443,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     ran = [r for r in records if r["status"] != "not-applicable" and not r.get("not_run")]
     if ran and not judged and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a gate that could check nothing does not pass
-    if s.update_baseline and state.baseline is not None:
-        state.baseline.updated(failing).write()
+    if s.update_baseline and state.baseline is not None:  # an advisory failure needs no accepting
+        state.baseline.updated({key for key in failing if key not in advisory}).write()
         state.written.append(("Baseline", s.baseline))
     if s.json:
         write_json(state.report, s.json)
@@ -491,7 +502,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     summary = state.report["summary"]
     terminalreporter.section("conformance")
-    if summary["passed"] == summary["failed"] == summary.get("accepted", 0) == 0 and state.records:
+    if summary["passed"] == summary["failed"] == summary.get("accepted", 0) == summary.get("advisory", 0) == 0 \
+            and state.records:
         reasons = sorted({r["reason"] for r in state.report["rules"] if r["status"] == "skipped" and r["reason"]})
         terminalreporter.write_line(f"No rule could be judged, so this run does not pass: {reasons[0] if reasons else ''}",
                                     red=True)
@@ -501,11 +513,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
                                     "was not judged; check --conformance-token (or CONFORMANCE_TOKEN) and how the "
                                     "profile says it travels.", red=True)
     accepted = f"{summary['accepted']} accepted by the baseline, " if summary.get("baseline") else ""
+    advisory = f"{summary['advisory']} advisory (the document's example), " if summary.get("advisory") else ""
     terminalreporter.write_line(
-        f"profile {summary['profile']}: {summary['failed']} rules failed, {accepted}{summary['passed']} passed, "
-        f"{summary['skipped']} skipped; reached {reach['reached']} of {reach['operations']} operations; "
+        f"profile {summary['profile']}: {summary['failed']} rules failed, {accepted}{advisory}{summary['passed']} "
+        f"passed, {summary['skipped']} skipped; reached {reach['reached']} of {reach['operations']} operations; "
         f"{summary['requests']} requests in {summary['duration_s']:.1f} s",
-        green=summary.get("verdict") == "passed" and bool(accepted))
+        green=summary.get("verdict") == "passed" and bool(accepted or advisory))
     unreached = [(label, entry) for label, entry in reach["by_operation"].items() if not entry["reached"]]
     for label, entry in unreached[:MAX_UNREACHED_SHOWN]:
         terminalreporter.write_line(f"  UNREACHED {label}: {entry['hint']}", yellow=True)
@@ -513,10 +526,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"  ... and {len(unreached) - MAX_UNREACHED_SHOWN} more operations not reached "
                                     "(see the reports)", yellow=True)
     for rule in state.report["rules"]:
-        if rule["status"] not in ("failed", "accepted"):
+        if rule["status"] not in ("failed", "accepted", "advisory"):
             continue
         failing = [v for v in rule["operations"].values() if v["status"] == "failed"]
-        new = sum(1 for v in failing if not v.get("baselined"))
+        new = sum(1 for v in failing if not v.get("baselined") and not v.get("advisory"))
+        if rule["status"] == "advisory":  # examples are not requirements: it informs, never fails the run
+            terminalreporter.write_line(f"  advisory (the document's example): {rule['id']} ({rule['severity']}) on "
+                                        f"{len(failing)} operation(s)")
+            continue
         if rule["status"] == "accepted":
             terminalreporter.write_line(f"  accepted by the baseline: {rule['id']} ({rule['severity']}) on "
                                         f"{len(failing)} operation(s)")

@@ -126,7 +126,12 @@ def no_origin(run: ProbeRun) -> list[Exchange]:
 
 @probe("preflight")
 def preflight(run: ProbeRun) -> list[Exchange]:
-    requested: list[str] = []
+    """A preflight asking for what a browser client of the API would: the method, the header the profile's
+    credential travels in, Content-Type where the request has a JSON body, and any the rule names."""
+    method = run.operation.method
+    requested = [c.name for c in run.credentials.channels if c.location == "header" and c.serves(method)]
+    if run.operation.body_schema is not None:
+        requested.append("Content-Type")
     for rule in run.rules_using("preflight"):
         requested += rule.params.get("request_headers", [])
     requested = list(dict.fromkeys(requested))
@@ -211,6 +216,8 @@ def wrong_method(run: ProbeRun) -> list[Exchange]:
     an id that does not exist), so a server that wrongly accepts them harms nothing."""
     declared = set(run.operation.declared_methods) | ({"HEAD"} if "GET" in run.operation.declared_methods else set())
     candidates = [m for m in SAFE_FIRST if m not in declared and run.allows(m)]
+    if "{" not in run.operation.path:  # a path that names no resource of the suite's own: only a harmless probe
+        candidates = [m for m in candidates if m in ("GET", "PATCH")]
     if not candidates:
         raise Skip("every method worth probing is declared on this path (or only writes are left, and "
                    "--conformance-read-only is on)")

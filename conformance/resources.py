@@ -37,6 +37,7 @@ from schemathesis.resources import record_interaction
 from .models import CREATED, INVENTED, LISTED, SEEN, SPEC, UNKNOWN, USER, Exchange, PathValue, Skip
 from .plan import NO_BODY, VALID, RequestPlan, Target, creation
 from .settings import GivenValue, parse_given
+from .spec import norm
 
 PARAMETER = re.compile(r"\{([^}]+)\}")
 ENVELOPES = ("data", "items", "results", "records", "content", "entries", "values", "objects", "rows", "list",
@@ -99,6 +100,12 @@ def _words(name: str) -> list[str]:
 
 
 ID_WORDS = ("id", "key", "uuid", "slug", "name", "code")
+
+
+def looks_like_an_id(name: str) -> bool:
+    """A parameter named like the id of a resource (id, key, uuid, slug, name, code, or ending in one)."""
+    words = _words(name)
+    return bool(words) and words[-1] in ID_WORDS
 
 
 def id_keys(name: str) -> list[str]:
@@ -276,6 +283,7 @@ class Resources:
     _listed: set[tuple[str, tuple]] = field(default_factory=set)
     _created: list[Created] = field(default_factory=list)
     _creations: dict[tuple[str, tuple], int] = field(default_factory=dict)
+    _uncreatable: set[tuple[str, tuple]] = field(default_factory=set)
     _existing: dict[str, dict[str, PathValue]] = field(default_factory=dict)
     _why: dict[tuple[str, str], str] = field(default_factory=dict)
     _pool: _Pool | None = None
@@ -285,11 +293,11 @@ class Resources:
 
     # -- the operations around a path ------------------------------------------------------------------
     def _operation(self, method: str, path: str) -> Any:
-        return next((op for op in self.spec.operations if op.method == method and op.path == path), None)
+        return next((op for op in self.spec.operations if op.method == method and norm(op.path) == norm(path)), None)
 
     def _item_path(self, collection: str) -> list[Any]:
         """The operations on the item paths right under a collection (/users/{id} for /users)."""
-        return [op for op in self.spec.operations if op.collection_path == collection]
+        return [op for op in self.spec.operations if op.collection_path == norm(collection)]
 
     def _schema(self, path: str, name: str) -> dict[str, Any]:
         for op in self.spec.operations:
@@ -371,7 +379,7 @@ class Resources:
         # item as the parameter before it.
         previous = [n for n in path_parameters(operation.path) if n in parents]
         if previous and self._operation("GET", collection) is None and not any(
-                op.method == "POST" and op.path == collection for op in self.spec.operations):
+                op.method == "POST" and norm(op.path) == collection for op in self.spec.operations):
             before = previous[-1]
             outer = (collection_of(operation.path, before), self._key(collection_of(operation.path, before), parents))
             for item, origin in self._items.get(outer, []):
@@ -465,6 +473,8 @@ class Resources:
 
     def _create(self, collection: str, parents: dict[str, PathValue], *, purpose: str) -> Created | None:
         key = (collection, self._key(collection, parents))
+        if key in self._uncreatable:
+            return None  # tried already: the reason is in _why
         poster = self._operation("POST", collection)
         items = self._item_path(collection)
         deleter = next((op for op in items if op.method == "DELETE"), None)
@@ -482,6 +492,8 @@ class Resources:
             return None
         names = path_parameters(deleter.path)[len(path_parameters(collection)):]
         values = {n: parents[n] for n in path_parameters(collection) if n in parents}
+        if key not in self._listed and self._operation("GET", collection) is not None:
+            self._list(collection, names[-1], parents, key)  # a listed resource is a model for the body
         statuses = []
         for attempt in range(CREATE_ATTEMPTS):
             self._creations[key] = self._creations.get(key, 0) + 1
@@ -507,6 +519,7 @@ class Resources:
             if exchange.response is None or exchange.response.status in (401, 403, 404, 405, 501):
                 break  # another body will not help
         self._why[(collection, "create")] = f"POST {collection} with a valid body answered {', '.join(statuses)}"
+        self._uncreatable.add(key)
         return None
 
     def adopt(self, collection: str, values: dict[str, PathValue], creator: str, deleter: Any) -> Created:
@@ -551,12 +564,20 @@ class Resources:
             items = items_of(body)
             if not items:
                 return
-            key = (operation.path, self._key(operation.path, exchange.values))
+            key = (norm(operation.path), self._key(operation.path, exchange.values))
             origin = PathValue(None, LISTED if exchange.kind == "discovery" else SEEN, f"GET {operation.path}")
             known = self._items.setdefault(key, [])
             for item in items:
                 if all(item != seen for seen, _ in known):
                     known.append((item, origin))
+
+    def sample_item(self, path: str, values: dict[str, PathValue]) -> dict[str, Any] | None:
+        """One resource the API listed at this collection (a model for a body that creates another)."""
+        with self._lock:
+            for item, _ in self._items.get((norm(path), self._key(path, values)), []):
+                if isinstance(item, dict):
+                    return item
+        return None
 
     def why(self, path: str, name: str) -> str:
         return self._why.get((path, name), "")
@@ -580,4 +601,4 @@ def sent_json(exchange: Exchange) -> Any:
 
 
 __all__ = ["Created", "GivenValue", "Resources", "collection_of", "created_id", "id_keys", "items_of", "parse_given",
-           "path_parameters", "resource_of", "sent_json", "spec_value", "unknown_value", "value_in"]
+           "looks_like_an_id", "path_parameters", "resource_of", "sent_json", "spec_value", "unknown_value", "value_in"]

@@ -207,11 +207,12 @@ def _patch(run: ProbeRun, sequence: Sequence, result: CrudResult, created: dict[
         if not settable(name):
             continue
         # New means new both as shown and as sent (an API may present a field differently from how it takes it).
+        # And not empty: a PATCH of {} or [] may rightly change nothing.
         old = {repr(resource.get(name)), repr(created.get(name))}
-        values = [v for v in candidates(name, prop, []) if repr(v) not in old]
+        values = [v for v in candidates(name, prop, []) if repr(v) not in old and not is_empty(v)]
         if not values:
             generated = generated if generated is not None else run.generated_bodies(run.operation, 20)
-            values = [v for v in candidates(name, prop, generated) if repr(v) not in old]
+            values = [v for v in candidates(name, prop, generated) if repr(v) not in old and not is_empty(v)]
         if values:
             result.patched, result.value = name, values[0]
             result.change = run.send(RequestPlan(run.operation, "crud", f"PATCH only '{name}'",

@@ -169,6 +169,11 @@ def _collect_date_formats(schema: Any, out: dict[str, str], depth: int = 0) -> N
             _collect_date_formats(sub, out, depth + 1)
 
 
+def norm(path: str) -> str:
+    """A path template without its trailing slash (/api/articles/ and /api/articles are the same collection)."""
+    return path.rstrip("/") or "/"
+
+
 @dataclass
 class Operation:
     """One operation of the spec, with what the rules ask of it."""
@@ -216,6 +221,11 @@ class Operation:
     @cached_property
     def spec_paths(self) -> set[str]:
         return set(self.root.get("paths", {}))
+
+    @cached_property
+    def methods_by_path(self) -> dict[str, list[str]]:
+        return {path: [m.upper() for m in HTTP_METHODS if m in (item or {})]
+                for path, item in self.root.get("paths", {}).items()}
 
     @cached_property
     def declared_methods(self) -> list[str]:
@@ -395,5 +405,5 @@ def check_reachable(base_url: str, *, timeout: float, session: requests.Session)
         raise TargetError(f"The target {base_url} cannot be reached ({reason}): start the API or fix --conformance-url.") from None
 
 
-__all__ = ["Operation", "Spec", "load_spec", "check_reachable", "discover_spec", "resolve"]
+__all__ = ["Operation", "Spec", "norm", "load_spec", "check_reachable", "discover_spec", "resolve"]
 

@@ -50,6 +50,27 @@ def test_rules_shows_each_source_by_document_title_and_section():
     assert "_" + "d9a06a46ed08e79c" not in out and ".txt" not in out  # no file names
 
 
+def test_rules_says_which_rules_rest_only_on_the_documents_example():
+    result = subprocess.run([*CLI, "rules", "--profile", "featbit"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "featbit: FeatBit REST API conventions (18 rules, 2 from the document's example)"
+    assert "Examples are not requirements: such a rule is advisory" in lines[1]
+
+    def row(rule_id: str) -> list[str]:
+        start = next(i for i, line in enumerate(lines) if line.startswith(rule_id + " "))
+        end = next((i for i in range(start + 1, len(lines)) if lines[i][:1].strip()), len(lines))
+        return lines[start:end]
+
+    example, normative = row("cors.max-age"), row("cors.vary-origin")
+    assert re.match(r"cors\.max-age +cors +should \(example\) +Preflight answers cache", example[0]), example
+    assert any(line.strip() == "basis: the document's example; advisory, a failure never fails the run"
+               for line in example), example
+    assert re.match(r"cors\.vary-origin +cors +should +A response", normative[0]) and "(example)" not in normative[0]
+    assert not any("basis:" in line for line in normative), normative
+
+
 def test_a_closed_pipe_is_not_a_traceback():
     result = subprocess.run(f"{' '.join(CLI)} rules | head -1", shell=True, capture_output=True, text=True, timeout=60)
     assert result.stdout.startswith("featbit: FeatBit REST API conventions")

@@ -49,7 +49,9 @@ def test_conforming_demo_passes(profile, rule, message, demo, run_conformance):
 def test_the_fault_fails_the_rule(profile, rule, message, demo, run_conformance):
     api, extra = _start(demo, profile, rule, {rule})
     outcome = run_conformance(api, "-k", rule, *extra)
-    assert outcome.status(rule) == "failed", (outcome.rule(rule), outcome.output())
+    # a rule only the document's example supports (ConnectNow's example page) is advisory: reported, not failing
+    expected = "advisory" if load_catalog(profile).rule(rule).example else "failed"
+    assert outcome.status(rule) == expected, (outcome.rule(rule), outcome.output())
     messages = outcome.messages(rule)
     assert any(message in m for m in messages), messages
     assert all(v.get("request") and v.get("curl") for v in outcome.rule(rule)["violations"])  # evidence
@@ -59,7 +61,9 @@ def test_the_fault_fails_the_rule(profile, rule, message, demo, run_conformance)
                          ids=[i for i in IDS if not i.startswith("rate-limit")])
 def test_the_fault_fails_no_other_rule(profile, rule, message, demo, run_conformance):
     outcome = run_conformance(demo(profile, {rule}), examples=2)
-    assert outcome.failed == {rule}, outcome.output()
+    example = load_catalog(profile).rule(rule).example
+    assert outcome.failed == (set() if example else {rule}), outcome.output()
+    assert {r["id"] for r in outcome.report["rules"] if r["status"] == "advisory"} == ({rule} if example else set())
 
 
 def test_every_resource_the_sequences_create_is_deleted(demo, run_conformance):
@@ -124,7 +128,7 @@ def test_page_param_and_fields_are_rule_params(demo, run_conformance, pytester):
                        "  - {id: pagination.fields, params: {fields: {total: integer, data: [array]}}}\n"
                        "  - {id: pagination.links, params: {page_param: p}}\n")
     outcome = run_conformance(demo("connectnow"), "-k", "pagination", profile=str(catalog))
-    assert outcome.status("pagination.fields") == "failed"
+    assert outcome.status("pagination.fields") == "advisory"  # new params, the same basis: the document's example
     assert "page 1: the field 'total' is missing; expected integer" in outcome.messages("pagination.fields")
     links = outcome.rule("pagination.links")
     assert links["status"] == "skipped"

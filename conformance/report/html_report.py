@@ -22,6 +22,7 @@ CELL = {
     "passed": ("✓", "passed"),
     "failed": ("✗", "failed"),
     "accepted": ("✗", "failed, accepted by the baseline"),
+    "advisory": ("i", "advisory: the document's example"),
     "skipped": ("–", "skipped"),
     "not-applicable": ("·", "not applicable"),
     "none": ("", "not evaluated"),
@@ -76,55 +77,113 @@ def _cell(rule: dict[str, Any], label: str) -> dict[str, Any]:
     entry = rule.get("operations", {}).get(label)
     if entry is None:
         return {"status": "none", "shown": "none", "symbol": "", "tip": f"{label}: not evaluated", "count": 0,
-                "critical": False, "baselined": False}
+                "critical": False, "baselined": False, "advisory": False}
     status = entry.get("status", "skipped")
-    shown = "accepted" if status == "failed" and entry.get("baselined") else status  # what the cell says
+    shown = status  # what the cell says
+    if status == "failed" and entry.get("baselined"):
+        shown = "accepted"
+    elif status == "failed" and entry.get("advisory"):
+        shown = "advisory"
     symbol, text = CELL.get(shown, CELL["skipped"])
-    critical = status == "failed" and any(v.get("critical") for v in rule.get("violations", [])
-                                          if v.get("operation") == label)
+    critical = shown == "failed" or shown == "accepted"
+    critical = critical and any(v.get("critical") for v in rule.get("violations", []) if v.get("operation") == label)
     count = entry.get("violation_count", 0)
     tip = f"{label}: {text}"
     if status == "failed":
         tip += f", {count} violation{'s' if count != 1 else ''}" + (", critical" if critical else "")
         tip += f" ({entry['accepted_because']})" if entry.get("accepted_because") else ""
+        tip += ": an example informs, never binds; it does not fail the run" if shown == "advisory" else ""
         tip += f"; the baseline accepted it until {entry['baseline_expired']}" if entry.get("baseline_expired") else ""
         tip += " — click for the evidence"
     if entry.get("reason"):
         tip += f" — {entry['reason']}"
-    return {"status": status, "shown": shown, "symbol": "!" if critical else symbol, "tip": tip, "count": count,
-            "critical": critical, "baselined": bool(entry.get("baselined"))}
+    return {"status": status, "shown": shown, "symbol": "!" if critical else symbol, "tip": tip,
+            "count": count, "critical": critical, "baselined": bool(entry.get("baselined")),
+            "advisory": shown == "advisory"}
 
 
 # The matrix shows about this many operation columns beside the rules at 1400 px; with more, the page opens
 # on the operations-first view (operations as rows, failing rules as chips), and offers it from OFFER_OPERATIONS.
 FITS_COLUMNS = 24
 OFFER_OPERATIONS = 10
+UNREACHED_SHOWN = 10  # the header lists this many operations not reached (the badges show them all)
 
 
 def _by_operation(columns: list[dict[str, str]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The operations-first view: per operation, its failing (and accepted) rules as chips."""
+    """The operations-first view: per operation, its failing (and accepted, and advisory) rules as chips."""
+    order = {"failed": 0, "accepted": 1, "advisory": 2}
     out = []
     for index, column in enumerate(columns):
         chips = [{"rule": row, "cell": row["cells"][index]} for row in rows
                  if row["cells"][index]["status"] == "failed"]
-        chips.sort(key=lambda c: (c["cell"]["shown"] != "failed", not c["cell"]["critical"],
+        chips.sort(key=lambda c: (order.get(c["cell"]["shown"], 3), not c["cell"]["critical"],
                                   c["rule"].get("severity") != "must", c["rule"]["id"]))
         out.append({**column, "index": index, "chips": chips})
     return out
 
 
 def _verdict(summary: dict[str, Any]) -> dict[str, str]:
-    """The top line: red only when something fails the run."""
+    """The top line: red only when something fails the run, or when the API refused the credential (then most
+    rules could not be judged with it, and a green page would mislead)."""
     failed = summary.get("failed", 0)
     verdict = summary.get("verdict") or ("failed" if failed else "passed")
     accepted = summary.get("accepted", 0)
+    advisory = summary.get("advisory", 0)
+    refused = (summary.get("credential") or {}).get("status") == "refused"
     if verdict == "failed" and failed:
         text = f"✗ {failed} rule{'s' if failed != 1 else ''} failed"
     elif verdict == "failed":
         text = "✗ Failed: no rule could be judged"
+    elif refused:
+        verdict, text = "failed", "✗ Credential refused"
     else:
         text = f"✓ Passed, {accepted} accepted by the baseline" if accepted else "✓ No rule failed"
+        text += f", {advisory} advisory (the document's example)" if advisory else ""
     return {"status": verdict, "text": text}
+
+
+SOURCES = {"user": "given by you", "spec": "the spec's example", "listed": "listed by the API",
+           "seen": "seen in an answer", "created": "created by the suite", "unknown": "not known to exist",
+           "invented": "invented, not known to exist"}
+
+
+def _answers(statuses: dict[str, int]) -> str:
+    return ", ".join(f"{code} ×{count}" for code, count in sorted(statuses.items()))
+
+
+def _reach_tip(label: str, entry: dict[str, Any]) -> str:
+    """The tooltip of an operation's reach badge: reached or not (and how to fix it), and its path values."""
+    if entry.get("reached"):
+        ok = sorted(code for code in entry.get("statuses", {}) if code.startswith("2"))
+        tip = f"{label}: reached: a valid request got {' and '.join(ok) or 'a 2xx'}"
+    else:
+        tip = f"{label}: NOT REACHED: {entry.get('hint') or 'no valid request got a 2xx'}"
+    values = [f"{v.get('parameter')} = {v.get('value')} ({v.get('how') or SOURCES.get(v.get('source'), v.get('source'))})"
+              for v in entry.get("values", [])]
+    if values:
+        tip += "\nPath values: " + "; ".join(values)
+    if entry.get("statuses"):
+        tip += f"\nAnswers: {_answers(entry['statuses'])}"
+    return tip + "\nClick for details"
+
+
+def _reach(summary: dict[str, Any], columns: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The run's reach (a valid request got a 2xx) for the header, and a badge per operation column."""
+    reach = summary.get("reach")
+    if not reach:
+        for column in columns:
+            column["reach"] = None
+        return None
+    by_operation = reach.get("by_operation", {})
+    for column in columns:
+        entry = by_operation.get(column["label"])
+        column["reach"] = None if entry is None else {"reached": bool(entry.get("reached")),
+                                                      "tip": _reach_tip(column["label"], entry)}
+    unreached = [{"label": label, "hint": entry.get("hint", "")} for label, entry in by_operation.items()
+                 if not entry.get("reached")]
+    unreached.sort(key=lambda u: _operation_key(u["label"]))
+    return {"reached": reach.get("reached", 0), "operations": reach.get("operations", len(by_operation)),
+            "unreached": unreached, "by_operation": by_operation}
 
 
 def _view(report: dict[str, Any]) -> dict[str, Any]:
@@ -140,11 +199,13 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
     categories = [{"name": name, "rules": rows, "counts": Counter(r.get("status") for r in rows)}
                   for name, rows in groups.items()]
     evidence = {rule["id"]: {key: rule.get(key) for key in
-                             ("id", "category", "severity", "title", "source", "status", "reason",
-                              "operations", "violations")}
+                             ("id", "category", "severity", "basis", "example", "title", "source", "status",
+                              "reason", "operations", "violations")}
                 for rule in report.get("rules", [])}
     critical = sum(1 for r in rows if r["critical"] and r.get("status") == "failed")
     columns = _columns(operations)
+    reach = _reach(summary, columns)
+    credential = summary.get("credential") or {}
     longest = max((len(c["method"]) + 1 + len(c["short"]) for c in columns), default=0)
     statuses = {r.get("status") for r in rows}
     return {"summary": summary, "verdict": _verdict(summary), "columns": columns, "prefix": common_prefix(operations),
@@ -152,6 +213,8 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
             "by_operation": _by_operation(columns, rows), "offer_operations": len(columns) >= OFFER_OPERATIONS,
             "start_view": "operations" if len(columns) > FITS_COLUMNS else "matrix",
             "baseline": summary.get("baseline"), "has_accepted": "accepted" in statuses,
+            "has_advisory": "advisory" in statuses, "has_example": any(r.get("example") for r in rows),
+            "reach": reach, "credential": credential, "unreached_shown": UNREACHED_SHOWN,
             "unobservable": report.get("unobservable", []), "evidence": evidence, "critical": critical,
             "format": report.get("format", ""), "cell_legend": CELL}
 

@@ -1,11 +1,12 @@
 """The JSON report: a stable format for machines (documented in the README).
 
     {"format": "conformance-report/1",
-     "summary": {verdict, passed, failed, accepted, skipped, new_failures, requests, duration_s, target, spec,
-                 profile, seed, baseline?: {file, accepted, fixed, expired}, ...},
+     "summary": {verdict, passed, failed, accepted, advisory, skipped, new_failures, requests, duration_s, target,
+                 spec, profile, seed, reach: {reached, operations, by_operation}, credential: {status, ...},
+                 baseline?: {file, accepted, fixed, expired}, ...},
      "documents": [{file, title}],
-     "rules": [{id, category, severity, title, source: {document, document_title, section, quote?}, status,
-                operations: {label: status}, violations: [...]}],
+     "rules": [{id, category, severity, basis, example, title, source: {document, document_title, section, quote?},
+                status, operations: {label: status}, violations: [...]}],
      "unobservable": [...]}
 """
 
@@ -20,15 +21,24 @@ from .sources import document_titles, with_title
 
 FORMAT = "conformance-report/1"
 STATUS_ORDER = ("failed", "passed", "skipped", "not-applicable")
+# Examples are not requirements: a value shown in an example informs, never binds. A rule whose only basis is
+# an example of the document (Rule.example) is reported when it fails, and never fails the run.
+ADVISORY = "advisory: the document's example"
 
 
-def rule_status(statuses: list[str], accepted: bool = False) -> str:
-    """failed | accepted (it failed only where the baseline accepts it) | passed | skipped."""
+def rule_status(statuses: list[str], accepted: bool = False, advisory: bool = False) -> str:
+    """failed | accepted (it failed only where the baseline accepts it) | advisory (it failed, and only an example
+    of the document supports it) | passed | skipped."""
     if "failed" in statuses:
-        return "accepted" if accepted else "failed"
+        return "accepted" if accepted else "advisory" if advisory else "failed"
     if "passed" in statuses:
         return "passed"
     return "skipped"
+
+
+def counts_against(record: dict[str, Any]) -> bool:
+    """A failure that fails the run: neither accepted by the baseline nor advisory."""
+    return record["status"] == "failed" and not record.get("baselined") and not record.get("advisory")
 
 
 def _reason(status: str, judged: list[dict[str, Any]]) -> str:
@@ -43,6 +53,8 @@ def _operation_entry(record: dict[str, Any], expired_on: str | None) -> dict[str
     entry = {"status": record["status"], "reason": record["reason"], "violation_count": record["violation_count"]}
     if record.get("baselined"):
         entry.update(baselined=True, accepted_because=record.get("accepted_because", ""))
+    if record.get("advisory"):
+        entry["advisory"] = True  # failed, and only the document's example supports the rule: it informs
     if expired_on is not None:
         entry["baseline_expired"] = expired_on  # the baseline accepted it until then: it counts again
     return entry
@@ -57,18 +69,22 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
     expired = {(e["rule"], e["operation"]): e.get("expires", "")
                for e in (meta.get("baseline") or {}).get("expired", [])}
     rules = []
-    counts = {"passed": 0, "failed": 0, "accepted": 0, "skipped": 0}
+    counts = {"passed": 0, "failed": 0, "accepted": 0, "advisory": 0, "skipped": 0}
     for rule in catalog.rules:
         entries = by_rule.get(rule.id, [])
         judged = [e for e in entries if e["status"] != "not-applicable"]
-        accepted = all(e.get("baselined") for e in judged if e["status"] == "failed")
-        status = rule_status([e["status"] for e in judged], accepted)
+        failing = [e for e in judged if e["status"] == "failed"]
+        new = any(counts_against(e) for e in failing)
+        accepted = not new and any(e.get("baselined") for e in failing)
+        status = rule_status([e["status"] for e in judged], accepted, advisory=not new)
         counts[status] += 1
         violations = [v for e in entries for v in e["violations"]]
         rules.append({
             "id": rule.id,
             "category": rule.category,
             "severity": rule.severity,
+            "basis": rule.basis,
+            "example": rule.example,
             "title": rule.title,
             "source": with_title(rule.source, titles),
             "status": status,
@@ -77,11 +93,12 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
                            for e in entries},
             "violations": violations,
         })
-    new_failures = sum(1 for r in records if r["status"] == "failed" and not r.get("baselined"))
+    new_failures = sum(1 for r in records if counts_against(r))
     judged = any(r["status"] in ("passed", "failed") for r in records)
     ran = any(r["status"] != "not-applicable" and not r.get("not_run") for r in records)
-    # the run's verdict, as the exit status has it: accepted violations do not fail it, nor does a rule that
-    # was not run; a run that ran and could judge nothing fails (a gate that checked nothing does not pass)
+    # the run's verdict, as the exit status has it: accepted violations do not fail it, nor do advisory ones (the
+    # document's example), nor does a rule that was not run; a run that ran and could judge nothing fails (a gate
+    # that checked nothing does not pass)
     verdict = "failed" if new_failures or (ran and not judged) else "passed"
     summary = {"verdict": verdict, **counts, "new_failures": new_failures, "rules": len(catalog.rules), **meta}
     unobservable = [{**u, "source": with_title(u.get("source", {}), titles)} for u in catalog.unobservable]

@@ -1,7 +1,8 @@
 """The SARIF 2.1.0 report: a view of the JSON report dict (json_report.py) for code-scanning tools.
 
 One run; one ``tool.driver.rules[]`` entry per catalog rule; one result per failed (rule, operation)
-pair, located in the OpenAPI spec file at the line where the operation's path is declared.
+pair, located in the OpenAPI spec file at the line where the operation's path is declared. A rule only the
+document's example supports is advisory (examples are not requirements): its level is "note".
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .sources import source_label
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"must": "error", "should": "warning"}
+ADVISORY_LEVEL = "note"
 
 
 def spec_uri_for(location: str, cwd: Path | None = None) -> str:
@@ -87,8 +89,10 @@ def _descriptor(rule: dict[str, Any]) -> dict[str, Any]:
         "name": _rule_name(rule["id"]),
         "shortDescription": {"text": rule["title"]},
         "fullDescription": {"text": f"{rule['title'].rstrip('.')}. Source: {source_label(source, quote=True)}"},
-        "defaultConfiguration": {"level": LEVELS.get(rule.get("severity"), "warning")},
+        "defaultConfiguration": {"level": ADVISORY_LEVEL if rule.get("example") else
+                                 LEVELS.get(rule.get("severity"), "warning")},
         "properties": {"category": rule.get("category"), "severity": rule.get("severity"),
+                       "basis": rule.get("basis", "normative"), "example": bool(rule.get("example")),
                        "source": dict(source),
                        "tags": list(dict.fromkeys(t for t in (rule.get("category"), rule.get("severity")) if t))},
     }
@@ -105,10 +109,11 @@ def _result(rule: dict[str, Any], index: int, operation: str, entry: dict[str, A
     more = len(violations) - 1
     text = f"{operation}: {message}" + (f" (and {more} more violation{'s' if more > 1 else ''})" if more > 0 else "")
     baselined = bool(entry.get("baselined"))
+    advisory = bool(entry.get("advisory"))
     result: dict[str, Any] = {
         "ruleId": rule["id"],
         "ruleIndex": index,
-        "level": LEVELS.get(rule.get("severity"), "warning"),
+        "level": ADVISORY_LEVEL if advisory else LEVELS.get(rule.get("severity"), "warning"),
         "message": {"text": text},
         "locations": [{
             "physicalLocation": {"artifactLocation": {"uri": spec_uri},
@@ -127,6 +132,8 @@ def _result(rule: dict[str, Any], index: int, operation: str, entry: dict[str, A
                                    "justification": f"accepted by the baseline: {reason}"}]
     if entry.get("baseline_expired"):
         result["properties"]["baselineExpired"] = entry["baseline_expired"]
+    if advisory:
+        result["properties"]["advisory"] = "the document's example: it informs, never fails the run"
     return result
 
 
@@ -174,9 +181,11 @@ def build_sarif(report: dict[str, Any], *, spec_uri: str | None = None) -> dict[
         "results": results,
         "properties": {key: summary[key] for key in ("target", "profile", "catalog", "seed", "requests",
                                                       "duration_s", "started_at", "verdict", "passed", "failed",
-                                                      "accepted", "skipped", "baseline")
+                                                      "accepted", "advisory", "skipped", "credential", "baseline")
                        if key in summary},
     }
+    if summary.get("reach"):
+        run["properties"]["reach"] = {key: summary["reach"].get(key) for key in ("reached", "operations")}
     if report.get("unobservable"):
         run["properties"]["unobservable"] = report["unobservable"]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

@@ -9,6 +9,7 @@ import json
 import jsonschema
 
 from ..models import Skip
+from ..resources import looks_like_an_id, path_parameters
 from .registry import IGNORE, check, refused, status_schema
 from .content_type import has_body
 
@@ -77,6 +78,11 @@ def _expect(ctx, exchange, default: int, situation: str, *, about_body: bool = T
 @check("errors.not-found", probes=["unknown-id"], only_probes=["unknown-id"], applies=_has_path_parameter,
        params=status_schema())
 def not_found(ctx, exchange):
+    name = path_parameters(ctx.operation.path)[-1]
+    known = ctx.reached_values.get(name)
+    if not (known is not None and known.real) and not looks_like_an_id(name):
+        raise Skip(f"the path parameter '{name}' is not known to name a resource (no value for it was listed, "
+                   "created or given, and its name is not an id's): the document promises 404 for resources only")
     return _expect(ctx, exchange, 404, f"an unknown resource ({exchange.note})", about_body=False)
 
 

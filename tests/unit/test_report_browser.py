@@ -320,3 +320,137 @@ def test_a_baselined_run_reads_as_passed(browser, shots, demo, run_conformance, 
 def _rgb(hex_colour: str) -> str:
     value = hex_colour.lstrip("#")
     return "rgb({}, {}, {})".format(*(int(value[i:i + 2], 16) for i in (0, 2, 4)))
+
+
+# -- reach, a refused credential, advisory rules: real runs against the demo ----------------------------
+
+def _colour(page, selector: str, prop: str) -> str:
+    return page.evaluate(f"getComputedStyle(document.querySelector({json.dumps(selector)}))[{json.dumps(prop)}]")
+
+
+def _var(page, name: str) -> str:
+    return _rgb(page.evaluate(f"getComputedStyle(document.documentElement).getPropertyValue('{name}').trim()"))
+
+
+ITEM = "GET /api/v1/projects/{id}"
+
+
+def test_reach_badges_say_which_operations_were_reached_and_where_each_path_value_came_from(
+        browser, shots, demo, run_conformance, pytester):
+    html = pytester.path / "reach.html"
+    outcome = run_conformance(demo("featbit"), "--conformance-param=id=999999", f"--conformance-html={html}")
+    reach = outcome.report["summary"]["reach"]
+    assert (reach["reached"], reach["operations"]) == (5, 6), reach
+    page = browser.open(html.as_uri())
+    assert page.evaluate("document.getElementById('reach').innerText").split() == "5 of 6 operations reached".split()
+    # one badge per column, under its label; the one not reached differs by symbol, not only by colour
+    badges = page.evaluate("""Array.from(document.querySelectorAll("th.op")).map(function (th) {
+        var b = th.querySelector(".rb"), r = b.getBoundingClientRect(), t = th.getBoundingClientRect();
+        return {op: th.title, no: b.classList.contains("r-no"), text: b.textContent, inside: r.left >= t.left &&
+                r.right <= t.right && r.top >= t.top && r.bottom <= t.bottom, tip: b.title}; })""")
+    assert [b["op"] for b in badges if b["no"]] == [ITEM] and all(b["inside"] for b in badges)
+    assert {b["text"] for b in badges if b["no"]} == {"?"} and {b["text"] for b in badges if not b["no"]} == {""}
+    tip = next(b["tip"] for b in badges if b["no"])
+    assert tip.startswith(f"{ITEM}: NOT REACHED: ") and "id = 999999 (given with --conformance-param)" in tip
+    assert re.search(r"^Answers: .*404 ×\d+", tip, re.M), tip
+    assert ITEM in page.evaluate("document.getElementById('unreached').innerText")
+    _no_sideways_scroll(page)
+    page.screenshot(shots / "reach-1-header-and-badges.png")
+
+    page.click(f'th.op .rb[data-reach="{ITEM}"]')
+    panel = _panel(page)
+    assert panel["open"] and ITEM in panel["text"] and "not reached" in panel["text"]
+    assert "How to reach it:" in panel["text"]
+    assert re.search(r"id\s+999999\s+user given with --conformance-param", panel["text"]), panel["text"]
+    assert page.evaluate("decodeURIComponent(location.hash)") == f"#reach={ITEM}"
+    page.screenshot(shots / "reach-2-not-reached.png")
+    page.press("Escape")
+    assert not _panel(page)["open"]
+
+    page.click('th.op .rb[data-reach="PATCH /api/v1/projects/{id}"]')
+    panel = _panel(page)
+    assert "✓ reached" in panel["text"] and "How to reach it" not in panel["text"]
+    assert re.search(r"id\s+\d+\s+created created by POST /api/v1/projects", panel["text"]), panel["text"]
+    page.screenshot(shots / "reach-3-reached-created.png")
+    page.press("Escape")
+
+    page = browser.open(html.as_uri() + "#reach=" + quote(ITEM, safe=""))  # a link opens it too
+    assert _panel(page)["open"] and "999999" in _panel(page)["text"]
+
+
+def test_a_refused_credential_is_a_red_banner_at_the_very_top(browser, shots, demo, run_conformance, pytester):
+    html = pytester.path / "refused.html"
+    outcome = run_conformance(demo("featbit"), f"--conformance-html={html}", token="not-the-token", forbidden=None)
+    assert outcome.report["summary"]["credential"]["status"] == "refused"
+    page = browser.open(html.as_uri())
+    banner = page.evaluate("""(function () { var b = document.getElementById("credential-refused"),
+        r = b.getBoundingClientRect(); return {top: r.top, left: r.left, width: r.width, text: b.innerText,
+        first: document.querySelector(".page").firstElementChild === b}; })()""")
+    assert banner["top"] == 0 and banner["left"] == 0 and banner["first"] and banner["width"] >= WIDTH - 20
+    assert banner["text"].startswith("CREDENTIAL REFUSED: the valid credential was refused: ")
+    assert _colour(page, "#credential-refused", "backgroundColor") == _var(page, "--fail")
+    assert page.evaluate("document.getElementById('verdict').className") == "verdict failed"
+    assert page.evaluate("document.title").startswith("Conformance FAILED")
+    assert page.evaluate("document.querySelectorAll('th.op .rb.r-no').length") == 6
+    assert "not-the-token" not in page.evaluate("document.documentElement.outerHTML")
+    _no_sideways_scroll(page)
+    page.screenshot(shots / "refused-1-banner.png")
+
+
+def test_an_advisory_run_reads_as_passed_and_its_cells_are_muted(browser, shots, demo, run_conformance, pytester):
+    html = pytester.path / "advisory.html"
+    outcome = run_conformance(demo("featbit", faults={"cors.max-age"}), f"--conformance-html={html}")
+    assert outcome.ret == 0 and outcome.status("cors.max-age") == "advisory"
+    page = browser.open(html.as_uri())
+    verdict = page.evaluate("""(function () { var v = document.getElementById("verdict");
+        return {text: v.textContent, cls: v.className, color: getComputedStyle(v).color}; })()""")
+    assert verdict == {"text": "✓ No rule failed, 1 advisory (the document's example)", "cls": "verdict passed",
+                       "color": _var(page, "--pass")}
+    assert page.evaluate("document.querySelectorAll('td.st-failed, .verdict.failed, #credential-refused').length") == 0
+    page.click("label:has(> input[name=status][value=advisory])")
+    assert _hidden(page, "tr.rule-row").count(False) == 1
+    cell = 'td.st-advisory button.c.adv[data-open="cors.max-age"]'
+    colours = {prop: _colour(page, cell, prop) for prop in ("color", "backgroundColor", "borderTopColor")}
+    forbidden = {_var(page, name) for name in ("--fail", "--fail-bg", "--warn", "--warn-bg", "--crit")}
+    assert not set(colours.values()) & forbidden, colours  # neither red nor the baseline's amber
+    assert colours["color"] == _var(page, "--adv")
+    assert "advisory: the document's example" in page.evaluate(f"document.querySelector({json.dumps(cell)}).title")
+    assert _failures_in_view(page, "td.st-advisory button.c") == 6
+    page.screenshot(shots / "advisory-1-report.png")
+    page.click(cell)
+    text = _panel(page)["text"]
+    assert "advisory: the document's example; it does not fail the run" in text
+    assert "Examples are not requirements: a value shown in an example informs, never binds" in text
+    assert "Access-Control-Max-Age is 600; the document's example says 300" in text
+    assert "accepted by the baseline" not in text
+    page.screenshot(shots / "advisory-2-evidence.png")
+
+
+@pytest.mark.skipif(not WIDE_SPEC.is_file(), reason="no real-world specs beside the repository")
+def test_a_wide_api_shows_reach_in_the_operations_view(browser, shots, tmp_path):
+    report = wide_report()
+    labels = [label for rule in report["rules"][:1] for label in rule["operations"]]
+    unreached = set(labels[10::9])
+    report["summary"]["reach"] = {"reached": len(labels) - len(unreached), "operations": len(labels), "by_operation": {
+        label: {"reached": label not in unreached, "statuses": {"404": 3} if label in unreached else {"200": 2},
+                "values": [{"parameter": "id", "value": "1", "source": "invented", "how": "invented, not known to exist"}]
+                if "{id}" in label else [], "hint": "no id known to exist: give one with --conformance-param id=VALUE"
+                if label in unreached else ""} for label in labels}}
+    path = tmp_path / "wide-reach.html"
+    write_html(report, path)
+    page = browser.open(path.as_uri())
+    assert not page.evaluate("document.getElementById('ops-view').hidden")
+    pills = page.evaluate("""Array.from(document.querySelectorAll("tr.op-row .rpill")).map(function (p) {
+        var r = p.getBoundingClientRect(); return {op: p.dataset.reach, no: p.classList.contains("r-no"),
+        text: p.textContent, right: r.right}; })""")
+    assert len(pills) == len(labels) and {p["op"] for p in pills if p["no"]} == unreached
+    assert {p["text"] for p in pills if p["no"]} == {"not reached"}
+    assert all(p["right"] <= page.evaluate("document.documentElement.clientWidth") for p in pills)
+    _no_sideways_scroll(page)
+    assert page.evaluate("document.getElementById('reach').innerText").split()[:3] == \
+        [str(len(labels) - len(unreached)), "of", str(len(labels))]
+    page.screenshot(shots / "wide-reach-1-operations.png")
+    first = sorted(unreached, key=lambda label: labels.index(label))[0]
+    page.click(f'tr.op-row .rpill[data-reach="{first}"]')
+    assert _panel(page)["open"] and first in _panel(page)["text"] and "How to reach it:" in _panel(page)["text"]
+    page.screenshot(shots / "wide-reach-2-panel.png")

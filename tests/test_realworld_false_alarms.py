@@ -1,0 +1,281 @@
+"""False alarms seen on the real APIs of ../shared/realworld, each fixed and kept here with a loopback server
+that behaves the way the real API did (written with Werkzeug, small and to the point)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import pytest
+from werkzeug.wrappers import Request, Response
+
+from conformance.rules.naming import resource_segments
+from independent.serving import LoopbackServer
+
+KEY = "dns-key"
+
+
+def app_of(handler: Callable[[Request], Response]) -> Callable[..., Any]:
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        request.get_data()
+        return handler(request)(environ, start_response)
+    return app
+
+
+def js(status: int, body: Any, **headers: str) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
+
+
+@pytest.fixture
+def serve():
+    started = []
+
+    def start(handler: Callable[[Request], Response]) -> LoopbackServer:
+        server = LoopbackServer(app_of(handler)).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def run_with(run_conformance, tmp_path, url: str, spec: dict[str, Any], *args: str, profile: str = "featbit",
+             catalog: str | None = None, token: str | None = None, **kwargs: Any):
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec))
+    if catalog is not None:
+        (tmp_path / "catalog.yaml").write_text(catalog)
+        profile = str(tmp_path / "catalog.yaml")
+    return run_conformance(None, f"--conformance-spec={path}", *args, url=url, profile=profile, token=token,
+                           forbidden=None, **kwargs)
+
+
+# -- PowerDNS: routes only /servers/localhost, answers 404 before it looks at the key --------------------
+class PowerDNSLike:
+    """X-API-Key auth; one server, "localhost", found by GET /servers; zones under it. An unknown server is
+    404 before the key is checked (as PowerDNS 4.7 does)."""
+
+    def __init__(self) -> None:
+        self.zones: dict[str, dict[str, Any]] = {"example.org.": {"id": "example.org.", "name": "example.org."}}
+
+    def __call__(self, request: Request) -> Response:
+        parts = [p for p in request.path.split("/") if p][2:]  # after /api/v1
+        if parts[:1] != ["servers"]:
+            return js(404, {"error": "Not Found"})
+        if len(parts) >= 2 and parts[1] != "localhost":
+            return js(404, {"error": "Not Found"})
+        if request.headers.get("X-API-Key") != KEY:
+            return js(401, {"error": "Unauthorized"}, **{"WWW-Authenticate": 'X-API-Key realm="PowerDNS"'})
+        if len(parts) == 1:
+            return js(200, [{"id": "localhost", "type": "Server", "url": "/api/v1/servers/localhost"}])
+        if len(parts) == 2:
+            return js(200, {"id": "localhost", "type": "Server"})
+        if len(parts) == 3 and request.method == "GET":
+            return js(200, list(self.zones.values()))
+        if len(parts) == 3 and request.method == "POST":
+            body = request.get_json(silent=True) or {}
+            name = body.get("name")
+            if not isinstance(name, str) or not name.endswith(".") or name in self.zones:
+                return js(422, {"error": "bad zone"})
+            self.zones[name] = {"id": name, "name": name}
+            return js(201, self.zones[name])
+        zone = self.zones.get(parts[3]) if len(parts) == 4 else None
+        if zone is None:
+            return js(404, {"error": "Could not find domain"})
+        if request.method == "DELETE":
+            del self.zones[parts[3]]
+            return Response(status=204)
+        return js(200, zone)
+
+
+DNS_SPEC = {
+    "swagger": "2.0", "info": {"title": "dns", "version": "1"}, "basePath": "/api/v1",
+    "securityDefinitions": {"key": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+    "security": [{"key": []}], "produces": ["application/json"], "consumes": ["application/json"],
+    "paths": {
+        "/servers": {"get": {"responses": {"200": {"description": "servers"}}}},
+        "/servers/{server_id}": {"get": {"parameters": [{"name": "server_id", "in": "path", "required": True,
+                                                         "type": "string"}],
+                                         "responses": {"200": {"description": "one"}}}},
+        "/servers/{server_id}/zones": {
+            "parameters": [{"name": "server_id", "in": "path", "required": True, "type": "string"}],
+            "get": {"responses": {"200": {"description": "zones"}}},
+            "post": {"parameters": [{"name": "zone", "in": "body", "required": True, "schema": {
+                "type": "object", "required": ["name"], "properties": {"name": {"type": "string"}},
+                "example": {"name": "example.com."}}}],
+                "responses": {"201": {"description": "created"}, "422": {"description": "bad"}}}},
+        "/servers/{server_id}/zones/{zone_id}": {
+            "parameters": [{"name": "server_id", "in": "path", "required": True, "type": "string"},
+                           {"name": "zone_id", "in": "path", "required": True, "type": "string"}],
+            "get": {"responses": {"200": {"description": "zone"}}},
+            "delete": {"responses": {"204": {"description": "gone"}}}},
+    },
+}
+DNS_CATALOG = f"""profile: dns
+title: FeatBit's conventions with PowerDNS' key header
+extends: featbit
+auth:
+  protects: all
+  channels:
+    - {{in: header, name: X-API-Key}}
+"""
+
+
+def test_auth_missing_credentials_no_false_positive_invented_parent(serve, run_conformance, tmp_path):
+    """PowerDNS: every request under /servers/0/... got 404 before the key was looked at, and the auth rules
+    judged those 404s. The server id is in the answer to GET /servers."""
+    url = serve(PowerDNSLike()).url + "/api/v1"
+    outcome = run_with(run_conformance, tmp_path, url, DNS_SPEC, "-k", "auth", catalog=DNS_CATALOG, token=KEY)
+    reach = outcome.report["summary"]["reach"]
+    assert reach["reached"] == reach["operations"] == 6, json.dumps(reach, indent=1)
+    assert outcome.status("auth.missing-credentials") == "passed", outcome.output()
+    assert outcome.status("auth.invalid-credentials") == "passed", outcome.output()
+    for operation, verdict in outcome.rule("auth.missing-credentials")["operations"].items():
+        assert verdict["status"] == "passed", (operation, verdict)
+    zone = reach["by_operation"]["GET /servers/{server_id}/zones/{zone_id}"]
+    assert {v["parameter"]: v["source"] for v in zone["values"]}["server_id"] in ("listed", "seen")
+
+
+def test_cors_preflight_no_false_positive_the_credential_header_of_the_catalog(serve, run_conformance, tmp_path):
+    """A catalog that extends featbit with another credential header: the preflight asks for that header (the
+    one its clients send), not for FeatBit's Authorization."""
+    asked = []
+
+    def handler(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            asked.append(request.headers.get("Access-Control-Request-Headers", ""))
+            return Response(status=204, headers={"Access-Control-Allow-Origin": request.headers.get("Origin", "*"),
+                                                 "Access-Control-Allow-Methods": "GET, POST, DELETE",
+                                                 "Access-Control-Allow-Headers": "Content-Type, X-API-Key",
+                                                 "Vary": "Origin"})
+        return PowerDNSLike()(request)
+
+    url = serve(handler).url + "/api/v1"
+    outcome = run_with(run_conformance, tmp_path, url, DNS_SPEC, "-k", "preflight", catalog=DNS_CATALOG, token=KEY)
+    assert outcome.status("cors.preflight") == "passed", outcome.output()
+    assert asked and all("X-API-Key" in a and "Authorization" not in a for a in asked), asked
+
+
+# -- httpbin: path parameters that are not resource ids ------------------------------------------------
+def test_errors_not_found_no_false_positive_a_parameter_that_names_no_resource(serve, run_conformance, tmp_path):
+    """httpbin's /anything/{anything} echoes any path and /delay/{delay} takes seconds: no 404 is promised."""
+    def handler(request: Request) -> Response:
+        if request.path.startswith("/anything/"):
+            return js(200, {"url": request.url})
+        return js(404, {"message": "not found"})
+
+    spec = {"openapi": "3.0.3", "info": {"title": "echo", "version": "1"}, "paths": {
+        "/anything/{anything}": {"get": {"parameters": [{"name": "anything", "in": "path", "required": True,
+                                                         "schema": {"type": "string"}}],
+                                         "responses": {"200": {"description": "echo"}}}}}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-k", "not-found", profile="connectnow")
+    verdict = outcome.rule("errors.not-found")["operations"]["GET /anything/{anything}"]
+    assert verdict["status"] == "skipped" and "is not known to name a resource" in verdict["reason"], verdict
+
+
+# -- json-server: the API stores and returns what the client sent -----------------------------------------
+def test_dates_iso8601_utc_no_false_positive_the_clients_own_value_echoed(serve, run_conformance, tmp_path):
+    """json-server stores any body and echoes it: a createdAt the suite itself sent is not the API's date."""
+    posts: list[dict[str, Any]] = [{"id": 1, "title": "a", "createdAt": "2024-01-02T00:00:00Z"}]
+
+    def handler(request: Request) -> Response:
+        if request.method == "POST":
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                return js(400, {"errors": [{"message": "JSON parsing error.", "code": 10000}]})
+            body = {**body, "id": len(posts) + 1}
+            posts.append(body)
+            return js(201, body)
+        if request.path.rstrip("/") == "/posts":
+            return js(200, posts[:1])
+        return js(404, {"errors": [{"message": "not found", "code": 404}]})
+
+    spec = {"openapi": "3.0.3", "info": {"title": "posts", "version": "1"}, "paths": {"/posts": {
+        "get": {"responses": {"200": {"description": "posts"}}},
+        "post": {"requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "properties": {"title": {"type": "string"},
+                                             "createdAt": {"type": "string"}}}}}},
+                 "responses": {"201": {"description": "created"}}}}}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-k", "dates", profile="basic-crud",
+                       token="u:p", examples=8)
+    assert outcome.status("dates.iso8601-utc") == "passed", outcome.output()
+
+
+# -- Kinto: DELETE on a collection path removes everything ------------------------------------------------
+def test_generated_writes_never_touch_a_whole_collection(serve, run_conformance, tmp_path):
+    """Kinto: a generated DELETE /v1/buckets (no id) removed every bucket and a DELETE /v1/accounts the admin
+    itself. A write on a path that names no resource of the suite's own is never sent."""
+    seen: list[str] = []
+
+    def handler(request: Request) -> Response:
+        seen.append(f"{request.method} {request.path}")
+        if request.path == "/buckets":
+            return js(200, {"data": [{"id": "b1"}]}) if request.method == "GET" else js(200, {"data": []})
+        return js(404, {"message": "not found"})
+
+    spec = {"openapi": "3.0.3", "info": {"title": "buckets", "version": "1"}, "paths": {"/buckets": {
+        "get": {"responses": {"200": {"description": "list"}}},
+        "delete": {"responses": {"200": {"description": "deleted every bucket"}}},
+        "put": {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "replaced every bucket"}}}}}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, profile="basic-crud", token="u:p")
+    assert not [s for s in seen if s.startswith(("DELETE", "PUT"))], seen
+    delete = outcome.rule("server-errors.no-5xx")["operations"]["DELETE /buckets"]
+    assert delete["status"] == "skipped" and "would change a resource the suite did not create" in delete["reason"]
+
+
+# -- DRF, Stripe, Jupyter: the naming rules -----------------------------------------------------------------
+def test_naming_plural_resources_no_false_positive_namespaces_actions_and_files():
+    paths = {"/v1/treasury/financial_accounts", "/v1/treasury/financial_accounts/{id}", "/v1/charges",
+             "/v1/charges/{charge}", "/v1/charges/{charge}/capture", "/api/spec.yaml", "/v1/account"}
+    methods = {"/v1/charges/{charge}/capture": {"POST"}, "/v1/account": {"GET"}}
+    judged = {p: resource_segments(p, {"v1", "api"}, paths, methods) for p in paths}
+    assert judged["/v1/treasury/financial_accounts/{id}"] == ["financial_accounts"]  # not the namespace
+    assert judged["/v1/charges/{charge}/capture"] == ["charges"]  # not the action
+    assert judged["/api/spec.yaml"] == []  # not a file
+    assert judged["/v1/account"] == ["account"]  # a readable singular resource is still judged
+
+
+def test_naming_item_under_collection_no_false_positive_trailing_slash(serve, run_conformance, tmp_path):
+    """DRF: /api/articles/{id}/ lives under /api/articles/ (with its slash)."""
+    def handler(request: Request) -> Response:
+        return js(200, [])
+
+    ok = {"200": {"description": "ok"}}
+    spec = {"openapi": "3.0.3", "info": {"title": "drf", "version": "1"}, "paths": {
+        "/api/articles/": {"get": {"responses": ok}},
+        "/api/articles/{id}/": {"get": {"parameters": [{"name": "id", "in": "path", "required": True,
+                                                        "schema": {"type": "integer"}}], "responses": ok}}}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-m", "naming", profile="connectnow")
+    assert outcome.status("naming.item-under-collection") == "passed", outcome.output()
+
+
+def test_a_resource_is_created_after_one_the_api_listed(serve, run_conformance, tmp_path):
+    """PowerDNS' spec gives a zone no required field and no example, yet the API wants a canonical name
+    ("example.org."): the suite creates one modelled on a zone it listed, and deletes it again."""
+    api = PowerDNSLike()
+    spec = json.loads(json.dumps(DNS_SPEC))
+    zone = spec["paths"]["/servers/{server_id}/zones"]["post"]["parameters"][0]["schema"]
+    del zone["required"], zone["example"]
+    url = serve(api).url + "/api/v1"
+    outcome = run_with(run_conformance, tmp_path, url, spec, "-k", "auth", catalog=DNS_CATALOG, token=KEY)
+    delete = outcome.report["summary"]["reach"]["by_operation"]["DELETE /servers/{server_id}/zones/{zone_id}"]
+    assert delete["reached"], delete
+    created = {v["parameter"]: v for v in delete["values"]}["zone_id"]
+    assert created["source"] == "created" and created["value"].endswith("example.org."), created
+    assert list(api.zones) == ["example.org."], "what the suite created it deleted again"
+
+
+def test_schema_response_conformance_no_false_positive_a_yaml_body(serve, run_conformance, tmp_path):
+    """Jupyter's GET /api/spec.yaml answers text/x-yaml, documented as a string: schemathesis parses the YAML
+    into an object and reports it is not a string. A body that is not JSON is the content-type rules' to judge."""
+    def handler(request: Request) -> Response:
+        return Response("openapi: 3.0.0\ninfo: {title: x}\n", status=200, mimetype="text/x-yaml")
+
+    spec = {"openapi": "3.0.3", "info": {"title": "spec", "version": "1"}, "paths": {"/api/spec.yaml": {"get": {
+        "responses": {"200": {"description": "the spec", "content": {"text/x-yaml": {"schema": {"type": "string"}}}}}}}}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-k", "response-conformance",
+                       profile="connectnow")
+    assert outcome.status("schema.response-conformance") != "failed", outcome.output()
