@@ -72,7 +72,7 @@ class Target:
 
 # One row per target: the lead reruns the benchmark from here. Ports are start_targets.sh's (OFF=0).
 TARGETS: tuple[Target, ...] = (
-    Target("json-server", "http://127.0.0.1:3000", "json-server-0.17.4.db.openapi.json", "basic-crud"),
+    Target("json-server", "http://127.0.0.1:3000", "json-server-0.17.4.db.openapi.json", "json-server.yaml"),
     Target("kinto", "http://127.0.0.1:8888/v1", "kinto-26.5.0.swagger.json", "basic-crud",
            token="admin:s3cret", forbidden="alice:alicepw", st_auth=("--auth", "{token}"),
            restore=(("PUT", "/accounts/admin", {"data": {"password": "s3cret"}}),  # st's run deletes it

@@ -71,6 +71,18 @@ def candidates(name: str, schema: dict[str, Any], generated: list[dict[str, Any]
     return out
 
 
+def as_sent(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema of what a client sends: readOnly properties are neither required nor expected (OpenAPI: they
+    are in responses only), and 3.0's nullable is left to valid_for."""
+    out = {k: v for k, v in schema.items() if k != "nullable"}
+    properties = schema.get("properties") or {}
+    read_only = {n for n, p in properties.items() if isinstance(p, dict) and p.get("readOnly")}
+    if read_only:
+        out["properties"] = {n: p for n, p in properties.items() if n not in read_only}
+        out["required"] = [n for n in schema.get("required", []) if n not in read_only]
+    return out
+
+
 def object_schema(schema: Any, label: str) -> dict[str, Any]:
     if not isinstance(schema, dict) or not (schema.get("type") == "object" or "properties" in schema):
         raise Skip(f"{label} takes no JSON object body: the suite cannot build one")
@@ -110,8 +122,7 @@ def creation_body(schema: Any, label: str, generated: list[dict[str, Any]], skip
             if values:
                 body[name], optional = values[0], name
                 break
-    if not valid_for(body, {k: v for k, v in schema.items() if k != "nullable"}) or \
-            any(n not in body for n in required):
+    if not valid_for(body, as_sent(schema)) or any(n not in body for n in required):
         # Fall back on what the generator produced (valid by construction), minus credential fields.
         fallback = next((b for b in generated if not with_optional or any(
             k not in required and k in properties and b.get(k) is not None for k in b)), None)
@@ -136,7 +147,7 @@ def example_body(schema: Any, media: dict[str, Any], skip: set[str]) -> dict[str
     if isinstance(schema, dict):
         found += _examples(schema)
     for value in found:
-        if isinstance(value, dict) and value and valid_for(value, schema):
+        if isinstance(value, dict) and value and valid_for(value, as_sent(schema) if isinstance(schema, dict) else schema):
             return {k: copy.deepcopy(v) for k, v in value.items() if k not in skip}
     return None
 
@@ -154,7 +165,7 @@ def distinct(body: dict[str, Any], schema: Any, rng: random.Random) -> dict[str,
             if valid_for(variant, properties.get(name, {})):
                 out[name] = variant
                 break
-    return out if valid_for(out, schema) else body
+    return out if valid_for(out, as_sent(schema) if isinstance(schema, dict) else schema) else body
 
 
 def like(template: dict[str, Any], schema: Any, skip: set[str], rng: random.Random) -> dict[str, Any] | None:
@@ -175,4 +186,4 @@ def like(template: dict[str, Any], schema: Any, skip: set[str], rng: random.Rand
     if not body or any(name not in body for name in required if name in properties):
         return None
     body = distinct(body, schema, rng)
-    return body if valid_for(body, {k: v for k, v in schema.items() if k != "nullable"}) else None
+    return body if valid_for(body, as_sent(schema)) else None

@@ -308,6 +308,8 @@ class Operation:
         if schema.get("type") == "object" or "properties" in schema:
             properties = schema.get("properties") or {}
             for name, prop in properties.items():
+                if isinstance(prop, dict) and prop.get("readOnly"):
+                    continue  # a client's value for it is ignored, rightly: breaking it breaks nothing
                 kind = prop.get("type") if isinstance(prop, dict) else None
                 if kind in ("string", "integer", "number", "boolean", "array", "object"):
                     wrong = [] if kind != "array" else "not-an-array"
@@ -316,8 +318,10 @@ class Operation:
                     elif kind == "object":
                         wrong = "not-an-object"
                     return {name: wrong}, f"'{name}' is a {type(wrong).__name__} where the schema says {kind}"
-            if schema.get("required"):
-                return {}, f"required field(s) {', '.join(schema['required'])} left out"
+            required = [n for n in schema.get("required", [])
+                        if not (isinstance(properties.get(n), dict) and properties[n].get("readOnly"))]
+            if required:
+                return {}, f"required field(s) {', '.join(required)} left out"
             return None
         if schema.get("type") == "array":
             return {"not": "an array"}, "an object where the schema says array"

@@ -279,3 +279,93 @@ def test_schema_response_conformance_no_false_positive_a_yaml_body(serve, run_co
     outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-k", "response-conformance",
                        profile="connectnow")
     assert outcome.status("schema.response-conformance") != "failed", outcome.output()
+
+
+# -- DRF: readOnly fields in the spec's required list ------------------------------------------------------
+class ArticlesLike:
+    """A DRF-like API: the spec lists the readOnly id, owner and created_at as required; a client sends only
+    title. A title that is not a string is refused with 422 (ConnectNow's status); a client's id is ignored."""
+
+    def __init__(self) -> None:
+        self.articles: dict[int, dict[str, Any]] = {}
+        self.next = 1
+
+    def __call__(self, request: Request) -> Response:
+        if request.headers.get("Authorization") != "Bearer drf-token":
+            return js(401, {"message": "Unauthenticated."}, **{"WWW-Authenticate": "Bearer"})
+        parts = [p for p in request.path.split("/") if p]
+        body = request.get_json(silent=True) if request.method in ("POST", "PATCH") else None
+        if request.method in ("POST", "PATCH"):
+            if not isinstance(body, dict) or ("title" in body and not isinstance(body["title"], str)) or \
+                    (request.method == "POST" and not body.get("title")):
+                return js(422, {"message": "The given data was invalid.", "errors": {"title": ["invalid"]}})
+        if parts == ["api", "articles"]:
+            if request.method == "POST":
+                article = {"id": self.next, "title": body["title"], "owner": "alice", "created_at": "2024-01-01T00:00:00Z"}
+                self.articles[self.next] = article
+                self.next += 1
+                return js(201, article)
+            return js(200, list(self.articles.values()))
+        if len(parts) == 3 and parts[2].isdigit() and int(parts[2]) in self.articles:
+            article = self.articles[int(parts[2])]
+            if request.method == "DELETE":
+                del self.articles[int(parts[2])]
+                return Response(status=204)
+            if request.method == "PATCH":
+                article["title"] = body.get("title", article["title"])
+            return js(200, article)
+        return js(404, {"message": "Not found."})
+
+
+ARTICLE = {"type": "object", "required": ["id", "owner", "created_at", "title"], "properties": {
+    "id": {"type": "integer", "readOnly": True}, "owner": {"type": "string", "readOnly": True},
+    "created_at": {"type": "string", "format": "date-time", "readOnly": True},
+    "title": {"type": "string", "maxLength": 100}}}
+ARTICLES_SPEC = {
+    "openapi": "3.0.3", "info": {"title": "articles", "version": "1"},
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"bearer": []}],
+    "paths": {
+        "/api/articles/": {
+            "get": {"responses": {"200": {"description": "list"}}},
+            "post": {"requestBody": {"required": True, "content": {"application/json": {"schema": ARTICLE}}},
+                     "responses": {"201": {"description": "created"}, "422": {"description": "invalid"}}}},
+        "/api/articles/{id}/": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "get": {"responses": {"200": {"description": "one"}}},
+            "patch": {"requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": ARTICLE["properties"]}}}},
+                "responses": {"200": {"description": "changed"}, "422": {"description": "invalid"}}},
+            "delete": {"responses": {"204": {"description": "gone"}}}},
+    },
+}
+
+
+def test_errors_invalid_input_no_false_positive_a_read_only_field(serve, run_conformance, tmp_path):
+    """DRF ignores a client's value for a readOnly field (id), rightly: breaking it breaks nothing. And a body
+    to create with leaves the readOnly fields out although the spec lists them as required."""
+    api = ArticlesLike()
+    outcome = run_with(run_conformance, tmp_path, serve(api).url, ARTICLES_SPEC, "-k", "invalid-input or valid-cred",
+                       profile="connectnow", token="drf-token")
+    assert outcome.status("errors.invalid-input") == "passed", outcome.output()
+    assert all("'id'" not in v["message"] for v in outcome.rule("errors.invalid-input")["violations"])
+    reach = outcome.report["summary"]["reach"]
+    assert reach["reached"] == reach["operations"] == 5, json.dumps(reach, indent=1)
+    assert api.articles == {}, "what the suite created it deleted again"
+
+
+def test_naming_plural_resources_no_false_positive_the_spec_endpoint(serve, run_conformance, tmp_path):
+    """DRF serves its description at GET /api/schema/: a document, not a resource."""
+    def handler(request: Request) -> Response:
+        if request.path == "/api/schema/":
+            return js(200, spec)
+        return js(200, [])
+
+    ok = {"200": {"description": "ok"}}
+    spec = {"openapi": "3.0.3", "info": {"title": "drf", "version": "1"}, "paths": {
+        "/api/schema/": {"get": {"responses": ok}}, "/api/articles/": {"get": {"responses": ok}}}}
+    server = serve(handler)
+    outcome = run_conformance(None, f"--conformance-spec={server.url}/api/schema/", "-m", "naming", url=server.url,
+                              profile="connectnow", token=None, forbidden=None)
+    verdict = outcome.rule("naming.plural-resources")["operations"]["GET /api/schema/"]
+    assert verdict["status"] == "passed", verdict

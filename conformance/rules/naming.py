@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from urllib.parse import urlsplit
+
 import inflection
 
 from .registry import check
@@ -39,9 +41,20 @@ def resource_segments(path: str, ignore: set[str], spec_paths: set[str] | None =
     return out
 
 
+def serves_the_spec(ctx) -> bool:
+    """The operation that serves the OpenAPI description itself (DRF's GET /api/schema/) names no resource."""
+    spec = getattr(ctx.settings, "spec", None) or ""
+    if ctx.operation.method != "GET" or "://" not in spec:
+        return False
+    base = urlsplit(ctx.settings.url).path.rstrip("/")
+    return urlsplit(spec).path.rstrip("/") == base + ctx.operation.path.rstrip("/")
+
+
 @check("naming.plural-resources", kind="static",
        params={"type": "object", "properties": {"ignore_segments": {"type": "array", "items": {"type": "string"}}}})
 def plural_resources(ctx):
+    if serves_the_spec(ctx):
+        return
     ignore = {s.lower() for s in ctx.params.get("ignore_segments", [])}
     methods = {path.rstrip("/"): set(ms) for path, ms in ctx.operation.methods_by_path.items()}
     for segment in resource_segments(ctx.operation.path, ignore, ctx.operation.spec_paths, methods):
