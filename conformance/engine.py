@@ -26,7 +26,7 @@ from .builder import Builder
 from .catalog import Catalog, Rule
 from .credentials import Credentials
 from .generation import DUPLICATES_IN_A_ROW, _Enough, case_parts, draw_cases
-from .models import Exchange, NotApplicable, PathValue, Skip, Violation
+from .models import Exchange, NotApplicable, PathValue, Request, Skip, Violation
 from .plan import NO_BODY, Credential, RequestPlan, Target
 from .probes import PROBES, natural_target
 from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers the stateful probes in PROBES)
@@ -230,6 +230,9 @@ class OperationRun:
 
     def allows(self, method: str) -> bool:
         return self.runner.transport.policy.allows(method)
+
+    def raw_head(self, request: Request, note: str) -> Exchange:
+        return self.runner.transport.raw_head(request, kind="head", note=note)
 
     def blank_case(self, operation: Operation) -> Any:
         """A schemathesis Case of the operation, for validating a probe's answer against the spec."""

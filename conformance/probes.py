@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
-from .models import Exchange, Skip
+from .models import Exchange, Request, Skip
 from .plan import NO_BODY, Credential, RequestPlan, Target, form_body, json_body, raw_body
 
 PROBES: dict[str, Callable[["ProbeRun"], Any]] = {}
@@ -30,6 +30,7 @@ class ProbeRun(Protocol):
 
     def send(self, plan: RequestPlan) -> Exchange: ...
     def allows(self, method: str) -> bool: ...  # may the transport policy send this method at all?
+    def raw_head(self, request: Request, note: str) -> Exchange: ...  # HEAD over a raw socket (transport.raw_head)
     def rules_using(self, probe: str) -> list[Any]: ...  # the rules (params applied) that asked for a probe
     def sample_body(self) -> Any: ...  # the JSON body of a valid request to the operation
     def find(self, method: str, path: str) -> Any: ...  # another operation of the spec
@@ -230,10 +231,29 @@ def wrong_method(run: ProbeRun) -> list[Exchange]:
 class HeadPair:
     get: Exchange
     head: Exchange
+    raw: Exchange | None = None  # the same HEAD over a raw socket: its body is what came after the headers
+    raw_skip: str = ""  # why there is no raw HEAD
 
 
 @probe("head")
 def head(run: ProbeRun) -> HeadPair:
+    """GET and HEAD of the same resource; then, where HEAD is answered and a rule judges its content, the same
+    HEAD over a raw socket, to see bytes sent after its headers (a client library never shows them)."""
     get = run.send(plan(run, "head", "GET beside HEAD", origin=False))
     head_exchange = run.send(plan(run, "head", "HEAD", method="HEAD", origin=False, body=NO_BODY, judged=False))
-    return HeadPair(get, head_exchange)
+    pair = HeadPair(get, head_exchange)
+    if not any(rule.check == "methods.head" for rule in run.rules_using("head")):
+        pair.raw_skip = "no rule judges the content of a HEAD answer"
+    elif head_exchange.response is None:
+        pair.raw_skip = f"HEAD got {head_exchange.status_text}"
+    else:  # (its linger also lets content wrongly sent after HEAD's headers reach the pooled connection, which
+        # the client library then drops rather than read it as the next answer)
+        try:
+            raw = run.raw_head(head_exchange.request, "HEAD over a raw connection, read past its headers")
+        except Skip as skip:  # the policy refused it (the request budget)
+            pair.raw_skip = str(skip)
+        else:
+            for name in ("operation", "judged", "target", "values", "credential"):
+                setattr(raw, name, getattr(head_exchange, name))
+            pair.raw = raw
+    return pair

@@ -17,7 +17,8 @@ from .errors import UsageError
 OPTIONS: list[tuple[str, str, str]] = [
     ("url", "Base URL of the API under test, e.g. http://127.0.0.1:8000. Without it the plugin does nothing.", "str"),
     ("spec", "OpenAPI description: a path or URL, JSON or YAML. Default: look on the server (/openapi.json, ...).", "str"),
-    ("profile", "Conventions to check: featbit, flextype, basic-crud, connectnow, or the path of a catalog file.", "str"),
+    ("profile", "Conventions to check: featbit, flextype, basic-crud, connectnow, http (the RFC 9110 base of them all), "
+                "or the path of a catalog file.", "str"),
     ("token", "A valid credential (user:password for HTTP Basic profiles). Prefer the CONFORMANCE_TOKEN variable.", "str"),
     ("forbidden-token", "A valid credential that lacks permission, for the 403 rules (env CONFORMANCE_FORBIDDEN_TOKEN).", "str"),
     ("json", "Write the JSON report to this path.", "path"),

@@ -11,6 +11,8 @@ from typing import Any, Iterator
 import pytest
 import schemathesis.specs.openapi.schemas  # noqa: F401  (kept imported: pytester would drop and re-import it per run)
 
+import conformance.engine  # noqa: F401  (the same: a test that imports the probes alone would see them registered twice)
+
 from conformance.demo import DemoAPI
 from conformance.demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.catalog import BUILTIN_PROFILES, CATEGORIES, load_catalog
+from conformance.catalog import BASE_PROFILE, BUILTIN_PROFILES, CATEGORIES, PROFILE_NAMES, load_catalog
 from conformance.errors import CatalogError
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
@@ -43,17 +43,46 @@ rules:
 """
 
 
-@pytest.mark.parametrize("profile", BUILTIN_PROFILES)
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
 def test_builtin_profiles_load_and_cite_their_documents(profile):
     catalog = load_catalog(profile)
-    documents = {d["file"] for d in catalog.documents}
-    assert catalog.rules and catalog.unobservable
+    documents = {d["file"]: d for d in catalog.documents}
+    assert catalog.rules and (catalog.unobservable or profile == BASE_PROFILE)
     for rule in catalog.rules:
         assert rule.category in CATEGORIES and rule.id.startswith(rule.category + ".")
         assert rule.source["document"] in documents and rule.source["section"]
-        if SEEDS.exists():
+        if "url" in documents[rule.source["document"]]:  # a public standard (RFC 9110, OpenAPI): quoted exactly
+            assert rule.source.get("quote"), rule.id
+        elif SEEDS.exists():
             text = (SEEDS / rule.source["document"]).read_text()
             assert rule.source["section"].split(" ")[0].lower() in text.lower(), (rule.id, rule.source)
+
+
+def test_every_builtin_profile_extends_the_http_base_catalog():
+    base = load_catalog(BASE_PROFILE)
+    assert [d["file"] for d in base.documents] == ["RFC 9110 HTTP Semantics", "OpenAPI Specification 3.0.3"]
+    rfc = [r for r in base.rules if r.source["document"] == "RFC 9110 HTTP Semantics"]
+    assert {r.source["section"].split(" ")[0] for r in rfc} == {"15.5.2", "15.5.4", "15.5.6", "9.3.2"}
+    for profile in BUILTIN_PROFILES:
+        catalog = load_catalog(profile)
+        ids = {r.id for r in catalog.rules}
+        assert {r.id for r in base.rules} <= ids, profile
+        files = [d["file"] for d in catalog.documents]
+        assert files[-2:] == ["RFC 9110 HTTP Semantics", "OpenAPI Specification 3.0.3"]  # its own come first
+    # A profile's stricter rule replaces the base rule of the same id: one rule, so one violation per fact.
+    challenge = load_catalog("basic-crud").rule("auth.challenge")
+    assert challenge.params == {"scheme": "Basic"} and challenge.source["document"] == "003_98c713de25e504b1.txt"
+    assert [r.id for r in load_catalog("basic-crud").rules].count("auth.challenge") == 1
+    assert base.rule("auth.challenge").params == {}
+
+
+def test_base_rules_can_be_switched_off_like_any_other(tmp_path):
+    path = tmp_path / "quiet.yaml"
+    path.write_text(yaml.safe_dump({"profile": "quiet", "title": "Quiet", "extends": "featbit", "rules": [
+        {"id": rule.id, "enabled": False} for rule in load_catalog(BASE_PROFILE).rules]}))
+    catalog = load_catalog(str(path))
+    assert not {r.id for r in load_catalog(BASE_PROFILE).rules} & {r.id for r in catalog.rules}
+    assert len(catalog.rules) == len(load_catalog("featbit").rules) - len(load_catalog(BASE_PROFILE).rules)
 
 
 def plain(text: str) -> str:
@@ -144,6 +173,36 @@ def test_override_changes_the_verdict_of_a_live_run(tmp_path, demo, run_conforma
     outcome = run_conformance(api, profile=str(catalog))
     assert outcome.ret == 0, outcome.output()
     assert "cors.vary-origin" not in [r["id"] for r in outcome.report["rules"]]
+
+
+def test_a_base_rule_switched_off_is_not_judged_in_a_live_run(demo, run_conformance, pytester):
+    api = demo("featbit", faults={"auth.challenge", "methods.head"})
+    assert run_conformance(api).failed == {"auth.challenge", "methods.head"}
+    catalog = pytester.path / "mine.yaml"
+    catalog.write_text(yaml.safe_dump({"profile": "mine", "title": "Mine", "extends": "featbit", "rules": [
+        {"id": "auth.challenge", "enabled": False},
+        {"id": "methods.head", "overrides": [{"match": {"paths": ["/api/v1/*"]}, "enabled": False,
+                                              "reason": "our gateway answers HEAD"}]}]}))
+    outcome = run_conformance(api, profile=str(catalog))
+    assert outcome.ret == 0, outcome.output()
+    assert "auth.challenge" not in [r["id"] for r in outcome.report["rules"]]
+    operations = outcome.rule("methods.head")["operations"]
+    assert {op: v["status"] for op, v in operations.items() if op.startswith("GET")} == {
+        "GET /api/v1/projects": "not-applicable", "GET /api/v1/projects/{id}": "not-applicable",
+        "GET /api/v1/health": "not-applicable"}
+    assert outcome.status("methods.head-headers") == "passed"  # the other HEAD rule still judges
+
+
+def test_http_is_a_profile_of_its_own(demo, run_conformance):
+    """The base catalog alone: no credential channel, so the rules that need one say so; the others judge."""
+    outcome = run_conformance(demo("featbit"), profile="http", token=None, forbidden=None)
+    assert outcome.ret == 0, outcome.output()
+    statuses = {r["id"]: r["status"] for r in outcome.report["rules"]}
+    assert statuses == {"auth.challenge": "passed", "auth.forbidden-credentials": "skipped",
+                        "methods.allow-header": "passed", "methods.head": "passed", "methods.head-headers": "passed",
+                        "schema.security-schemes": "skipped"}
+    failing = run_conformance(demo("featbit", faults={"auth.challenge"}), profile="http", token=None, forbidden=None)
+    assert failing.failed == {"auth.challenge"}, failing.output()
 
 
 @pytest.mark.parametrize(("text", "message"), [

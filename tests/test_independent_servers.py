@@ -62,11 +62,15 @@ VARIANTS = ["listing", "documented", "pinned"]
 RATE_LIMIT_NOT_PROBED = ("no request of an ordinary run reaches the limiter's limit (6000 a minute) and the "
                          "429 probe is opt-in (--conformance-rate-limit-probe), so there is no 429 to judge")
 HEAD_HAS_NO_BODY = "a HEAD answer has no body, so there is nothing for a body rule to judge"
+NO_405 = ("methods.allow-header judges the 405 answers a run happens to see and sends nothing of its own: no request "
+          "to this operation was answered 405")
 
 # Whole rules that may be skipped, per server: rule id -> why that is right for the server.
 ALLOWED_RULE_SKIPS: dict[str, dict[str, str]] = {
     "featbit_flags": {
         "auth.public-operations": "every operation of the spec is protected (FeatBit: all resources are authenticated)",
+        "methods.allow-header": "no request of the run was answered 405: the server answers HEAD wherever GET is, and "
+                                "the featbit profile sends no method a path does not declare",
     },
     "connectnow_shop": {
         "rate-limit.retry-after": RATE_LIMIT_NOT_PROBED,
@@ -83,6 +87,7 @@ PUBLIC = "the operation is public (security: [] and a 200 without credentials): 
 ALLOWED_OPERATION_SKIPS: dict[str, dict[tuple[str, str], str]] = {
     "featbit_flags": {
         ("auth.forbidden-credentials", "GET *"): READ_ONLY_MAY_READ,
+        ("methods.allow-header", "*"): NO_405,
     },
     "connectnow_shop": {
         ("rate-limit.retry-after", "*"): RATE_LIMIT_NOT_PROBED,
@@ -93,6 +98,11 @@ ALLOWED_OPERATION_SKIPS: dict[str, dict[tuple[str, str], str]] = {
         ("auth.invalid-credentials", "GET /api/stores/{store_slug}"): PUBLIC,
         ("auth.valid-credentials", "GET /api/stores"): PUBLIC,
         ("auth.valid-credentials", "GET /api/stores/{store_slug}"): PUBLIC,
+        ("auth.challenge", "GET /api/stores"): PUBLIC,
+        ("auth.challenge", "GET /api/stores/{store_slug}"): PUBLIC,
+        ("schema.security-schemes", "GET /api/stores"): PUBLIC,
+        ("schema.security-schemes", "GET /api/stores/{store_slug}"): PUBLIC,
+        ("methods.allow-header", "*"): NO_405,
     },
     "basic_crud_notes": {
         ("content-type.json-response", "HEAD *"): HEAD_HAS_NO_BODY,
@@ -102,6 +112,11 @@ ALLOWED_OPERATION_SKIPS: dict[str, dict[tuple[str, str], str]] = {
         ("dates.iso8601-utc", "DELETE *"): "DELETE answers 204 without a body: no date to judge",
         ("methods.head", "GET /v1/notebooks/{notebookId}/notes"):
             "HEAD is not offered on a notebook's notes (405 with Allow), as the document allows",
+        ("methods.head-headers", "GET /v1/notebooks/{notebookId}/notes"):
+            "HEAD is not offered on a notebook's notes (405 with Allow), as the document allows",
+        ("auth.forbidden-credentials", "GET *"): READ_ONLY_MAY_READ,
+        ("auth.forbidden-credentials", "HEAD *"): READ_ONLY_MAY_READ,
+        ("methods.allow-header", "*"): NO_405,
     },
 }
 

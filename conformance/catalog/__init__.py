@@ -24,6 +24,10 @@ from ..errors import CatalogError
 HERE = Path(__file__).parent
 PROFILES_DIR = HERE / "profiles"
 BUILTIN_PROFILES = ("featbit", "flextype", "basic-crud", "connectnow")
+# The base catalog every built-in profile extends: what RFC 9110 asks of every HTTP API, whatever its own
+# document says. It is a profile name of its own too (--conformance-profile=http).
+BASE_PROFILE = "http"
+PROFILE_NAMES = (*BUILTIN_PROFILES, BASE_PROFILE)
 CATEGORIES = ("auth", "content-type", "errors", "cors", "pagination", "dates", "methods",
               "rate-limit", "naming", "schema", "server-errors")
 REQUIRED_RULE_FIELDS = ("category", "title", "severity", "source")
@@ -150,18 +154,24 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _documents(own: list[dict[str, str]], inherited: tuple[dict[str, str], ...]) -> tuple[dict[str, str], ...]:
+    """The catalog's own documents, then the base's: the rules it inherits still cite them."""
+    files = {d["file"] for d in own}
+    return tuple(own) + tuple(d for d in inherited if d["file"] not in files)
+
+
 def resolve_path(name: str, relative_to: Path | None = None) -> Path:
-    if name in BUILTIN_PROFILES:
+    if name in PROFILE_NAMES:
         return PROFILES_DIR / f"{name}.yaml"
     path = Path(name)
     if not path.is_absolute() and relative_to is not None and (relative_to / path).exists():
         path = relative_to / path
     if not path.exists():
         if "/" not in name and not name.endswith((".yaml", ".yml")):
-            hint = difflib.get_close_matches(name, BUILTIN_PROFILES, n=1)
+            hint = difflib.get_close_matches(name, PROFILE_NAMES, n=1)
             extra = f" Did you mean '{hint[0]}'?" if hint else ""
             raise CatalogError(
-                f"Unknown profile '{name}': use one of {', '.join(BUILTIN_PROFILES)}, or the path of a catalog file.{extra}"
+                f"Unknown profile '{name}': use one of {', '.join(PROFILE_NAMES)}, or the path of a catalog file.{extra}"
             )
         raise CatalogError(f"Catalog file '{name}' does not exist: check the path given to --conformance-profile.")
     return path
@@ -273,8 +283,7 @@ def load_catalog(name: str, *, relative_to: Path | None = None, _seen: tuple[Pat
         profile=data["profile"],
         title=data["title"],
         origin=str(path),
-        # the base's documents stay listed: the rules this catalog inherits still cite them
-        documents=tuple({d["file"]: d for d in (*(base.documents if base else ()), *data.get("documents", ()))}.values()),
+        documents=_documents(data.get("documents", ()), base.documents if base else ()),
         auth=auth,
         request_headers=data.get("request_headers", base.request_headers if base else {}),
         rules=tuple(rules[i] for i in order),

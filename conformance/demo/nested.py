@@ -294,11 +294,12 @@ def _handler(api: NestedDemoAPI):
                     return 200, api.spec, {}
                 raise Reply(404)
             allowed = [m.upper() for m in api.spec["paths"][template]]
+            head = method == "HEAD" and "GET" in allowed and template != HEALTH  # HEAD wherever GET is (RFC 9110 9.1)
             if method == "OPTIONS":  # a preflight needs no credential and no existing resource
                 return 204, None, {"Access-Control-Allow-Methods": ", ".join(["OPTIONS"] + allowed),
                                    "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
                                    "Access-Control-Max-Age": "300"}
-            if method not in allowed:
+            if method not in allowed and not head:
                 raise Reply(405, headers={"Allow": ", ".join(allowed + ["OPTIONS"])})
             credential = self.headers.get("Authorization")  # the raw token is the whole value; nothing else counts
             read_only = credential == api.forbidden_token
@@ -326,7 +327,7 @@ def _handler(api: NestedDemoAPI):
                 if api.fault("auth.forbidden-credentials"):  # auth.forbidden-credentials: 401, as if unknown
                     raise Reply(401, headers={"WWW-Authenticate": "Bearer"})
                 raise Reply(403)
-            if method == "GET":
+            if method in ("GET", "HEAD"):
                 return 200, self._wrap(flag if flag is not None else list(flags.values())), {}
             if method == "DELETE":
                 with api.lock:

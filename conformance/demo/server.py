@@ -20,7 +20,9 @@ from .specs import LAYOUT, build_spec
 PROFILES = tuple(LAYOUT)
 DEFAULT_TOKEN = {"featbit": "demo-token", "flextype": "demo-token", "basic-crud": "demo:demo-password",
                  "connectnow": "demo-token"}
-DEFAULT_FORBIDDEN = {"featbit": "demo-readonly", "flextype": None, "basic-crud": None, "connectnow": "demo-readonly"}
+# A valid credential without permission: every demo refuses it with 403 (RFC 9110 15.5.4).
+DEFAULT_FORBIDDEN = {"featbit": "demo-readonly", "flextype": "demo-readonly", "basic-crud": "reader:reader-password",
+                     "connectnow": "demo-readonly"}
 
 # The rules each --faulty demo breaks on purpose (normative ones: a rule only the document's example supports
 # is advisory and fails no run).
@@ -99,6 +101,10 @@ class DemoAPI:
             listing["required"] = [f for f in listing.get("required", []) if f != "to"]
         if self.fault("methods.create-status") and "post" in operations:  # POST answers a documented 200
             operations["post"]["responses"]["200"] = operations["post"]["responses"]["201"]
+        if self.fault("schema.security-schemes"):  # the spec documents an API key the server does not take
+            self.spec["components"]["securitySchemes"] = {"apiKey": {"type": "apiKey", "in": "header",
+                                                                     "name": "X-API-Key"}}
+            self.spec["security"] = [{"apiKey": []}]
         if self.fault("errors.envelope-example"):  # error bodies keep only `errors`; the spec says so
             schemas = self.spec["components"]["schemas"]
             schemas["Error"] = {**schemas["Error"], "required": ["errors"]}  # a copy: the table is shared
@@ -259,12 +265,19 @@ def _handler(api: DemoAPI):
                     if api.fault("content-type.utf8"):
                         headers["Content-Type"] = "application/json; charset=iso-8859-1"
                         payload = json.dumps(body, ensure_ascii=False).encode("latin-1", "replace")
-            if self.command == "HEAD" and api.fault("methods.head"):
+            if self.command == "HEAD" and api.fault("methods.head-headers"):
                 headers.pop("Content-Type", None)
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
+            if self.command == "HEAD" and api.fault("methods.head"):
+                # methods.head: content after HEAD's headers, in the same write; the raw HEAD sees it, and a client
+                # library reading the headers takes it into its buffer and drops it with the answer, rather than
+                # find it on a pooled connection later (a second write can come after the library looked)
+                self._headers_buffer.append(b"\r\n" + payload)
+                self.flush_headers()
+                return
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(payload)
@@ -300,13 +313,14 @@ def _handler(api: DemoAPI):
 
         def _authenticate(self, query: dict[str, str], body: Any) -> None:
             credential = self._credential(query, body)
-            challenge = {"basic-crud": 'Basic realm="demo"', "featbit": "Bearer"}.get(api.profile)
-            headers = {"WWW-Authenticate": challenge} if challenge and not api.fault("auth.challenge") else {}
+            challenge = {"basic-crud": 'Basic realm="demo"', "featbit": "Bearer", "flextype": 'Token realm="flextype"',
+                         "connectnow": 'Bearer realm="connectnow"'}[api.profile]
+            headers = {} if api.fault("auth.challenge") else {"WWW-Authenticate": challenge}
             if credential is None:
                 if api.fault("auth.missing-credentials"):
                     raise Reply(403)
                 raise Reply(401, headers=headers, detail="Token is wrong")
-            if credential == api.forbidden_token and api.profile in ("featbit", "connectnow"):
+            if credential == api.forbidden_token:
                 if api.fault("auth.forbidden-credentials"):
                     raise Reply(401, headers=headers, detail="Token is wrong")
                 raise Reply(403)
@@ -337,13 +351,15 @@ def _handler(api: DemoAPI):
             if template is None:
                 raise Reply(404, detail="The requested resource or endpoint could not be found")
             declared = [m.upper() for m in paths[template]]
-            allowed = declared + (["HEAD"] if "GET" in declared and api.profile == "basic-crud" else [])
+            # HEAD wherever GET is, but on the health check (a 405 with Allow: HTTP lets a resource not offer it)
+            allowed = declared + (["HEAD"] if "GET" in declared and template != public else [])
             if method == "OPTIONS" and api.profile in ("featbit", "flextype"):
                 return 204, None, self._preflight(allowed)
             if method not in allowed:
-                if api.fault("methods.not-allowed"):
+                if api.fault("methods.not-allowed") and method != "HEAD":  # HEAD is methods.head's to judge
                     raise Reply(404)
-                raise Reply(405, headers={"Allow": ", ".join(allowed + ["OPTIONS"])})
+                allow = {} if api.fault("methods.allow-header") else {"Allow": ", ".join(allowed + ["OPTIONS"])}
+                raise Reply(405, headers=allow)
             body = self._body(raw) if method in ("POST", "PUT", "PATCH", "DELETE") and raw else None
             if template == public:
                 if api.fault("schema.security-documented") or api.profile != "connectnow":

@@ -9,6 +9,8 @@ protects is a documentation finding (schema.security-documented), not an auth vi
 
 from __future__ import annotations
 
+import re
+
 from ..models import Skip, Violation
 from .registry import IGNORE, check, status_schema
 
@@ -145,18 +147,27 @@ def forbidden_credentials(ctx, exchange):
                "here to tell a refusal from a bad request")
 
 
+def _offers(values: list[str], scheme: str) -> bool:
+    """Does any challenge of the WWW-Authenticate field(s) use this scheme? (Several challenges may share a field,
+    separated by commas; a scheme name starts a challenge.)"""
+    pattern = re.compile(rf"(?:^|,)\s*{re.escape(scheme)}(?:\s|,|$)", re.IGNORECASE)
+    return any(pattern.search(value) for value in values)
+
+
 @check("auth.challenge", params={"type": "object", "properties": {"scheme": {"type": "string"}}},
        needs_credential=False)
 def challenge(ctx, exchange):
+    """RFC 9110 15.5.2: every 401 carries at least one challenge; a profile may name the scheme it must offer."""
     if exchange.response.status != 401:
         return IGNORE
     scheme = ctx.params.get("scheme", "")
-    header = exchange.response.header("www-authenticate")
-    if not header:
-        return (f"A 401 without a WWW-Authenticate header; expected {('a ' + repr(scheme) + ' challenge') if scheme else 'a challenge'} "
-                "(HTTP requires one with 401).")
-    if scheme and not header.lower().startswith(scheme.lower()):
-        return f"WWW-Authenticate is '{header}', expected a '{scheme}' challenge."
+    values = [v for v in exchange.response.headers.get("www-authenticate", []) if v.strip()]
+    if not values:
+        expected = f"; expected a '{scheme}' challenge" if scheme else ""
+        return (f"A 401 without a WWW-Authenticate header{expected} (HTTP requires a challenge with every 401, "
+                "RFC 9110 15.5.2).")
+    if scheme and not _offers(values, scheme):
+        return f"WWW-Authenticate is '{', '.join(values)}', expected a '{scheme}' challenge."
     return None
 
 

@@ -1,4 +1,4 @@
-"""methods: 405 with Allow for a method the path does not declare, HEAD beside GET, and the
+"""methods: 405 for a method the path does not declare, Allow on every 405, HEAD beside GET, and the
 stateful promises of POST, PUT, PATCH and DELETE."""
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ def not_allowed(ctx, exchange):
                    "itself was never reached")
     if got != 405:
         return f"{method} is not declared for {ctx.operation.path}; expected 405, got {got}."
-    allow = ", ".join(exchange.response.headers.get("allow", []))
+    allow = _allow(exchange)
     if not allow:
-        return f"405 for {method} {ctx.operation.path} without an Allow header (HTTP requires one)."
+        return None  # a 405 without Allow is methods.allow-header's finding (every 405, whatever provoked it)
     allowed = {m.strip().upper() for m in allow.split(",")}
     missing = [m for m in ctx.operation.declared_methods if m not in allowed]
     if missing:
@@ -31,29 +31,96 @@ def not_allowed(ctx, exchange):
     return None
 
 
+def _allow(exchange) -> str:
+    return ", ".join(v.strip() for v in exchange.response.headers.get("allow", []) if v.strip())
+
+
+@check("methods.allow-header", kind="operation")
+def allow_header(ctx):
+    """RFC 9110 15.5.6: every 405 the run saw for this operation (a generated request, a probe's wrong method or its
+    HEAD) carries Allow. Passive: it sends nothing of its own, so it is skipped where no request got a 405."""
+    answered = [e for e in ctx.run.exchanges if e.response is not None and e.response.status == 405]
+    if not answered:
+        raise Skip("no request sent for this operation was answered 405, so there was no Allow header to look for")
+    for exchange in answered:
+        if not _allow(exchange):
+            yield Violation(f"405 for {exchange.request.method} {ctx.operation.path} without an Allow header (HTTP "
+                            "requires one listing the methods the resource supports, RFC 9110 15.5.6).", exchange)
+
+
+# -- HEAD beside GET: the "head" probe --------------------------------------------------------------------
+def _head_pair(ctx):
+    """GET and HEAD of the same resource, both answered, the resource reached and HEAD offered; else Skip."""
+    pair = ctx.result("head")
+    if pair.get.response is None:
+        raise Skip(f"no response to GET ({pair.get.error}); server-errors.no-5xx reports it")
+    if pair.head.response is None:
+        raise Skip(f"no response to HEAD ({pair.head.error}); methods.head reports it")
+    if pair.get.unreached:
+        raise Skip(f"GET answered {pair.get.response.status}: the resource was never reached, so HEAD has nothing "
+                   "to match")
+    if pair.head.response.status in (405, 501) and "HEAD" not in ctx.operation.declared_methods:
+        raise Skip(f"HEAD is not offered here (answered {pair.head.response.status}) and the spec does not declare "
+                   "it: nothing to compare")
+    return pair
+
+
+def _excerpt(data: bytes, limit: int = 60) -> str:
+    text = data[:limit].decode("utf-8", "replace")
+    return repr(text) + ("..." if len(data) > limit else "")
+
+
 @check("methods.head", kind="operation", probes=["head"])
 def head(ctx):
     pair = ctx.result("head")
-    get, head = pair.get, pair.head
-    for exchange in (get, head):
-        if exchange.response is None:
-            yield f"No response to {exchange.request.method}: {exchange.error}."
-            return
-    if get.unreached:
-        raise Skip(f"GET answered {get.response.status}: the resource was never reached, so HEAD has nothing to "
-                   "match")
-    if head.response.status in (405, 501) and "HEAD" not in ctx.operation.declared_methods:
-        raise Skip(f"HEAD is not offered here (answered {head.response.status}); the document allows that")
+    if pair.head.response is None:
+        if pair.get.response is None:
+            raise Skip(f"no response to GET nor HEAD ({pair.get.error}); server-errors.no-5xx reports it")
+        yield Violation(f"No response to HEAD where GET was answered {pair.get.response.status}: {pair.head.error}.",
+                        pair.head)
+        return
+    content = _content(pair)  # whatever HEAD answered, even a 405: RFC 9110 allows it no content
+    try:
+        get, head = _head_pair(ctx).get, pair.head
+    except Skip:
+        if content is None:
+            raise
+        yield content
+        return
     if head.response.status != get.response.status:
-        yield f"HEAD answered {head.response.status} where GET answered {get.response.status}."
+        yield Violation(f"HEAD answered {head.response.status} where GET answered {get.response.status}.", head)
+    if content is not None:
+        yield content
+
+
+def _content(pair) -> Violation | None:
+    """Content in a HEAD answer: a body the client library read, or bytes after the headers on the raw connection."""
+    head = pair.head
     if head.response.body:
-        yield f"HEAD returned a body of {len(head.response.body)} bytes; it must have none."
+        return Violation(f"HEAD returned a body of {len(head.response.body)} bytes ({_excerpt(head.response.body)}); "
+                         "it must send none.", head)
+    raw = pair.raw
+    if raw is not None and raw.response is not None and raw.response.body:
+        extra = raw.response.body
+        return Violation(f"HEAD sent {len(extra)}{'+' if raw.response.truncated else ''} bytes of content after its "
+                         f"headers ({_excerpt(extra)}); it must send none. A client library does not show them, but "
+                         "on a kept-alive connection they are read as the start of the next answer.", raw)
+    return None
+
+
+@check("methods.head-headers", kind="operation", probes=["head"])
+def head_headers(ctx):
+    pair = _head_pair(ctx)
+    get, head = pair.get, pair.head
+    if head.response.status != get.response.status:
+        raise Skip(f"HEAD answered {head.response.status} where GET answered {get.response.status} (methods.head "
+                   "reports that): the headers of two different answers are not compared")
     get_type, head_type = get.response.header("content-type"), head.response.header("content-type")
     if get_type != head_type:
-        yield f"HEAD has Content-Type {head_type!r} where GET has {get_type!r}."
-    missing = sorted(set(get.response.headers) - set(head.response.headers) - VOLATILE_HEADERS)
+        yield Violation(f"HEAD has Content-Type {head_type!r} where GET has {get_type!r}.", head)
+    missing = sorted(set(get.response.headers) - set(head.response.headers) - VOLATILE_HEADERS - {"content-type"})
     if missing:
-        yield f"HEAD lacks headers that GET sends: {', '.join(missing)}."
+        yield Violation(f"HEAD lacks headers that GET sends: {', '.join(missing)}.", head)
 
 
 # -- the stateful promises: the "crud" and "create" probes of sequences.py ------------------------------
