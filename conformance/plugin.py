@@ -439,8 +439,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "expired": [e.as_dict() for e in state.baseline.expired()],
         }
     state.report = build_report(catalog=state.catalog, records=records, meta=meta)
-    judged = [r for r in records if r["status"] in ("passed", "failed")]
-    ran = [r for r in records if r["status"] != "not-applicable" and not r.get("not_run")]
+    # A run passes only if a rule judged the API itself: rules judged on the spec alone do not count.
+    judged = [r for r in records if r["status"] in ("passed", "failed") and not r.get("static")]
+    ran = [r for r in records if r["status"] != "not-applicable" and not r.get("not_run") and not r.get("static")]
     if ran and not judged and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a gate that could check nothing does not pass
     if s.update_baseline and state.baseline is not None:  # an advisory failure needs no accepting
@@ -502,10 +503,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     summary = state.report["summary"]
     terminalreporter.section("conformance")
-    if summary["passed"] == summary["failed"] == summary.get("accepted", 0) == summary.get("advisory", 0) == 0 \
-            and state.records:
+    if summary["verdict"] == "failed" and not summary["new_failures"] and state.records:
         reasons = sorted({r["reason"] for r in state.report["rules"] if r["status"] == "skipped" and r["reason"]})
-        terminalreporter.write_line(f"No rule could be judged, so this run does not pass: {reasons[0] if reasons else ''}",
+        terminalreporter.write_line(f"No rule could judge the API itself, so this run does not pass: "
+                                    f"{reasons[0] if reasons else ''}",
                                     red=True)
     reach = summary["reach"]
     if summary["credential"]["status"] == "refused":

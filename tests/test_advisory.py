@@ -32,7 +32,7 @@ def test_a_broken_example_rule_is_advisory_and_the_run_passes(demo, run_conforma
 
     # the terminal: advisory instead of FAILED, each item an xfail with the reason
     assert "FAILED" not in out, out
-    assert "0 rules failed, 1 advisory (the document's example), 17 passed" in out
+    assert f"0 rules failed, 1 advisory (the document's example), {summary['passed']} passed" in out
     assert f"  advisory (the document's example): {EXAMPLE} (should) on {len(failing)} operation(s)" in out
     assert f"{len(failing)} xfailed" in out
     assert re.search(rf"XFAIL conformance::GET /api/v1/health::{re.escape(EXAMPLE)} - {re.escape(EXAMPLE)} on GET "

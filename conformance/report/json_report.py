@@ -94,8 +94,8 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
             "violations": violations,
         })
     new_failures = sum(1 for r in records if counts_against(r))
-    judged = any(r["status"] in ("passed", "failed") for r in records)
-    ran = any(r["status"] != "not-applicable" and not r.get("not_run") for r in records)
+    judged = any(r["status"] in ("passed", "failed") and not r.get("static") for r in records)
+    ran = any(r["status"] != "not-applicable" and not r.get("not_run") and not r.get("static") for r in records)
     # the run's verdict, as the exit status has it: accepted violations do not fail it, nor do advisory ones (the
     # document's example), nor does a rule that was not run; a run that ran and could judge nothing fails (a gate
     # that checked nothing does not pass)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Verdict
+from ..rules import CHECKS
 from ..models import Exchange
 from ..redaction import Redactor
 
@@ -55,4 +56,6 @@ def verdict_record(verdict: Verdict, redactor: Redactor) -> dict[str, Any]:
         "violations": violations,
         "violation_count": verdict.violation_count,
         "judged": verdict.judged,
+        # judged on the spec alone: it does not show that the API itself could be judged
+        "static": CHECKS[verdict.rule.check].kind == "static",
     }
