@@ -462,7 +462,7 @@ class _BodyError(Exception):
 # -- HEAD over a socket of its own ---------------------------------------------------------------------
 # requests/urllib3 never read past the header section of a HEAD answer, so content a server wrongly sends
 # after it stays unseen (and a kept-alive connection is silently dropped). raw_head reads what follows.
-RAW_HEAD_LINGER = 0.25  # seconds to wait for bytes after the header section (each time some arrive)
+RAW_HEAD_LINGER = 0.1  # seconds to wait for bytes after the header section (each time some arrive)
 RAW_HEAD_MAX = 65536  # bytes of the header section, and of what follows it, read at most
 
 
