@@ -16,7 +16,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
@@ -38,7 +38,7 @@ from .spec import Operation, Spec, norm
 from .transport import BudgetSpent, Transport
 
 MAX_EVIDENCE = 5  # violations kept per (rule, operation); the count says how many there were
-MAX_QUERY = 4096  # longest generated query string sent (servers commonly cap the request line at 8 KiB)
+MAX_QUERY = 4096  # longest generated query and path values sent (servers commonly cap the request line at 8 KiB)
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -151,8 +151,9 @@ class _Drawing:
         if self.stop.is_set():
             raise _Enough()
         parts = case_parts(case, self.base_url)
-        if len(urlencode(parts.query, doseq=True)) > MAX_QUERY:
-            return False  # a query no client sends, which servers refuse before reading it (431, 414)
+        path = sum(len(quote(str(v), safe="")) for v in parts.path.values()) if parts.path_is_invalid else 0
+        if len(urlencode(parts.query, doseq=True)) + path > MAX_QUERY:
+            return False  # a URL no client sends, which servers refuse before reading it (431, 414)
         key = request_key(parts)
         if key in self.seen:
             return False
