@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .server import CORS_ALLOW_HEADERS, EPOCH, FEATBIT_ERRORS, Reply, _Server
+from .server import CORS_ALLOW_HEADERS, EPOCH, FEATBIT_ERRORS, Reply, Serving, _Server
 
 HEALTH = "/api/v1/health"
 PROJECTS = "/api/v1/projects"
@@ -144,7 +144,7 @@ def build_nested_spec() -> dict[str, Any]:
 
 
 # -- the server ------------------------------------------------------------------------------------------
-class NestedDemoAPI:
+class NestedDemoAPI(Serving):
     """Start with ``NestedDemoAPI().start()``; ``.url`` is the base URL; ``.stop()`` ends it.
 
     ``requests`` logs (method, path) of every request; ``answers`` logs (method, path template, status),
@@ -176,29 +176,6 @@ class NestedDemoAPI:
         self.answers: list[tuple[str, str | None, int]] = []
         self._server = _Server(("127.0.0.1", port), _handler(self))
         self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "NestedDemoAPI":
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> "NestedDemoAPI":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    def fault(self, rule_id: str) -> bool:
-        return rule_id in self.faults
 
     def envs_of(self, project_id: str) -> list[dict[str, Any]]:
         return [env for env in self.envs.values() if env["projectId"] == project_id]

@@ -59,7 +59,38 @@ class _Server(ThreadingHTTPServer):
         pass  # a client that hangs up mid-request is not the server's problem
 
 
-class DemoAPI:
+class Serving:
+    """A demo API's life on loopback: ``start()`` serves ``self._server`` in a thread, ``stop()`` ends it, ``url``
+    says where, ``fault(rule_id)`` whether that rule is broken on purpose."""
+
+    _server: _Server
+    faults: set[str]
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):  # -> Self
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):  # -> Self
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def fault(self, rule_id: str) -> bool:
+        return rule_id in self.faults
+
+
+class DemoAPI(Serving):
     """Start with ``DemoAPI("featbit").start()``; ``.url`` is the base URL; ``.stop()`` ends it."""
 
     def __init__(self, profile: str, *, faults: set[str] | frozenset[str] = frozenset(), port: int = 0,
@@ -132,29 +163,6 @@ class DemoAPI:
         paths = self.spec["paths"]
         paths[collection.rstrip("s")] = paths.pop(collection)
         paths[item.replace("s/{id}", "/{id}")] = paths.pop(item)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "DemoAPI":
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> "DemoAPI":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    def fault(self, rule_id: str) -> bool:
-        return rule_id in self.faults
 
     # -- resources -----------------------------------------------------------------------------
     def _create(self, data: dict[str, Any]) -> dict[str, Any]:
