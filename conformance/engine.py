@@ -86,6 +86,11 @@ class Context:
         return self._runner.check_credential()
 
     @property
+    def forbidden_check(self) -> "CredentialCheck":
+        self._runner.check_credential()
+        return self._runner.forbidden_check
+
+    @property
     def reached(self) -> bool:
         """Did a valid request to this operation get a 2xx?"""
         return self._runner.reach.reached(self.operation.label)
@@ -413,6 +418,7 @@ class Runner:
         self.reach = Reach()
         self.runs: dict[str, OperationRun] = {}
         self._credential: CredentialCheck | None = None
+        self.forbidden_check = CredentialCheck("unchecked")
         self._active: dict[str, list[tuple[Rule, Check]]] = {}
         self._applicability: dict[tuple[str, str], tuple[Rule | None, str]] = {}
 
@@ -534,9 +540,12 @@ class Runner:
                 if exchange.ok:
                     self._credential = CredentialCheck("accepted", operation.label, exchange.response.status,
                                                        channel.describe())
+                    self._check_forbidden(operation, channel)
                     return self._credential
-                if exchange.response is None or exchange.response.status not in (401, 403) or exchange.unreached:
-                    break  # this operation tells nothing about the credential: try another
+                status = exchange.response.status if exchange.response is not None else None
+                hidden = status == 403 and (exchange.invented or exchange.target == "unknown")
+                if status not in (401, 403) or exchange.unreached or hidden:
+                    break  # this operation tells nothing about the credential (a 403 may hide what does not exist)
                 refusals.append((exchange, channel))
             if refusals and len(refusals) == len(channels):
                 exchange, channel = refusals[0]
@@ -544,6 +553,22 @@ class Runner:
                                                    channel.describe())
                 return self._credential
         return self._credential
+
+    def _check_forbidden(self, operation: Operation, channel: Any) -> None:
+        """The credential without permission, where the valid one was accepted: a 401 there means it is not
+        valid at all, or the API answers every valid credential without permission with 401. Either way it is
+        one finding (auth.forbidden-credentials on this operation), not one per operation."""
+        if not self.settings.forbidden_token:
+            return
+        plan = RequestPlan(operation, "credential-check", f"the credential without permission {channel.describe()}",
+                           credential=Credential("forbidden", channel), body=NO_BODY, sample_query="required",
+                           origin=False, judged=False)
+        try:
+            exchange = self._setup.send(plan)
+        except Skip:
+            return
+        if exchange.response is not None and exchange.response.status == 401:
+            self.forbidden_check = CredentialCheck("refused", operation.label, 401, channel.describe())
 
     # -- verdicts --------------------------------------------------------------------------------
     def run(self, operation: Operation) -> OperationRun:

@@ -42,7 +42,7 @@ from .spec import norm
 PARAMETER = re.compile(r"\{([^}]+)\}")
 ENVELOPES = ("data", "items", "results", "records", "content", "entries", "values", "objects", "rows", "list",
              "collection", "resources", "elements")
-MAX_CREATED_PER_COLLECTION = 12  # resources the suite creates in one collection, at most
+MAX_CREATED_PER_COLLECTION = 25  # resources the suite creates in one collection, at most
 CREATE_ATTEMPTS = 3  # valid bodies tried before giving up on creating a resource
 
 

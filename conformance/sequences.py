@@ -204,7 +204,9 @@ def _patch(run: ProbeRun, sequence: Sequence, result: CrudResult, created: dict[
     properties = writable(schema, run.credential_fields())
     generated = None
     for name, prop in properties.items():
-        if not settable(name):
+        # A field with one clear value: an object or a list may be merged into what is there (JSON merge patch,
+        # an envelope such as Kinto's "data"), which tells nothing about the other fields.
+        if not settable(name) or prop.get("type") not in ("string", "integer", "number", "boolean"):
             continue
         # New means new both as shown and as sent (an API may present a field differently from how it takes it).
         # And not empty: a PATCH of {} or [] may rightly change nothing.
@@ -220,7 +222,7 @@ def _patch(run: ProbeRun, sequence: Sequence, result: CrudResult, created: dict[
                                                  origin=False))
             result.after = sequence.read("after the PATCH")
             return
-    raise Skip("no field of the PATCH body could be given a new valid value")
+    raise Skip("no scalar field of the PATCH body could be given a new valid value")
 
 
 @probe("create")

@@ -369,3 +369,109 @@ def test_naming_plural_resources_no_false_positive_the_spec_endpoint(serve, run_
                               profile="connectnow", token=None, forbidden=None)
     verdict = outcome.rule("naming.plural-resources")["operations"]["GET /api/schema/"]
     assert verdict["status"] == "passed", verdict
+
+
+# -- Kinto: 403 for what does not exist; PATCH merges into the "data" envelope --------------------------------
+class KintoLike:
+    """Records live under {"data": {...}}; PATCH merges its "data" object into the record; what does not exist
+    (or may not be seen) answers 403, as Kinto does. Buckets cannot be created (no POST)."""
+
+    def __init__(self) -> None:
+        self.records = {"r1": {"id": "r1", "n": 1}}
+
+    def __call__(self, request: Request) -> Response:
+        if request.headers.get("Authorization") not in ("Bearer kinto", "Bearer reader"):
+            return js(401, {"code": 401, "message": "Please authenticate yourself"}, **{"WWW-Authenticate": "Bearer"})
+        parts = [p for p in request.path.split("/") if p]
+        if parts[:3] != ["buckets", "b1", "records"]:
+            return js(403, {"code": 403, "message": "This user cannot access this resource."})
+        if len(parts) == 3:
+            if request.method == "POST":
+                if request.headers.get("Authorization") == "Bearer reader":
+                    return js(403, {"code": 403, "message": "Forbidden"})
+                body = request.get_json(silent=True) or {}
+                record = {"id": f"r{len(self.records) + 1}", **(body.get("data") or {})}
+                self.records[record["id"]] = record
+                return js(201, {"data": record})
+            return js(200, {"data": list(self.records.values())})
+        record = self.records.get(parts[3])
+        if record is None:
+            return js(403, {"code": 403, "message": "This user cannot access this resource."})
+        if request.method != "GET" and request.headers.get("Authorization") == "Bearer reader":
+            return js(403, {"code": 403, "message": "Forbidden"})
+        if request.method == "DELETE":
+            del self.records[parts[3]]
+            return js(200, {"data": {"id": parts[3], "deleted": True}})
+        if request.method == "PATCH":
+            record.update((request.get_json(silent=True) or {}).get("data") or {})
+        return js(200, {"data": record})
+
+
+DATA = {"type": "object", "properties": {"data": {"type": "object"}}}
+KINTO_SPEC = {
+    "openapi": "3.0.3", "info": {"title": "kinto", "version": "1"},
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"bearer": []}],
+    "paths": {
+        "/buckets/{bucket_id}/groups": {"parameters": [{"name": "bucket_id", "in": "path", "required": True,
+                                                         "schema": {"type": "string"}}],
+                                         "get": {"responses": {"200": {"description": "groups"}}}},
+        "/buckets/{bucket_id}/records": {
+            "parameters": [{"name": "bucket_id", "in": "path", "required": True, "schema": {"type": "string"},
+                            "example": "b1"}],
+            "get": {"responses": {"200": {"description": "records"}}},
+            "post": {"requestBody": {"content": {"application/json": {"schema": DATA}}},
+                     "responses": {"201": {"description": "created"}}}},
+        "/buckets/{bucket_id}/records/{id}": {
+            "parameters": [{"name": "bucket_id", "in": "path", "required": True, "schema": {"type": "string"},
+                            "example": "b1"},
+                           {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "get": {"responses": {"200": {"description": "one"}}},
+            "patch": {"requestBody": {"content": {"application/json": {"schema": DATA}}},
+                      "responses": {"200": {"description": "merged"}}},
+            "delete": {"responses": {"200": {"description": "deleted"}}}},
+    },
+}
+
+
+BEARER_ONLY = ("profile: kinto-like\ntitle: ConnectNow's conventions, the token as a Bearer only\nextends: connectnow\n"
+               "auth:\n  channels:\n    - {in: header, name: Authorization, format: \"Bearer {token}\"}\n")
+
+
+def test_auth_valid_credentials_no_false_positive_a_hidden_missing_resource(serve, run_conformance, tmp_path):
+    """Kinto answers 403 for a bucket that does not exist (it hides what a user may not see): where no bucket
+    is known, a 403 to the valid credential is no proof the credential was refused."""
+    outcome = run_with(run_conformance, tmp_path, serve(KintoLike()).url, KINTO_SPEC, "-k", "credentials",
+                       catalog=BEARER_ONLY, token="kinto")
+    groups = outcome.rule("auth.valid-credentials")["operations"]["GET /buckets/{bucket_id}/groups"]
+    assert groups["status"] == "skipped" and "not known to exist" in groups["reason"], groups
+    assert "auth.valid-credentials" not in outcome.failed, outcome.output()
+
+
+def test_methods_patch_partial_no_false_positive_a_merge_into_an_envelope(serve, run_conformance, tmp_path):
+    """Kinto's PATCH {"data": {...}} merges keys into the record: PATCHing an object field tells nothing about
+    the other fields, so only a field with one clear (scalar) value is patched."""
+    outcome = run_with(run_conformance, tmp_path, serve(KintoLike()).url, KINTO_SPEC, "-k", "patch-partial",
+                       catalog="profile: kinto-crud\ntitle: basic-crud, bearer\nextends: basic-crud\nauth:\n"
+                               "  channels:\n    - {in: header, name: Authorization, format: \"Bearer {token}\"}\n",
+                       token="kinto")
+    assert "methods.patch-partial" not in outcome.failed, outcome.output()
+    verdict = outcome.rule("methods.patch-partial")["operations"]["PATCH /buckets/{bucket_id}/records/{id}"]
+    assert verdict["status"] == "skipped" and "no scalar field" in verdict["reason"], verdict
+
+
+def test_a_forbidden_credential_answered_401_is_one_finding(serve, run_conformance, tmp_path):
+    """A credential without permission that gets 401 where the valid one is accepted is either not valid at all
+    or meets an API that answers 401 for want of permission: one finding, where it was checked, not one per
+    operation."""
+    outcome = run_with(run_conformance, tmp_path, serve(KintoLike()).url, KINTO_SPEC, "-k", "forbidden",
+                       catalog=BEARER_ONLY, token="kinto")
+    assert outcome.status("auth.forbidden-credentials") != "failed", outcome.output()  # no forbidden token: skipped
+    rerun = run_conformance(None, f"--conformance-spec={tmp_path / 'spec.json'}", "-k", "forbidden",
+                            url=outcome.report["summary"]["target"], profile=str(tmp_path / "catalog.yaml"),
+                            token="kinto", forbidden="not-a-user")
+    verdicts = rerun.rule("auth.forbidden-credentials")["operations"]
+    failed = [op for op, v in verdicts.items() if v["status"] == "failed"]
+    assert len(failed) == 1, verdicts
+    assert all("not judged again here" in v["reason"] for op, v in verdicts.items()
+               if v["status"] == "skipped" and op not in failed and "not known to exist" not in v["reason"])

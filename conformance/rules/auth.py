@@ -52,6 +52,15 @@ def need_protected(ctx) -> None:
         raise Skip(why)
 
 
+def need_real_target(exchange) -> None:
+    """An answer to a request aimed at a resource not known to exist says nothing about a valid credential: some
+    APIs hide what does not exist behind a 403 (Kinto)."""
+    if exchange.target == "unknown" or exchange.invented:
+        names = ", ".join(f"{n}={v.value!r} ({v.describe()})" for n, v in exchange.values.items() if not v.real)
+        raise Skip(f"the request aimed at a resource not known to exist ({names}): its answer says nothing about "
+                   "the credential")
+
+
 def _expect_status(ctx, exchange, situation: str, *, default: int = 401):
     """The answer has the rule's status. A 2xx is the critical finding: the operation ignores authentication."""
     need_protected(ctx)
@@ -98,6 +107,7 @@ def valid_credentials(ctx, exchange):
     refused = ctx.credential_check
     if refused.refused and refused.operation != ctx.operation.label:
         raise Skip(f"not judged again here: {refused.describe()} (one finding, on {refused.operation})")
+    need_real_target(exchange)
     got = exchange.response.status
     if got in REFUSALS:
         if not promised(ctx) and not ctx.operation.protected:
@@ -122,6 +132,12 @@ def forbidden_credentials(ctx, exchange):
     shows that this credential has the permission: a finding only where the catalog says it must be refused
     (``refused_methods``)."""
     need_protected(ctx)
+    wrong = ctx.forbidden_check
+    if wrong.refused and wrong.operation != ctx.operation.label:
+        raise Skip(f"not judged again here: the credential without permission got 401 on {wrong.operation} (sent "
+                   f"{wrong.channel}) where the valid one was accepted; one finding, there. If that credential is "
+                   "not valid at all, check --conformance-forbidden-token")
+    need_real_target(exchange)
     expected = ctx.params.get("status", 403)
     got = exchange.response.status
     method = exchange.request.method
