@@ -55,7 +55,7 @@ def need_protected(ctx) -> None:
 def need_real_target(exchange) -> None:
     """An answer to a request aimed at a resource not known to exist says nothing about a valid credential: some
     APIs hide what does not exist behind a 403 (Kinto)."""
-    if exchange.target == "unknown" or exchange.invented:
+    if exchange.target == "unknown" or any(not value.real for value in exchange.values.values()):
         names = ", ".join(f"{n}={v.value!r} ({v.describe()})" for n, v in exchange.values.items() if not v.real)
         raise Skip(f"the request aimed at a resource not known to exist ({names}): its answer says nothing about "
                    "the credential")
