@@ -154,3 +154,22 @@ def test_every_bundled_demo_is_reached(name, run_conformance):
         api.stop()
     reach = reach_of(outcome)
     assert reach["reached"] >= 0.95 * reach["operations"], json.dumps(reach, indent=1)
+
+
+def test_a_catalog_gives_path_values_too(inventory_api, run_conformance, tmp_path):
+    catalog = tmp_path / "inventory.yaml"
+    catalog.write_text("profile: inventory\ntitle: the inventory API\nextends: featbit\n"
+                       "parameters: ['/api/regions/*:regionCode=eu-west']\n")
+    spec = tmp_path / "inventory.json"
+    spec.write_text(json.dumps(inventory.spec()))
+    outcome = run_conformance(None, f"--conformance-spec={spec}", url=inventory_api.url, profile=str(catalog),
+                              token=inventory.TOKEN, forbidden=inventory.READ_ONLY)
+    sites = reach_of(outcome)["by_operation"]["GET /api/regions/{regionCode}/sites"]
+    assert sites["reached"] and sources(sites) == {"regionCode": "user"}, sites
+
+
+def test_a_malformed_path_value_is_one_sentence(inventory_api, run_conformance, tmp_path):
+    outcome = run_inventory(run_conformance, tmp_path, inventory_api, "--conformance-param=regionCode")
+    assert outcome.ret == 4
+    assert "--conformance-param takes NAME=VALUE or PATH_GLOB:NAME=VALUE" in outcome.output()
+    assert "Traceback" not in outcome.output()
