@@ -61,29 +61,44 @@ class Builder:
     uses_cors: bool = False
     seed: int = 0
     _samples: dict[str, CaseParts | None] = field(default_factory=dict)
-    _bodies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _bodies: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _locks: dict[tuple, threading.Lock] = field(default_factory=dict)
+
+    def _once(self, key: tuple) -> threading.Lock:
+        """One lock per thing drawn: two threads never draw the same thing twice, and drawing one operation's
+        sample does not hold up another's."""
+        with self._lock:
+            return self._locks.setdefault(key, threading.Lock())
 
     # -- what a valid request looks like ------------------------------------------------------------------
     def sample(self, operation: Any, seed: int) -> CaseParts | None:
-        """The parts of one valid generated request to the operation (drawn once)."""
-        with self._lock:
+        """The parts of one valid generated request to the operation (drawn once): the first valid request
+        generation draws with the same ``seed``, whoever asks first (Hypothesis' first example does not depend
+        on how many follow), so it does not depend on timing."""
+        if operation.label in self._samples:
+            return self._samples[operation.label]
+        with self._once(("sample", operation.label)):
             if operation.label not in self._samples:
                 cases = draw_cases(operation, GenerationMode.POSITIVE, 1, seed)
                 self._samples[operation.label] = case_parts(cases[0], self.base_url) if cases else None
             return self._samples[operation.label]
 
     def set_sample(self, operation: Any, case: Any) -> None:
-        with self._lock:
+        """The first valid request generation drew for the operation (the same one ``sample`` would draw)."""
+        with self._once(("sample", operation.label)):
             if self._samples.get(operation.label) is None:
                 self._samples[operation.label] = case_parts(case, self.base_url)
 
     def generated_bodies(self, operation: Any, seed: int, count: int = 12) -> list[dict[str, Any]]:
-        with self._lock:
-            if operation.label not in self._bodies:
+        key = (operation.label, count)
+        if key in self._bodies:
+            return self._bodies[key]
+        with self._once(("bodies",) + key):
+            if key not in self._bodies:
                 cases = draw_cases(operation, GenerationMode.POSITIVE, count, seed)
-                self._bodies[operation.label] = [c.body for c in cases if isinstance(getattr(c, "body", None), dict)]
-            return self._bodies[operation.label]
+                self._bodies[key] = [c.body for c in cases if isinstance(getattr(c, "body", None), dict)]
+            return self._bodies[key]
 
     def credential_fields(self) -> set[str]:
         return {c.name for c in self.credentials.channels + self.credentials.unsupported if c.location == "body"}
@@ -103,7 +118,10 @@ class Builder:
         return (distinct(body, schema, rng) if attempt or not with_optional else body), optional
 
     # -- building -------------------------------------------------------------------------------------------
-    def build(self, plan: RequestPlan, rng: random.Random, seed: int) -> Built:
+    def build(self, plan: RequestPlan, rng: random.Random, seed: int, *, requester: tuple = ("setup",),
+              ordinal: int | None = None) -> Built:
+        """``seed`` draws the operation's valid request where the plan has none; ``requester`` and ``ordinal``
+        say whose fresh resource a DELETE gets (see Resources.resolve)."""
         operation = plan.operation
         method = plan.http_method
         parts = case_parts(plan.case, self.base_url) if plan.case is not None else None
@@ -112,7 +130,7 @@ class Builder:
             raise Skip("no valid request could be generated from the spec")
         source = parts or sample
 
-        values = self._path_values(plan, parts, sample)
+        values = self._path_values(plan, parts, sample, requester, ordinal)
         url = self.base_url + _fill(operation.path, values)
 
         query = self._query(plan, operation, source)
@@ -163,7 +181,8 @@ class Builder:
                 query[name] = value
         return query
 
-    def _path_values(self, plan: RequestPlan, parts: CaseParts | None, sample: CaseParts | None) -> dict[str, PathValue]:
+    def _path_values(self, plan: RequestPlan, parts: CaseParts | None, sample: CaseParts | None,
+                     requester: tuple, ordinal: int | None) -> dict[str, PathValue]:
         operation = plan.operation
         if parts is not None and parts.path_is_invalid:
             # A negative case that broke the path parameters: they are the point of it. A write keeps them
@@ -172,7 +191,8 @@ class Builder:
             if plan.http_method == "GET" or plan.http_method == "HEAD" or not any(
                     self.resources.is_known(n, v.value) for n, v in invalid.items()):
                 return invalid
-        values = self.resources.resolve(operation, plan.target, _as_values(plan.values), plan.http_method)
+        values = self.resources.resolve(operation, plan.target, _as_values(plan.values), plan.http_method,
+                                        requester=requester, ordinal=ordinal)
         fallback = (parts or sample).path if (parts or sample) is not None else {}
         for name in path_parameters(operation.path):
             value = values.get(name)
