@@ -138,6 +138,7 @@ class TaskRun:
         self.index = index
         self.kind = kind
         self.ordinal = ordinal  # a generated DELETE's place in line for a fresh resource
+        self.case: Any = None  # a generated request's schemathesis Case
         self.rng = random.Random(run.runner.seed_for(run.operation.label, f"{kind}|{index}"))
         self.exchanges: list[Exchange] = []
 
@@ -244,6 +245,7 @@ class OperationRun:
     # -- the tasks ---------------------------------------------------------------------------------------
     def generated(self, number: int, case: Any, mode: GenerationMode) -> Callable[[], None]:
         task = self.task((GENERATED, number), "generated", ordinal=number)
+        task.case = case
         plan = RequestPlan(self.operation, "generated", f"generated ({mode.value})",
                            target=natural_target(self.operation), case=case)
 
@@ -488,11 +490,13 @@ class Runner:
                 if key in seen:
                     return False
                 seen.add(key)
-                if mode == GenerationMode.POSITIVE and not probes_sent:
+                first = mode == GenerationMode.POSITIVE and not probes_sent
+                if first:
                     self.builder.set_sample(operation, case)
-                    send_probes()
                 submit(run.generated(number, case, mode), bounded=True)
                 number += 1
+                if first:
+                    send_probes()
                 return True
             self.generate(operation, mode, count, mode.value, keep=keep)
         if not probes_sent:

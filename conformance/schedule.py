@@ -208,6 +208,8 @@ class Conductor:
         try:
             if not self.stopping.is_set():
                 task()
+        except BaseException as exc:  # noqa: BLE001 - a task keeps its own errors; this is the last resort
+            op.run.errors.setdefault(("task",), exc)
         finally:
             if bounded:
                 self.ahead.release()
