@@ -64,6 +64,7 @@ class Builder:
     _bodies: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _locks: dict[tuple, threading.Lock] = field(default_factory=dict)
+    _skeletons: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     def _once(self, key: tuple) -> threading.Lock:
         """One lock per thing drawn: two threads never draw the same thing twice, and drawing one operation's
@@ -113,7 +114,7 @@ class Builder:
             example = example_body(schema, operation.body_media, skip)
             if example is not None:
                 return distinct(example, schema, rng), None
-        body, optional = creation_body(schema, operation.label, self.generated_bodies(operation, seed), skip,
+        body, optional = creation_body(schema, operation.label, lambda: self.generated_bodies(operation, seed), skip,
                                        with_optional=with_optional)
         return (distinct(body, schema, rng) if attempt or not with_optional else body), optional
 
@@ -131,7 +132,7 @@ class Builder:
         source = parts or sample
 
         values = self._path_values(plan, parts, sample, requester, ordinal)
-        url = self.base_url + _fill(operation.path, values)
+        url = self._url(operation.path, values)
 
         query = self._query(plan, operation, source)
         headers = dict(self.request_headers)
@@ -162,10 +163,36 @@ class Builder:
             draft.headers["Origin"] = f"https://app-{rng.getrandbits(32):08x}.conformance.test"
         data = self._encode(draft)
         draft.headers.setdefault("User-Agent", USER_AGENT)
-        prepared = requests.Request(method, url, headers=draft.headers, params=draft.query, data=data).prepare()
+        prepared = _prepare(method, url, draft.headers, draft.query, data)
         sent = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
         return Built(Request(prepared.method, prepared.url, dict(prepared.headers), sent), prepared, values,
                      draft.query)
+
+    def _url(self, path: str, values: dict[str, PathValue]) -> str:
+        """The URL of the path with these values, as requests would prepare it. The path template is prepared
+        once (requests parses and re-quotes the whole URL, slow for the huge values some invalid requests
+        carry); each value, quoted whole, is put in its place (re-quoting leaves a quoted value as it is)."""
+        skeleton = self._skeletons.get(path)
+        if skeleton is None:
+            names = path_parameters(path)
+            marked = path
+            for number, name in enumerate(names):
+                marked = marked.replace("{" + name + "}", f"zzconformance{number}zz")
+            prepared = requests.PreparedRequest()
+            prepared.prepare_url(self.base_url + marked, None)
+            skeleton = self._skeletons[path] = (prepared.url, names)
+        url, names = skeleton
+        quoted = [quote(str(values[name].value if name in values else ""), safe="") for name in names]
+        if any(q in (".", "..") for q in quoted):  # a dot segment: requests removes it, as URLs do
+            filled = path
+            for name, q in zip(names, quoted):
+                filled = filled.replace("{" + name + "}", q)
+            prepared = requests.PreparedRequest()
+            prepared.prepare_url(self.base_url + filled, None)
+            return prepared.url
+        for number, q in enumerate(quoted):
+            url = url.replace(f"zzconformance{number}zz", q)
+        return url
 
     @staticmethod
     def _query(plan: RequestPlan, operation: Any, source: CaseParts | None) -> dict[str, Any]:
@@ -238,14 +265,29 @@ class Builder:
         return data
 
 
+def _prepare(method: str, url: str, headers: dict[str, str], query: dict[str, Any],
+             data: bytes | None) -> requests.PreparedRequest:
+    """What ``requests.Request(method, url, headers=..., params=query, data=data).prepare()`` gives for a URL
+    prepared already, without parsing and re-quoting it again: the query is encoded by requests' own encoder
+    and appended (re-quoting leaves an encoded query as it is). Some invalid requests schemathesis draws carry a
+    query of hundreds of kilobytes; parsing it again cost tens of milliseconds a request."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_method(method)
+    prepared.url = url  # prepared already (Builder._url)
+    encoded = requests.models.RequestEncodingMixin._encode_params(query) if query else ""
+    if encoded:
+        prepared.url += ("&" if "?" in prepared.url else "?") + (encoded if isinstance(encoded, str)
+                                                                 else encoded.decode())
+    prepared.prepare_headers(headers)
+    prepared.prepare_cookies(None)
+    prepared.prepare_body(data, None)
+    prepared.prepare_auth(None, prepared.url)
+    prepared.prepare_hooks(None)
+    return prepared
+
+
 def _as_values(values: dict[str, Any]) -> dict[str, PathValue]:
     return {n: v if isinstance(v, PathValue) else PathValue(v, "user", "the probe") for n, v in values.items()}
-
-
-def _fill(path: str, values: dict[str, PathValue]) -> str:
-    for name, value in values.items():
-        path = path.replace("{" + name + "}", quote(str(value.value), safe=""))
-    return path
 
 
 __all__ = ["Builder", "Built", "Draft", "USER_AGENT"]

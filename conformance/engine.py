@@ -308,6 +308,7 @@ class Reach:
             return
         reached = exchange.ok and plan.credential.kind in ("valid", "none") and not _is_negative(plan)
         rank = (0 if reached else 1 if plan.credential.kind == "valid" else 2,
+                sum(1 for v in exchange.values.values() if not v.real),  # values known to exist first
                 json.dumps([[n, str(v.value), v.source, v.detail] for n, v in sorted(exchange.values.items())]))
         with self._lock:
             reach = self.by_operation.setdefault(plan.operation.label, OperationReach())
