@@ -39,6 +39,7 @@ from .spec import Operation, Spec
 from .transport import Transport
 
 MAX_EVIDENCE = 5  # violations kept per (rule, operation); the count says how many there were
+SHOWN_URL = 300  # characters of a URL a message shows
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -612,7 +613,7 @@ class Runner:
     def check_credential(self) -> CredentialCheck:
         """Send the valid credential, each way the profile says it travels for GET, to a protected GET that can
         be reached. Refused every way (401 or 403) means the run cannot judge what needs it."""
-        with self._credential_lock:
+        with self._credential_lock, self.resources.learning():  # sent before anything else: what it lists counts
             return self._check_credential()
 
     def _check_credential(self) -> CredentialCheck:
@@ -709,7 +710,7 @@ class Runner:
                 if check.judges_failures:
                     judged += 1
                     violations.append(Violation(f"No response to {exchange.request.method} "
-                                                f"{self.redactor.url(exchange.request.url)}: {exchange.error}.",
+                                                f"{self.shown_url(exchange.request.url)}: {exchange.error}.",
                                                 exchange))
                 else:
                     unanswered.append(exchange)  # one finding, in one place: server-errors
@@ -739,7 +740,15 @@ class Runner:
         first = unreached[0]
         return (f"every answer it could judge came from a resource that was never reached ({len(unreached)} "
                 f"answered {first.response.status}, e.g. {first.request.method} "
-                f"{self.redactor.url(first.request.url)}); {self.hint(operation) or 'nothing was judged'}")
+                f"{self.shown_url(first.request.url)}); {self.hint(operation) or 'nothing was judged'}")
+
+    def shown_url(self, url: str) -> str:
+        """A URL as a message shows it: redacted, and cut short past SHOWN_URL characters (some invalid requests
+        carry a query of hundreds of kilobytes; the reports keep the request whole)."""
+        shown = self.redactor.url(url)
+        if len(shown) <= SHOWN_URL:
+            return shown
+        return f"{shown[:SHOWN_URL]}... ({len(shown) // 1024} KB in all)"
 
     # -- reach -------------------------------------------------------------------------------------
     def hint(self, operation: Operation) -> str:

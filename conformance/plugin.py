@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the engine (schemathesis, Hypothesis) is imported only when
 
 USER_PROPERTY = "conformance"
 MAX_UNREACHED_SHOWN = 10
+MAX_CURL_SHOWN = 2000  # characters of a curl command the terminal shows
 
 
 @dataclass
@@ -302,7 +303,10 @@ def format_failure(verdict: Verdict, state: State) -> str:
                 if response["body"]:
                     lines.append(f"   Body:     {response['body'][:200]}")
             needs = " and ".join(record["curl_env"])
-            lines.append(f"   Reproduce with{f' (set {needs} first)' if needs else ''}: {record['curl']}")
+            curl = record["curl"]
+            if len(curl) > MAX_CURL_SHOWN:  # a URL of hundreds of kilobytes: the reports have it whole
+                curl = f"{curl[:MAX_CURL_SHOWN]}... ({len(curl) // 1024} KB in all: the JSON and HTML reports have it whole)"
+            lines.append(f"   Reproduce with{f' (set {needs} first)' if needs else ''}: {curl}")
     if extra > 0:
         lines.append(f"\n... and {extra} more violation(s) of this rule on this operation.")
     expired = state.baseline.entries.get((rule.id, verdict.operation)) if state.baseline else None

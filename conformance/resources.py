@@ -26,8 +26,9 @@ import json
 import re
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 import jsonschema
@@ -277,10 +278,12 @@ class Resources:
     * one lock per collection for the resource writes aim at, so it is created once however many writes
       want it at the same time.
 
-    What is looked up does not depend on timing: the engine resolves every operation's values before any of
-    its requests goes out (``freeze`` then stops later answers from changing what is known), the resource
-    writes aim at is one per collection, and a DELETE's fresh resource is counted per requester in the order
-    its requests were planned, not in the order they happened to be sent."""
+    What is looked up does not depend on timing: only the answers to the requests a lookup sends itself
+    (listings, creations to read) teach anything (``learning``), and the engine makes every lookup of an
+    operation's family, one thread, in collection order, before any of its requests goes out; the resource
+    writes aim at is one per collection; and a DELETE's fresh resource is counted per requester in the order
+    its requests were planned, not in the order they happened to be sent. Answers to the requests under test,
+    which come back in any order, never change what a later lookup finds."""
 
     spec: Any  # spec.Spec
     given: tuple[GivenValue, ...] = ()
@@ -297,16 +300,21 @@ class Resources:
     _to_read: dict[tuple, Created] = field(default_factory=dict)
     _why: dict[tuple[str, str], str] = field(default_factory=dict)
     _pool: _Pool | None = None
-    _frozen: bool = False
+    _learning: threading.local = field(default_factory=threading.local)
 
     def __post_init__(self) -> None:
         self._pool = _Pool(getattr(self.spec, "schema", None))
 
-    def freeze(self) -> None:
-        """From now on only discovery listings teach anything: the answers to the requests under test (sent
-        concurrently, in an order that depends on timing) no longer change what later resolutions find."""
-        with self._lock:
-            self._frozen = True
+    @contextmanager
+    def learning(self) -> Iterator[None]:
+        """Answers to the requests sent inside this block, by this thread, teach what exists (the engine's
+        credential check; the lookups themselves)."""
+        depth = getattr(self._learning, "depth", 0)
+        self._learning.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._learning.depth = depth
 
     def _key_lock(self, key: tuple) -> threading.Lock:
         with self._lock:
@@ -372,7 +380,7 @@ class Resources:
         with self._lock:
             if key in self._existing:
                 return dict(self._existing[key])
-        with self._resolving:
+        with self._resolving, self.learning():
             with self._lock:
                 if key in self._existing:
                     return dict(self._existing[key])
@@ -406,7 +414,7 @@ class Resources:
         if from_spec is not None:
             return PathValue(from_spec[0], SPEC, from_spec[1])
         collection = collection_of(path, name)
-        with self._resolving:
+        with self._resolving, self.learning():
             found = self._discovered(operation, collection, name, schema, parents)
         if found is not None:
             return found
@@ -654,9 +662,9 @@ class Resources:
         """Learn from a 2xx answer: the items of a listing, and schemathesis' pool."""
         if not exchange.ok or exchange.request.method not in ("GET", "POST", "PUT", "PATCH"):
             return
+        if not getattr(self._learning, "depth", 0):
+            return  # an answer to a request under test: it comes back in any order, so it teaches nothing
         with self._lock:
-            if self._frozen and exchange.kind != "discovery":
-                return
             if self._pool is not None:
                 self._pool.record(operation, {n: v.value for n, v in exchange.values.items()}, query or {}, exchange)
             if exchange.request.method != "GET":

@@ -2,9 +2,11 @@
 
 The operations this process judges are run ahead, in collection order, when the first verdict is asked for:
 
-* **Before anything under test is sent**, one thread resolves every operation's path values (listing the
-  collections, creating what reads need), in collection order, and the resources stop learning from later
-  answers (``Resources.freeze``). What a request aims at therefore never depends on which answer came first.
+* **Before an operation's requests go out**, one thread resolves the path values of its family (listing the
+  collections, creating what reads need), one operation after the other in collection order. Only the answers
+  to those look-ups teach the resources anything (``Resources.learning``): answers to the requests under test
+  come back in any order and teach nothing. What a request aims at therefore never depends on which answer
+  came first, and one family's look-ups can go on while another family's requests are out.
 * **One drawing thread** draws each operation's generated requests (schemathesis on Hypothesis: CPU, one
   core) while the requests drawn before are out; each becomes a task as soon as it is drawn.
 * **A pool of ``concurrency`` threads** sends the tasks: every generated request is one task, every probe is
@@ -90,7 +92,7 @@ class _Op:
 
 class Conductor:
     """Runs the operations of one process concurrently (see the module's docstring). ``runner`` is the
-    engine's Runner: ``new_run(op)``, ``prepare(op)``, ``draw(run, submit)``, ``resources`` and ``family``."""
+    engine's Runner: ``new_run(op)``, ``prepare(op)``, ``draw(run, submit)`` and ``family(op)``."""
 
     def __init__(self, runner: Any, concurrency: int):
         self.runner = runner
@@ -99,7 +101,6 @@ class Conductor:
         self.ops: dict[str, _Op] = {}
         self._last: dict[str, _Op] = {}  # the last operation of each family so far
         self.started = False
-        self.frozen = False  # the first batch is resolved: requests under test may go
         self.stopping = threading.Event()
         self.ahead = threading.Semaphore(AHEAD)
         self._to_prepare: queue.Queue = queue.Queue()
@@ -118,7 +119,6 @@ class Conductor:
             ops = [self._add(operation) for operation in operations]
         for op in ops:
             self._to_prepare.put(op)
-        self._to_prepare.put(_FROZEN)
         for op in ops:
             self._to_draw.put(op)
         for target, name in ((self._prepare_loop, "conformance-resolve"), (self._draw_loop, "conformance-draw")):
@@ -158,13 +158,6 @@ class Conductor:
             op = self._to_prepare.get()
             if op is None:
                 return
-            if op is _FROZEN:
-                self.runner.resources.freeze()
-                with self.lock:
-                    self.frozen = True
-                    for each in self.ops.values():
-                        self._release(each)
-                continue
             try:
                 if not self.stopping.is_set():
                     self.runner.prepare(op.run.operation)
@@ -226,9 +219,9 @@ class Conductor:
                 self._release(following)
 
     def _release(self, op: _Op) -> None:
-        """Under the lock: let the operation's tasks go, once its values are resolved, every first-batch
-        operation's too, and the operation before it in its family is done."""
-        if op.ready or not op.prepared or not self.frozen or self.stopping.is_set():
+        """Under the lock: let the operation's tasks go, once its family's values are resolved and the operation
+        before it in its family is done."""
+        if op.ready or not op.prepared or self.stopping.is_set():
             return
         if op.previous is not None and not op.previous.finished.is_set():
             return
@@ -255,7 +248,5 @@ class Conductor:
         for _ in range(AHEAD):  # a drawing thread waiting for room wakes up and sees it should stop
             self.ahead.release()
 
-
-_FROZEN = object()  # the first batch is resolved
 
 __all__ = ["AHEAD", "Conductor", "families", "partition"]

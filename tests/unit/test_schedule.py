@@ -56,11 +56,6 @@ class Stand:
         self.log: list[tuple[str, str, float]] = []  # (event, label, time)
         self.running = 0
         self.most = 0
-        self.frozen_at: float | None = None
-        self.resources = self
-
-    def freeze(self) -> None:
-        self.frozen_at = time.monotonic()
 
     def family(self, operation: Op) -> str:
         return operation.path.split("/")[1]
@@ -107,10 +102,29 @@ def test_operations_of_one_family_run_one_after_the_other_and_families_at_the_sa
     # /b and /c are other families: they overlap with /a
     assert min(stand.times("start", "GET /b")) < max(stand.times("end", "GET /a"))
     assert min(stand.times("start", "GET /c")) < max(stand.times("end", "GET /a"))
-    # every operation's values are resolved, and the resources frozen, before any task starts
-    prepared = [t for e, _, t in stand.log if e == "prepare"]
-    starts = [t for e, _, t in stand.log if e == "start"]
-    assert len(prepared) == len(OPS) and max(prepared) <= stand.frozen_at <= min(starts)
+    # an operation's values are resolved before any of its tasks starts, one operation after the other
+    prepared = {label: t for e, label, t in stand.log if e == "prepare"}
+    assert list(prepared) == [op.label for op in OPS]
+    for op in OPS:
+        assert prepared[op.label] <= min(stand.times("start", op.label))
+
+
+def test_a_family_starts_while_later_ones_are_still_being_resolved():
+    stand = Stand(pause=0.02)
+    original = stand.prepare
+
+    def slow(operation):
+        if operation.label == "GET /c":
+            time.sleep(0.4)  # listing its collection takes a while
+        original(operation)
+    stand.prepare = slow
+    conductor = Conductor(stand, concurrency=4)
+    conductor.start(OPS)
+    for op in OPS:
+        conductor.run_of(op)
+    conductor.stop()
+    resolved_c = stand.times("prepare", "GET /c")[0]
+    assert max(stand.times("end", "GET /a")) < resolved_c <= min(stand.times("start", "GET /c"))
 
 
 def test_at_most_concurrency_tasks_at_once():
