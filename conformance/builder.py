@@ -65,6 +65,18 @@ class Builder:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _locks: dict[tuple, threading.Lock] = field(default_factory=dict)
     _skeletons: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    _parts: dict[int, tuple[Any, CaseParts]] = field(default_factory=dict)
+
+    def parts(self, case: Any) -> CaseParts:
+        """A generated case's parts, read once (the drawing thread and the builder both ask; reading a case
+        goes through schemathesis' request building, slow for a query of hundreds of kilobytes). Callers only
+        read them. The case is kept with them, so its id is not reused."""
+        kept = self._parts.get(id(case))
+        if kept is not None and kept[0] is case:
+            return kept[1]
+        parts = case_parts(case, self.base_url)
+        self._parts[id(case)] = (case, parts)
+        return parts
 
     def _once(self, key: tuple) -> threading.Lock:
         """One lock per thing drawn: two threads never draw the same thing twice, and drawing one operation's
@@ -89,7 +101,7 @@ class Builder:
         """The first valid request generation drew for the operation (the same one ``sample`` would draw)."""
         with self._once(("sample", operation.label)):
             if self._samples.get(operation.label) is None:
-                self._samples[operation.label] = case_parts(case, self.base_url)
+                self._samples[operation.label] = self.parts(case)
 
     def generated_bodies(self, operation: Any, seed: int, count: int = 12) -> list[dict[str, Any]]:
         key = (operation.label, count)
@@ -125,7 +137,7 @@ class Builder:
         say whose fresh resource a DELETE gets (see Resources.resolve)."""
         operation = plan.operation
         method = plan.http_method
-        parts = case_parts(plan.case, self.base_url) if plan.case is not None else None
+        parts = self.parts(plan.case) if plan.case is not None else None
         sample = self.sample(operation, seed) if parts is None else None
         if parts is None and sample is None and plan.body.kind == "sample" and operation.body_schema is not None:
             raise Skip("no valid request could be generated from the spec")

@@ -25,7 +25,7 @@ from schemathesis.core.transport import Response as StResponse
 from .builder import Builder
 from .catalog import Catalog, Rule
 from .credentials import Credentials
-from .generation import _Enough, case_parts, draw_cases
+from .generation import _Enough, draw_cases
 from .models import Exchange, NotApplicable, PathValue, Skip, Violation
 from .plan import NO_BODY, Credential, RequestPlan, Target
 from .probes import PROBES, natural_target
@@ -488,7 +488,7 @@ class Runner:
                 nonlocal number
                 if self.conductor.stopping.is_set() or self.transport.policy.budget_spent:
                     raise _Enough()
-                key = request_key(case_parts(case, self.settings.url))
+                key = request_key(self.builder.parts(case))
                 if key in seen:
                     return False
                 seen.add(key)

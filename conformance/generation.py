@@ -70,19 +70,6 @@ class CaseParts:
 
 
 def case_parts(case: Any, base_url: str) -> CaseParts:
-    """Read once per case and kept on it (the drawing thread and the builder both ask); callers only read it."""
-    kept = getattr(case, "_conformance_parts", None)
-    if kept is not None and kept[0] == base_url:
-        return kept[1]
-    parts = _case_parts(case, base_url)
-    try:
-        case._conformance_parts = (base_url, parts)
-    except AttributeError:  # a case that takes no attributes: read it again next time
-        pass
-    return parts
-
-
-def _case_parts(case: Any, base_url: str) -> CaseParts:
     kwargs = case.as_transport_kwargs(base_url=base_url)
     own = {h.lower() for h in case.headers or {}}
     headers = {k: v for k, v in (kwargs.get("headers") or {}).items()
