@@ -46,8 +46,10 @@ test: $(VENV)/.installed browser
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
+	$(PY) bench/run.py --latency 20
 	$(PY) bench/parallel.py
 	$(PY) bench/scale.py
+	$(PY) bench/bigapi.py --skip-if-absent
 
 clean:
 	rm -rf $(VENV) reports/*.json reports/*.html reports/*.sarif

@@ -87,6 +87,97 @@ class CountingDemo:
         self.api.stop()
 
 
+class CountingProxy:
+    """A TCP proxy in front of an API that is not ours to change (stripe-mock): it passes every byte through
+    and counts the HTTP requests it sees, with the time of the first and the last. asyncio in one thread of
+    the benchmark process, which only waits on its child while a client runs."""
+
+    LIMIT = 64 * 1024 * 1024  # a request line of 300 KB is no reason to drop a connection
+
+    def __init__(self, upstream: str):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(upstream)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.counter = Counter()
+        self._ready = threading.Event()
+        self._loop: Any = None
+        self._server: Any = None
+        self.url = ""
+
+    def __enter__(self) -> "CountingProxy":
+        threading.Thread(target=self._run, name="bench-proxy", daemon=True).start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+
+    def _run(self) -> None:
+        import asyncio
+
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        self._server = self._loop.run_until_complete(
+            asyncio.start_server(self._handle, "127.0.0.1", 0, limit=self.LIMIT))
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _handle(self, reader: Any, writer: Any) -> None:
+        import asyncio
+
+        try:
+            up_reader, up_writer = await asyncio.open_connection(self.host, self.port, limit=self.LIMIT)
+        except OSError:
+            writer.close()
+            return
+        back = asyncio.ensure_future(self._copy(up_reader, writer))
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                self.counter.hit()
+                up_writer.write(head)
+                headers = head.decode("latin-1").lower()
+                length = 0
+                for line in headers.split("\r\n")[1:]:
+                    name, _, value = line.partition(":")
+                    if name.strip() == "content-length":
+                        length = int(value.strip() or 0)
+                if "transfer-encoding: chunked" in headers:
+                    while True:
+                        size_line = await reader.readuntil(b"\r\n")
+                        up_writer.write(size_line)
+                        size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                        up_writer.write(await reader.readexactly(size + 2))
+                        if size == 0:
+                            break
+                elif length:
+                    up_writer.write(await reader.readexactly(length))
+                await up_writer.drain()
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, OSError, ValueError):
+            pass
+        finally:
+            up_writer.close()
+            writer.close()
+            back.cancel()
+
+    @staticmethod
+    async def _copy(source: Any, target: Any) -> None:
+        try:
+            while True:
+                chunk = await source.read(65536)
+                if not chunk:
+                    break
+                target.write(chunk)
+                await target.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            target.close()
+
+
 @dataclass
 class ChildRun:
     wall: float

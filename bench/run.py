@@ -4,6 +4,7 @@ requests it receives; and (d) schemathesis drawing (a)'s cases without sending t
 generated requests. Prints req/s and the ratios a/b, a/c and d/c. See bench/README.md.
 
     .venv/bin/python bench/run.py [--examples N] [--repeat K] [--parallel W] [--warm] [--latency MS]
+                                  [--concurrency N]
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import resource
 import sys
 import textwrap
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,7 @@ PROFILE = "featbit"
 TOKEN = "demo-token"
 COLLECTION = "/api/v1/projects"
 LATENCY = 0.0  # seconds the demo waits before answering (--latency)
+CONCURRENCY = 0  # --conformance-concurrency for (a); 0: the plugin's default
 
 ST_MODULE = textwrap.dedent('''
     """schemathesis' pytest integration, built-in checks only (written by bench/run.py)."""
@@ -102,6 +105,7 @@ class Measure:
     cpu: float = 0.0
     server_cpu: float = 0.0  # CPU of this process while the child ran: the demo server's threads
     summary_full: str = ""
+    startup: float = float("nan")  # from starting the child to the first request the server saw
 
     @property
     def e2e_rps(self) -> float:
@@ -122,12 +126,14 @@ def measure(name: str, argv: list[str], *, cwd: Path | None = None, env: dict[st
     with CountingDemo(PROFILE, latency=LATENCY) as server:
         full = server_argv(server.url) if server_argv else argv
         before = resource.getrusage(resource.RUSAGE_SELF)
+        launched = time.monotonic()
         child = run_child(full, cwd=cwd, env={k: v.replace("{URL}", server.url) for k, v in (env or {}).items()})
         after = resource.getrusage(resource.RUSAGE_SELF)
         counter = server.counter
         server_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        startup = counter.first - launched if counter.first is not None else float("nan")
         return Measure(name, counter.count, child.wall, counter.window, child.returncode, _last_line(child.output),
-                       child.cpu, server_cpu, child.output)
+                       child.cpu, server_cpu, child.output, startup)
 
 
 def ours(examples: int, workers: int = 0, seed: int = 1) -> tuple[str, callable]:
@@ -137,6 +143,8 @@ def ours(examples: int, workers: int = 0, seed: int = 1) -> tuple[str, callable]
         args = [PYTHON, "-m", "pytest", f"--conformance-url={url}", f"--conformance-profile={PROFILE}",
                 f"--conformance-token={TOKEN}", f"--conformance-max-examples={examples}", f"--conformance-seed={seed}",
                 "-p", "no:cacheprovider", "-q"]
+        if CONCURRENCY:
+            args.append(f"--conformance-concurrency={CONCURRENCY}")
         return args + (["-n", str(workers)] if workers else [])
 
     return name, argv
@@ -172,19 +180,20 @@ def run_raw(count: int) -> Measure:
                    server_argv=lambda url: [PYTHON, "loop.py", url + COLLECTION, str(count), TOKEN])
 
 
-ROW_HEADERS = ["run", "requests", "wall s", "e2e req/s", "window s", "in-window req/s", "client CPU s",
+ROW_HEADERS = ["run", "requests", "wall s", "start-up s", "e2e req/s", "window s", "in-window req/s", "client CPU s",
                "server CPU s", "exit", "pytest says"]
 
 
 def row(m: Measure) -> list:
-    return [m.name, m.requests, m.wall, m.e2e_rps, m.window, m.window_rps, m.cpu, m.server_cpu, m.returncode,
-            m.summary]
+    return [m.name, m.requests, m.wall, m.startup, m.e2e_rps, m.window, m.window_rps, m.cpu, m.server_cpu,
+            m.returncode, m.summary]
 
 
 def medians(name: str, runs: list[Measure]) -> list:
     return [name, int(median([m.requests for m in runs])), median([m.wall for m in runs]),
-            median([m.e2e_rps for m in runs]), median([m.window for m in runs]), median([m.window_rps for m in runs]),
-            median([m.cpu for m in runs]), median([m.server_cpu for m in runs]), "", ""]
+            median([m.startup for m in runs]), median([m.e2e_rps for m in runs]), median([m.window for m in runs]),
+            median([m.window_rps for m in runs]), median([m.cpu for m in runs]), median([m.server_cpu for m in runs]),
+            "", ""]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,16 +208,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
                         help="the demo answers every request this many milliseconds late, like an API across a "
                              "network (default 0: loopback)")
+    parser.add_argument("--concurrency", type=int, default=0, metavar="N",
+                        help="(a) with --conformance-concurrency=N (default: the plugin's own)")
     args = parser.parse_args(argv)
-    global LATENCY
+    global LATENCY, CONCURRENCY
     LATENCY = args.latency / 1000
+    CONCURRENCY = args.concurrency
 
     print(f"# bench/run.py: demo profile {PROFILE}, {args.examples} examples per operation, {args.repeat} repeat(s)")
     print(f"# {environment_note()}" + (f"; the demo answers {args.latency:g} ms late" if args.latency else ""))
     print("# working directories: " + ("warm (Hypothesis' unicode tables cached in ./.hypothesis)" if args.warm else
                                        "empty (Hypothesis rebuilds its unicode tables in every run, as in CI)"))
     print("# (a) pytest --conformance-url=... --conformance-profile=featbit --conformance-max-examples=N: per operation"
-          " at most N positive + N/2 negative generated requests (repeats are not sent), plus the probes its rules need")
+          " at most N positive + N/2 negative generated requests (repeats are not sent), plus the probes its rules need"
+          + (f"; --conformance-concurrency={args.concurrency}" if args.concurrency else "; concurrency: its default"))
     print("# (b) schemathesis.openapi.from_url + @schema.parametrize() + case.call_and_validate(session=...),"
           " fuzzing phase only, max-examples=N, no-shrink, built-in checks")
     print("# (c) requests.Session GET loop, as many requests as (a) sent in the same repeat")
@@ -232,10 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     print(table(ROW_HEADERS[:-2], [medians(name, ms)[:-2] for name, ms in runs.items()]))
     print()
     print(table(["ratio of req/s (median of the repeats' ratios)", "in-window", "end to end", "target"],
-                ratio_rows(runs, args.parallel)))
+                ratio_rows(runs, args.parallel, args.latency)))
     print("in-window: the requests over the time from the first to the last one the server saw (start-up "
-          "excluded); end to end: over the client's whole wall time. (d) is a ceiling on (a)'s generated requests: "
-          "drawing them alone, without sending anything, is not faster than that.")
+          "excluded); end to end: over the client's whole wall time. start-up: from starting the client to the "
+          "first request the server saw. (d) is a ceiling on one drawing thread: drawing (a)'s cases alone, "
+          "sending nothing, is not faster than that.")
     return 0
 
 
@@ -244,11 +258,14 @@ def paired(runs: dict[str, list[Measure]], first: str, second: str, rate: str) -
     return median([getattr(x, rate) / getattr(y, rate) for x, y in zip(runs[first], runs[second])])
 
 
-def ratio_rows(runs: dict[str, list[Measure]], workers: int) -> list[list]:
+def ratio_rows(runs: dict[str, list[Measure]], workers: int, latency: float = 0.0) -> list[list]:
     a, b, c, d = "(a) conformance", "(b) schemathesis pytest", "(c) raw requests loop", "(d) generation alone, no HTTP"
+    far = latency >= 20  # issue 13's targets: at 20 ms, twice schemathesis and faster than a serial raw loop
     rows = [
-        ["a/b: ours over schemathesis alone", paired(runs, a, b, "window_rps"), paired(runs, a, b, "e2e_rps"), ">= 1.0"],
-        ["a/c: ours over a raw requests loop", paired(runs, a, c, "window_rps"), paired(runs, a, c, "e2e_rps"), ">= 0.3"],
+        ["a/b: ours over schemathesis alone", paired(runs, a, b, "window_rps"), paired(runs, a, b, "e2e_rps"),
+         ">= 2.0" if far else ">= 1.0"],
+        ["a/c: ours over a serial raw requests loop", paired(runs, a, c, "window_rps"), paired(runs, a, c, "e2e_rps"),
+         ">= 1.0" if far else ">= 0.3"],
         ["d/c: drawing alone over a raw requests loop", paired(runs, d, c, "window_rps"), float("nan"), ""],
     ]
     if workers:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import random
-from typing import Any
+from typing import Any, Iterator
 
 import jsonschema
 
@@ -60,15 +60,28 @@ def _examples(schema: dict[str, Any]) -> list[Any]:
     return out
 
 
-def candidates(name: str, schema: dict[str, Any], generated: list[dict[str, Any]]) -> list[Any]:
+def _bodies(generated: Any) -> list[dict[str, Any]]:
+    """Generated bodies, drawn only when asked for: ``generated`` may be the list or what draws it."""
+    return generated() if callable(generated) else generated
+
+
+def iter_candidates(name: str, schema: dict[str, Any], generated: Any) -> Iterator[Any]:
     """Values that fit the property: readable made-up ones first, then the spec's examples, then those the
-    generator produced."""
+    generator produced (drawn only if the first ones are not enough)."""
     out: list[Any] = []
-    seen_values = [body.get(name) for body in generated if isinstance(body, dict) and body.get(name) is not None]
-    for value in _synthesised(schema) + _examples(schema) + seen_values:
+    for value in _synthesised(schema) + _examples(schema):
         if value is not None and value not in out and valid_for(value, schema):
             out.append(value)
-    return out
+            yield value
+    for body in _bodies(generated):
+        value = body.get(name) if isinstance(body, dict) else None
+        if value is not None and value not in out and valid_for(value, schema):
+            out.append(value)
+            yield value
+
+
+def candidates(name: str, schema: dict[str, Any], generated: Any) -> list[Any]:
+    return list(iter_candidates(name, schema, generated))
 
 
 def as_sent(schema: dict[str, Any]) -> dict[str, Any]:
@@ -100,30 +113,33 @@ def settable(name: str) -> bool:
     return name.lower() not in ("id", "uuid", "_id") and not is_volatile(name)
 
 
-def creation_body(schema: Any, label: str, generated: list[dict[str, Any]], skip: set[str], *,
+def creation_body(schema: Any, label: str, generated: Any, skip: set[str], *,
                   with_optional: bool) -> tuple[dict[str, Any], str | None]:
-    """A valid body for a POST: its required fields and, when asked, one optional field set (not null)."""
+    """A valid body for a POST: its required fields and, when asked, one optional field set (not null).
+    ``generated`` (bodies schemathesis drew, or what draws them) is used only where made-up values and the
+    spec's examples do not make a valid body: drawing them costs far more than all the rest."""
     schema = object_schema(schema, label)
     properties = writable(schema, skip)
     required = [n for n in schema.get("required", []) if n in properties]
     body: dict[str, Any] = {}
     for name in required:
-        values = candidates(name, properties[name], generated)
-        if not values:
+        value = next(iter_candidates(name, properties[name], generated), None)
+        if value is None:
             break
-        body[name] = values[0]
+        body[name] = value
     optional = None
     if with_optional:
         for name, prop in properties.items():
             if name in required or not settable(name):
                 continue
             # A value a resource may get by default ([], "", 0) would not show whether a PUT kept it.
-            values = [v for v in candidates(name, prop, generated) if not is_empty(v)]
-            if values:
-                body[name], optional = values[0], name
+            value = next((v for v in iter_candidates(name, prop, generated) if not is_empty(v)), None)
+            if value is not None:
+                body[name], optional = value, name
                 break
     if not valid_for(body, as_sent(schema)) or any(n not in body for n in required):
         # Fall back on what the generator produced (valid by construction), minus credential fields.
+        generated = _bodies(generated)
         fallback = next((b for b in generated if not with_optional or any(
             k not in required and k in properties and b.get(k) is not None for k in b)), None)
         fallback = fallback or (generated[0] if generated else None)

@@ -61,29 +61,57 @@ class Builder:
     uses_cors: bool = False
     seed: int = 0
     _samples: dict[str, CaseParts | None] = field(default_factory=dict)
-    _bodies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _bodies: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _locks: dict[tuple, threading.Lock] = field(default_factory=dict)
+    _skeletons: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    _parts: dict[int, tuple[Any, CaseParts]] = field(default_factory=dict)
+
+    def parts(self, case: Any) -> CaseParts:
+        """A generated case's parts, read once (the drawing thread and the builder both ask; reading a case
+        goes through schemathesis' request building, slow for a query of hundreds of kilobytes). Callers only
+        read them. The case is kept with them, so its id is not reused."""
+        kept = self._parts.get(id(case))
+        if kept is not None and kept[0] is case:
+            return kept[1]
+        parts = case_parts(case, self.base_url)
+        self._parts[id(case)] = (case, parts)
+        return parts
+
+    def _once(self, key: tuple) -> threading.Lock:
+        """One lock per thing drawn: two threads never draw the same thing twice, and drawing one operation's
+        sample does not hold up another's."""
+        with self._lock:
+            return self._locks.setdefault(key, threading.Lock())
 
     # -- what a valid request looks like ------------------------------------------------------------------
     def sample(self, operation: Any, seed: int) -> CaseParts | None:
-        """The parts of one valid generated request to the operation (drawn once)."""
-        with self._lock:
+        """The parts of one valid generated request to the operation (drawn once): the first valid request
+        generation draws with the same ``seed``, whoever asks first (Hypothesis' first example does not depend
+        on how many follow), so it does not depend on timing."""
+        if operation.label in self._samples:
+            return self._samples[operation.label]
+        with self._once(("sample", operation.label)):
             if operation.label not in self._samples:
                 cases = draw_cases(operation, GenerationMode.POSITIVE, 1, seed)
                 self._samples[operation.label] = case_parts(cases[0], self.base_url) if cases else None
             return self._samples[operation.label]
 
     def set_sample(self, operation: Any, case: Any) -> None:
-        with self._lock:
+        """The first valid request generation drew for the operation (the same one ``sample`` would draw)."""
+        with self._once(("sample", operation.label)):
             if self._samples.get(operation.label) is None:
-                self._samples[operation.label] = case_parts(case, self.base_url)
+                self._samples[operation.label] = self.parts(case)
 
     def generated_bodies(self, operation: Any, seed: int, count: int = 12) -> list[dict[str, Any]]:
-        with self._lock:
-            if operation.label not in self._bodies:
+        key = (operation.label, count)
+        if key in self._bodies:
+            return self._bodies[key]
+        with self._once(("bodies",) + key):
+            if key not in self._bodies:
                 cases = draw_cases(operation, GenerationMode.POSITIVE, count, seed)
-                self._bodies[operation.label] = [c.body for c in cases if isinstance(getattr(c, "body", None), dict)]
-            return self._bodies[operation.label]
+                self._bodies[key] = [c.body for c in cases if isinstance(getattr(c, "body", None), dict)]
+            return self._bodies[key]
 
     def credential_fields(self) -> set[str]:
         return {c.name for c in self.credentials.channels + self.credentials.unsupported if c.location == "body"}
@@ -97,7 +125,7 @@ class Builder:
         are made unique to the run where the schema lets them."""
         skip = self.credential_fields()
         schema = operation.body_schema
-        generated = self.generated_bodies(operation, seed)
+        generated = lambda: self.generated_bodies(operation, seed)  # noqa: E731 (drawn only if needed)
         if with_optional:
             return creation_body(schema, operation.label, generated, skip, with_optional=True)
         bodies: list[dict[str, Any]] = []
@@ -114,23 +142,26 @@ class Builder:
         except Skip:
             if not bodies:
                 raise
-        bodies += [distinct({k: v for k, v in g.items() if k not in skip}, schema, rng) for g in generated[:2]]
+        bodies += [distinct({k: v for k, v in g.items() if k not in skip}, schema, rng) for g in generated()[:2]]
         unique = [b for i, b in enumerate(bodies) if b not in bodies[:i]]
         return unique[min(attempt, len(unique) - 1)], None
 
     # -- building -------------------------------------------------------------------------------------------
-    def build(self, plan: RequestPlan, rng: random.Random, seed: int) -> Built:
+    def build(self, plan: RequestPlan, rng: random.Random, seed: int, *, requester: tuple = ("setup",),
+              ordinal: int | None = None) -> Built:
+        """``seed`` draws the operation's valid request where the plan has none; ``requester`` and ``ordinal``
+        say whose fresh resource a DELETE gets (see Resources.resolve)."""
         operation = plan.operation
         method = plan.http_method
         _refuse_foreign_writes(plan)
-        parts = case_parts(plan.case, self.base_url) if plan.case is not None else None
+        parts = self.parts(plan.case) if plan.case is not None else None
         sample = self.sample(operation, seed) if parts is None else None
         if parts is None and sample is None and plan.body.kind == "sample" and operation.body_schema is not None:
             raise Skip("no valid request could be generated from the spec")
         source = parts or sample
 
-        values = self._path_values(plan, parts, sample)
-        url = self.base_url + _fill(operation.path, values)
+        values = self._path_values(plan, parts, sample, requester, ordinal)
+        url = self._url(operation.path, values)
 
         query = self._query(plan, operation, source)
         headers = dict(self.request_headers)
@@ -162,10 +193,36 @@ class Builder:
             draft.headers["Origin"] = f"https://app-{rng.getrandbits(32):08x}.conformance.test"
         data = self._encode(draft)
         draft.headers.setdefault("User-Agent", USER_AGENT)
-        prepared = requests.Request(method, url, headers=draft.headers, params=draft.query, data=data).prepare()
+        prepared = _prepare(method, url, draft.headers, draft.query, data)
         sent = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
         return Built(Request(prepared.method, prepared.url, dict(prepared.headers), sent), prepared, values,
                      draft.query)
+
+    def _url(self, path: str, values: dict[str, PathValue]) -> str:
+        """The URL of the path with these values, as requests would prepare it. The path template is prepared
+        once (requests parses and re-quotes the whole URL, slow for the huge values some invalid requests
+        carry); each value, quoted whole, is put in its place (re-quoting leaves a quoted value as it is)."""
+        skeleton = self._skeletons.get(path)
+        if skeleton is None:
+            names = path_parameters(path)
+            marked = path
+            for number, name in enumerate(names):
+                marked = marked.replace("{" + name + "}", f"zzconformance{number}zz")
+            prepared = requests.PreparedRequest()
+            prepared.prepare_url(self.base_url + marked, None)
+            skeleton = self._skeletons[path] = (prepared.url, names)
+        url, names = skeleton
+        quoted = [quote(str(values[name].value if name in values else ""), safe="") for name in names]
+        if any(q in (".", "..") for q in quoted):  # a dot segment: requests removes it, as URLs do
+            filled = path
+            for name, q in zip(names, quoted):
+                filled = filled.replace("{" + name + "}", q)
+            prepared = requests.PreparedRequest()
+            prepared.prepare_url(self.base_url + filled, None)
+            return prepared.url
+        for number, q in enumerate(quoted):
+            url = url.replace(f"zzconformance{number}zz", q)
+        return url
 
     @staticmethod
     def _query(plan: RequestPlan, operation: Any, source: CaseParts | None) -> dict[str, Any]:
@@ -181,7 +238,8 @@ class Builder:
                 query[name] = value
         return query
 
-    def _path_values(self, plan: RequestPlan, parts: CaseParts | None, sample: CaseParts | None) -> dict[str, PathValue]:
+    def _path_values(self, plan: RequestPlan, parts: CaseParts | None, sample: CaseParts | None,
+                     requester: tuple, ordinal: int | None) -> dict[str, PathValue]:
         operation = plan.operation
         if parts is not None and parts.path_is_invalid:
             # A negative case that broke the path parameters: they are the point of it. A write keeps them
@@ -192,7 +250,8 @@ class Builder:
             if plan.http_method == "GET" or plan.http_method == "HEAD" or not any(
                     self.resources.is_known(n, v.value) for n, v in invalid.items()):
                 return invalid
-        values = self.resources.resolve(operation, plan.target, _as_values(plan.values), plan.http_method)
+        values = self.resources.resolve(operation, plan.target, _as_values(plan.values), plan.http_method,
+                                        requester=requester, ordinal=ordinal)
         fallback = (parts or sample).path if (parts or sample) is not None else {}
         for name in path_parameters(operation.path):
             value = values.get(name)
@@ -251,14 +310,29 @@ def _refuse_foreign_writes(plan: RequestPlan) -> None:
                "path names no resource of its own)")
 
 
+def _prepare(method: str, url: str, headers: dict[str, str], query: dict[str, Any],
+             data: bytes | None) -> requests.PreparedRequest:
+    """What ``requests.Request(method, url, headers=..., params=query, data=data).prepare()`` gives for a URL
+    prepared already, without parsing and re-quoting it again: the query is encoded by requests' own encoder
+    and appended (re-quoting leaves an encoded query as it is). Some invalid requests schemathesis draws carry a
+    query of hundreds of kilobytes; parsing it again cost tens of milliseconds a request."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_method(method)
+    prepared.url = url  # prepared already (Builder._url)
+    encoded = requests.models.RequestEncodingMixin._encode_params(query) if query else ""
+    if encoded:
+        prepared.url += ("&" if "?" in prepared.url else "?") + (encoded if isinstance(encoded, str)
+                                                                 else encoded.decode())
+    prepared.prepare_headers(headers)
+    prepared.prepare_cookies(None)
+    prepared.prepare_body(data, None)
+    prepared.prepare_auth(None, prepared.url)
+    prepared.prepare_hooks(None)
+    return prepared
+
+
 def _as_values(values: dict[str, Any]) -> dict[str, PathValue]:
     return {n: v if isinstance(v, PathValue) else PathValue(v, "user", "the probe") for n, v in values.items()}
-
-
-def _fill(path: str, values: dict[str, PathValue]) -> str:
-    for name, value in values.items():
-        path = path.replace("{" + name + "}", quote(str(value.value), safe=""))
-    return path
 
 
 __all__ = ["Builder", "Built", "Draft", "USER_AGENT"]

@@ -1,21 +1,22 @@
 """operations x rules -> requests -> exchanges -> verdicts. No pytest here.
 
-Every operation is exercised once (lazily, the first time a verdict about it is asked for): its generated
-requests and every probe its rules need. Each rule then judges the exchanges it cares about, so one request
-serves every rule that applies to it. Requests are stated as plans (plan.py), built once (builder.py) aimed
-at real resources (resources.py), and sent under one policy (transport.py).
+Every operation is exercised once: its generated requests and every probe its rules need. Each rule then
+judges the exchanges it cares about, so one request serves every rule that applies to it. Requests are stated
+as plans (plan.py), built once (builder.py) aimed at real resources (resources.py), and sent under one policy
+(transport.py). When the first verdict is asked for, every operation this process judges is run ahead,
+concurrently (schedule.py); a verdict waits until every request that could reach its operation is answered.
 """
 
 from __future__ import annotations
 
 import json
-import queue
 import random
 import threading
 import zlib
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
 from schemathesis import GenerationMode
@@ -25,7 +26,7 @@ from schemathesis.core.transport import Response as StResponse
 from .builder import Builder
 from .catalog import Catalog, Rule
 from .credentials import Credentials
-from .generation import DUPLICATES_IN_A_ROW, _Enough, case_parts, draw_cases
+from .generation import _Enough, draw_cases
 from .models import Exchange, NotApplicable, PathValue, Request, Skip, Violation
 from .plan import NO_BODY, Credential, RequestPlan, Target
 from .probes import PROBES, natural_target
@@ -33,12 +34,14 @@ from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers th
 from .redaction import Redactor
 from .resources import Resources, created_id, parse_given, path_parameters, sent_json
 from .rules import CHECKS, IGNORE, Check
+from .schedule import Conductor, families
 from .settings import Settings
 from .spec import Operation, Spec, norm
-from .transport import BudgetSpent, Transport
+from .transport import Transport
 
 MAX_EVIDENCE = 5  # violations kept per (rule, operation); the count says how many there were
 MAX_QUERY = 4096  # longest generated query and path values sent (servers commonly cap the request line at 8 KiB)
+SHOWN_URL = 300  # characters of a URL a message shows
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -134,108 +137,39 @@ def request_key(parts: Any) -> str:
                        "path": parts.path if parts.path_is_invalid else None}, sort_keys=True, default=repr)
 
 
-_DONE = object()  # the drawing thread has drawn all it will
+class TaskRun:
+    """One task of an operation's run: one generated request, or one probe with everything it sends (a
+    sequence stays in order inside its task). It is the ProbeRun a probe sees. The tasks of an operation run
+    at the same time; each keeps its own exchanges and its own random numbers (seeded by its place in the
+    plan), so what it sends, and the order the rules read it in, do not depend on which answer came first."""
 
-
-class _Drawing:
-    """The generated requests of one operation and mode, drawn in a background thread while the ones before
-    are sent: drawing (CPU) overlaps waiting for the API's answers. What is drawn does not depend on the
-    answers or their timing, so a seeded run sends the same requests in the same order however fast the API
-    is. Leaving the block early (a spent budget, an error) stops the drawing."""
-
-    AHEAD = 16  # cases drawn ahead of the sender at most
-
-    def __init__(self, generate: Callable[..., list[Any]], base_url: str, mode: GenerationMode, count: int,
-                 seen: set[str]):
-        self.generate, self.base_url, self.mode, self.count, self.seen = generate, base_url, mode, count, seen
-        self.queue: queue.Queue = queue.Queue(maxsize=self.AHEAD)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._produce, name="conformance-draw", daemon=True)
-
-    def _keep(self, case: Any) -> bool:
-        if self.stop.is_set():
-            raise _Enough()
-        parts = case_parts(case, self.base_url)
-        path = sum(len(quote(str(v), safe="")) for v in parts.path.values()) if parts.path_is_invalid else 0
-        if len(urlencode(parts.query, doseq=True)) + path > MAX_QUERY:
-            return False  # a URL no client sends, which servers refuse before reading it (431, 414)
-        key = request_key(parts)
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        self.queue.put(case)
-        return True
-
-    def _produce(self) -> None:
-        try:
-            self.generate(self.mode, self.count, keep=self._keep)
-            self.queue.put(_DONE)
-        except BaseException as exc:  # handed to the sending thread, which raises it
-            self.queue.put(exc)
-
-    def __enter__(self) -> Iterator[Any]:
-        self.thread.start()
-        return self._items()
-
-    def _items(self) -> Iterator[Any]:
-        while True:
-            item = self.queue.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop.set()
-        while self.thread.is_alive():  # unblock a producer waiting for room
-            try:
-                self.queue.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        self.thread.join()
-
-
-class OperationRun:
-    """Everything sent for one operation, and what came back. It is the ProbeRun the probes see."""
-
-    def __init__(self, runner: "Runner", operation: Operation):
-        self.runner = runner
-        self.operation = operation
-        self.settings = runner.settings
-        self.credentials = runner.credentials
-        self.rng = random.Random(runner.seed_for(operation.label, "probes"))
+    def __init__(self, run: "OperationRun", index: tuple, kind: str, ordinal: int | None = None):
+        self.run = run
+        self.runner = run.runner
+        self.operation = run.operation
+        self.settings = run.settings
+        self.credentials = run.credentials
+        self.index = index
+        self.kind = kind
+        self.ordinal = ordinal  # a generated DELETE's place in line for a fresh resource
+        self.case: Any = None  # a generated request's schemathesis Case
+        self.rng = random.Random(run.runner.seed_for(run.operation.label, f"{kind}|{index}"))
         self.exchanges: list[Exchange] = []
-        self.results: dict[str, Any] = {}
-        self.probe_skips: dict[str, str] = {}
-        self.generation_skip: str | None = None
-        self._blank: Any = None
 
     # -- the ProbeRun protocol ------------------------------------------------------------------------
     def send(self, plan: RequestPlan) -> Exchange:
-        runner = self.runner
-        built = runner.builder.build(plan, self.rng, runner.seed_for(plan.operation.label, "sample"))
-        throttled: list[Exchange] = []
-        exchange = runner.transport.send(built.request, prepared=built.prepared, kind=plan.kind, note=plan.note,
-                                         throttled=throttled, retry_429=plan.retry_429)
-        own_method = plan.http_method == plan.operation.method
-        for sent in (*throttled, exchange):
-            sent.operation = plan.operation.label if own_method else ""
-            sent.judged = plan.judged and plan.operation.label == self.operation.label
-            sent.target = plan.target.value
-            sent.values = built.values
-            sent.credential = plan.credential.kind
-            if sent.judged and own_method:  # the schema rules validate every answer of the operation itself
-                sent.case = plan.case if plan.case is not None else self.blank_case(plan.operation)
-        for early in throttled:
-            early.kind = "throttled"
+        exchange, throttled = self.runner.send_plan(plan, self.rng, judged_label=self.operation.label,
+                                                    requester=(self.operation.label, self.kind),
+                                                    ordinal=self.ordinal)
         self.exchanges.extend(throttled)
         self.exchanges.append(exchange)
-        runner.learn(plan, exchange, built.query)
         return exchange
 
     def allows(self, method: str) -> bool:
         return self.runner.transport.policy.allows(method)
+
+    def raw_head(self, request: Request, note: str) -> Exchange:
+        return self.runner.transport.raw_head(request, kind="head", note=note)
 
     def raw_head(self, request: Request, note: str) -> Exchange:
         return self.runner.transport.raw_head(request, kind="head", note=note)
@@ -250,7 +184,7 @@ class OperationRun:
         return [rule for rule, check in self.runner.active(self.operation) if probe in check.probes]
 
     def sample_body(self) -> Any:
-        sample = self.runner.builder.sample(self.operation, self.runner.seed_for(self.operation.label, "sample"))
+        sample = self.runner.builder.sample(self.operation, self.runner.seed_for(self.operation.label, "positive"))
         return sample.body.value if sample is not None and sample.body.kind == "json" else {}
 
     def find(self, method: str, path: str) -> Operation | None:
@@ -279,52 +213,98 @@ class OperationRun:
                 and any("rate-limit" in check.probes for _, check in self.runner.active(op))]
         return min(gets, key=lambda op: op.path) if gets else None
 
-    # -- running -------------------------------------------------------------------------------------
-    def execute(self) -> None:
-        self._send_generated()
+
+GENERATED, PROBE = 0, 1  # the first element of a task's index: generated requests come first, then probes
+
+
+class OperationRun:
+    """Everything sent for one operation, and what came back: its tasks, read in plan order."""
+
+    def __init__(self, runner: "Runner", operation: Operation):
+        self.runner = runner
+        self.operation = operation
+        self.settings = runner.settings
+        self.credentials = runner.credentials
+        self.tasks: list[TaskRun] = []
+        self.results: dict[str, Any] = {}
+        self.probe_skips: dict[str, str] = {}
+        self.errors: dict[tuple, BaseException] = {}  # unexpected errors, raised again by the verdicts
+        self._generation_skips: dict[tuple, str] = {}
+        self._lock = threading.Lock()
+        self._exchanges: list[Exchange] | None = None
+        self.done = False  # every task has finished (set by the conductor)
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Every exchange of the operation's tasks, in plan order (never in the order the answers came)."""
+        if self._exchanges is not None:
+            return self._exchanges
+        with self._lock:
+            tasks = sorted(self.tasks, key=lambda t: t.index)
+        out = [exchange for task in tasks for exchange in task.exchanges]
+        if self.done:
+            self._exchanges = out
+        return out
+
+    @property
+    def generation_skip(self) -> str | None:
+        """Why generated requests stopped (read-only, the budget), the first in plan order."""
+        with self._lock:
+            return self._generation_skips[min(self._generation_skips)] if self._generation_skips else None
+
+    def task(self, index: tuple, kind: str, ordinal: int | None = None) -> TaskRun:
+        task = TaskRun(self, index, kind, ordinal)
+        with self._lock:
+            self.tasks.append(task)
+        return task
+
+    def probes_needed(self) -> list[str]:
         needed: list[str] = []
         for _, check in self.runner.active(self.operation):
             needed += [p for p in check.probes if p not in needed]
-        for name in needed:
-            if name == "rate-limit" and not self.settings.rate_limit_probe:
-                self.probe_skips[name] = "the rate-limit probe is off (opt in with --conformance-rate-limit-probe=N)"
-                continue
+        return needed
+
+    def raise_error(self) -> None:
+        """An unexpected error in one of the operation's tasks: raised again for its verdicts."""
+        if self.errors:
+            raise self.errors[min(self.errors, key=repr)]
+
+    # -- the tasks ---------------------------------------------------------------------------------------
+    def generated(self, number: int, case: Any, mode: GenerationMode) -> Callable[[], None]:
+        task = self.task((GENERATED, number), "generated", ordinal=number)
+        task.case = case
+        plan = RequestPlan(self.operation, "generated", f"generated ({mode.value})",
+                           target=natural_target(self.operation), case=case)
+
+        def send() -> None:
             try:
-                result = PROBES[name](self)
+                task.send(plan)
+            except Skip as skip:  # the budget is spent, or no request could be built
+                with self._lock:
+                    self._generation_skips[task.index] = str(skip)
+            except BaseException as exc:  # noqa: BLE001
+                self.errors[task.index] = exc
+        return send
+
+    def probe(self, number: int, name: str) -> Callable[[], None]:
+        task = self.task((PROBE, number), name)
+
+        def run() -> None:
+            try:
+                result = PROBES[name](task)
             except Skip as skip:
                 self.probe_skips[name] = str(skip)
-                continue
+                return
+            except BaseException as exc:  # noqa: BLE001
+                self.errors[task.index] = exc
+                return
             if not isinstance(result, list):
                 self.results[name] = result
+        return run
 
-    def _send_generated(self) -> None:
-        if not self.allows(self.operation.method):
-            self.generation_skip = "generated writes are off under --conformance-read-only"
-            return
-        n = self.settings.max_examples
-        # The suite chooses the path values itself: an operation whose requests vary in nothing else has one
-        # valid request to send (its invalid ones still break the path parameters).
-        positive = n if self.operation.varies_beyond_path else 1
-        plans = [(GenerationMode.POSITIVE, positive)]
-        if self.operation.can_be_invalid:
-            plans.append((GenerationMode.NEGATIVE, max(1, n // 2)))
-        seen: set[str] = set()  # the same request is sent once, whichever mode produced it
-        target = natural_target(self.operation)
-        for mode, count in plans:
-            generate = (lambda m, c, keep: self.runner.generate(self.operation, m, c, m.value, keep=keep))
-            with _Drawing(generate, self.settings.url, mode, count, seen) as drawn:
-                for case in drawn:
-                    if mode == GenerationMode.POSITIVE:
-                        self.runner.builder.set_sample(self.operation, case)
-                    try:
-                        self.send(RequestPlan(self.operation, "generated", f"generated ({mode.value})",
-                                              target=target, case=case))
-                    except BudgetSpent as spent:
-                        self.generation_skip = str(spent)
-                        return
-                    except Skip as skip:
-                        self.generation_skip = str(skip)
-                        return
+    def skip_generation(self, why: str) -> None:
+        with self._lock:
+            self._generation_skips[(GENERATED, -1)] = why
 
 
 @dataclass
@@ -334,12 +314,18 @@ class OperationReach:
     reached: bool = False
     statuses: Counter = field(default_factory=Counter)
     valid: Counter = field(default_factory=Counter)  # the statuses of requests with the valid credential
-    values: dict[str, PathValue] = field(default_factory=dict)
+    best: tuple[tuple, dict[str, PathValue]] | None = None  # (rank, values): the lowest rank is shown
+
+    @property
+    def values(self) -> dict[str, PathValue]:
+        return dict(self.best[1]) if self.best is not None else {}
 
 
 class Reach:
     """Per operation: whether a request with the valid credential (or none) got a 2xx, and where each path
-    value came from. Every request counts, whichever operation's run sent it."""
+    value came from. Every request counts, whichever operation's run sent it. The values shown are chosen by
+    rank, not by which answer came first: a request that reached it, else one with the valid credential, else
+    any; among those, the lowest values in a fixed order."""
 
     def __init__(self) -> None:
         self.by_operation: dict[str, OperationReach] = {}
@@ -348,18 +334,18 @@ class Reach:
     def record(self, plan: RequestPlan, exchange: Exchange) -> None:
         if plan.http_method != plan.operation.method or exchange.response is None or plan.kind == "cleanup":
             return
+        reached = exchange.ok and plan.credential.kind in ("valid", "none") and not _is_negative(plan)
+        rank = (0 if reached else 1 if plan.credential.kind == "valid" else 2,
+                sum(1 for v in exchange.values.values() if not v.real),  # values known to exist first
+                json.dumps([[n, str(v.value), v.source, v.detail] for n, v in sorted(exchange.values.items())]))
         with self._lock:
             reach = self.by_operation.setdefault(plan.operation.label, OperationReach())
             reach.statuses[exchange.response.status] += 1
             if plan.credential.kind == "valid" and not _is_negative(plan):
                 reach.valid[exchange.response.status] += 1
-            if reach.reached:
-                return
-            if exchange.ok and plan.credential.kind in ("valid", "none") and not _is_negative(plan):
-                reach.reached = True
-                reach.values = dict(exchange.values)
-            elif not reach.values or plan.credential.kind == "valid":
-                reach.values = dict(exchange.values)
+            reach.reached = reach.reached or reached
+            if reach.best is None or rank < reach.best[0]:
+                reach.best = (rank, dict(exchange.values))
 
     def path_reached(self, path: str) -> bool:
         with self._lock:
@@ -413,17 +399,154 @@ class Runner:
         self.builder = Builder(settings.url, self.credentials, self.resources, token=settings.token,
                                forbidden_token=settings.forbidden_token, request_headers=dict(catalog.request_headers),
                                uses_cors=any(rule.category == "cors" for rule in catalog.rules))
-        self._setup = OperationRun(self, spec.operations[0])  # sends the set-up requests (discovery, creation)
-        self.resources.sender = self._setup.send
+        self.setup_exchanges: list[Exchange] = []  # discovery, creation, the credential check, clean-up
+        self.resources.sender = self.send_setup
         self.reach = Reach()
-        self.runs: dict[str, OperationRun] = {}
+        self.conductor = Conductor(self, transport.concurrency)
+        self.expected: list[Operation] | None = None  # the operations this process will judge, in order
+        self._families = families(op.path for op in spec.operations)
+        self._prepared: set[str] = set()
         self._credential: CredentialCheck | None = None
         self.forbidden_check = CredentialCheck("unchecked")
+        self._credential_lock = threading.Lock()
+        self._blanks: dict[str, Any] = {}
+        self._blank_lock = threading.Lock()
         self._active: dict[str, list[tuple[Rule, Check]]] = {}
         self._applicability: dict[tuple[str, str], tuple[Rule | None, str]] = {}
 
     def seed_for(self, label: str, purpose: str) -> int:
         return (self.settings.seed * 1_000_003 + zlib.crc32(f"{label}|{purpose}".encode())) % (2**32)
+
+    @property
+    def runs(self) -> dict[str, OperationRun]:
+        return {label: op.run for label, op in self.conductor.ops.items()}
+
+    # -- sending ---------------------------------------------------------------------------------------
+    def send_plan(self, plan: RequestPlan, rng: random.Random, *, judged_label: str, requester: tuple,
+                  ordinal: int | None = None) -> tuple[Exchange, list[Exchange]]:
+        """Build the plan into its request, send it, and learn from the answer. Returns the exchange and the
+        429 answers waited out before it."""
+        built = self.builder.build(plan, rng, self.seed_for(plan.operation.label, "positive"), requester=requester,
+                                   ordinal=ordinal)
+        throttled: list[Exchange] = []
+        exchange = self.transport.send(built.request, prepared=built.prepared, kind=plan.kind, note=plan.note,
+                                       throttled=throttled, retry_429=plan.retry_429)
+        own_method = plan.http_method == plan.operation.method
+        for sent in (*throttled, exchange):
+            sent.operation = plan.operation.label if own_method else ""
+            sent.judged = plan.judged and plan.operation.label == judged_label
+            sent.target = plan.target.value
+            sent.values = built.values
+            sent.credential = plan.credential.kind
+            if sent.judged and own_method:  # the schema rules validate every answer of the operation itself
+                sent.case = plan.case if plan.case is not None else self.blank_case(plan.operation)
+        for early in throttled:
+            early.kind = "throttled"
+        self.learn(plan, exchange, built.query)
+        return exchange, throttled
+
+    def blank_case(self, operation: Operation) -> Any:
+        """A schemathesis Case of the operation, for validating a probe's answer against the spec (one per
+        operation; it is only read)."""
+        with self._blank_lock:
+            if operation.label not in self._blanks:
+                self._blanks[operation.label] = operation.api.Case()
+            return self._blanks[operation.label]
+
+    def send_setup(self, plan: RequestPlan) -> Exchange:
+        """A set-up request (discovery, creation, the credential check, clean-up): judged by no rule. Its random
+        choices come from the plan itself (its salt), not from the order set-up requests happen in."""
+        rng = random.Random(self.seed_for(plan.operation.label, f"setup|{plan.kind}|{plan.note}|{plan.salt}"))
+        exchange, throttled = self.send_plan(plan, rng, judged_label="", requester=("setup",))
+        self.setup_exchanges.extend([*throttled, exchange])
+        return exchange
+
+    # -- the schedule (schedule.Conductor calls these) ---------------------------------------------------
+    def expect(self, operations: list[Operation]) -> None:
+        """The operations this process will judge, in the order it will judge them: they are run ahead,
+        concurrently, when the first verdict is asked for."""
+        self.expected = list(operations)
+
+    def family(self, operation: Operation) -> str:
+        return self._families.get(operation.path, operation.path)
+
+    def new_run(self, operation: Operation) -> OperationRun:
+        return OperationRun(self, operation)
+
+    def would_run(self, operation: Operation) -> bool:
+        """Will any verdict about the operation need its requests? (Static rules need none; with a refused
+        credential, rules that need it are skipped on protected operations.)"""
+        refused = self.credential_status.refused
+        return any(check.kind != "static" and not (refused and check.needs_credential and self.protected(operation))
+                   for _, check in self.active(operation))
+
+    def prepare(self, operation: Operation) -> None:
+        """Resolve the path values of the operation's family (what its requests and its neighbours' sequences
+        aim at) before any request under test goes out, so they do not depend on timing."""
+        for member in self.spec.operations:
+            if self.family(member) != self.family(operation) or member.label in self._prepared:
+                continue
+            self._prepared.add(member.label)
+            names = path_parameters(member.path)
+            if not names:
+                continue
+            collection = not member.path.rstrip("/").endswith("}")
+            if natural_target(member) is Target.EXISTING or (member.method == "POST" and collection):
+                self.resources.existing(member)
+            else:
+                self.resources.existing(member, len(names) - 1)  # a write's parents; the resource is its own
+
+    def draw(self, run: OperationRun, submit: Callable[..., None]) -> None:
+        """Draw the operation's generated requests and hand each to ``submit`` as a task as soon as it is drawn;
+        its probes go as soon as the first valid request is drawn (they use it as their valid request)."""
+        operation = run.operation
+        probes_sent = False
+
+        def send_probes() -> None:
+            nonlocal probes_sent
+            probes_sent = True
+            for number, name in enumerate(run.probes_needed()):
+                if name == "rate-limit" and not self.settings.rate_limit_probe:
+                    run.probe_skips[name] = "the rate-limit probe is off (opt in with --conformance-rate-limit-probe=N)"
+                    continue
+                submit(run.probe(number, name))
+
+        if not self.transport.policy.allows(operation.method):
+            run.skip_generation("generated writes are off under --conformance-read-only")
+            send_probes()
+            return
+        n = self.settings.max_examples
+        # The suite chooses the path values itself: an operation whose requests vary in nothing else has one
+        # valid request to send (its invalid ones still break the path parameters).
+        plans = [(GenerationMode.POSITIVE, n if operation.varies_beyond_path else 1)]
+        if operation.can_be_invalid:
+            plans.append((GenerationMode.NEGATIVE, max(1, n // 2)))
+        seen: set[str] = set()  # the same request is sent once, whichever mode produced it
+        number = 0
+        for mode, count in plans:
+            def keep(case: Any, mode: GenerationMode = mode) -> bool:
+                nonlocal number
+                if self.conductor.stopping.is_set() or self.transport.policy.budget_spent:
+                    raise _Enough()
+                parts = self.builder.parts(case)
+                path = sum(len(quote(str(v), safe="")) for v in parts.path.values()) if parts.path_is_invalid else 0
+                if len(urlencode(parts.query, doseq=True)) + path > MAX_QUERY:
+                    return False  # a URL no client sends, which servers refuse before reading it (431, 414)
+                key = request_key(parts)
+                if key in seen:
+                    return False
+                seen.add(key)
+                first = mode == GenerationMode.POSITIVE and not probes_sent
+                if first:
+                    self.builder.set_sample(operation, case)
+                submit(run.generated(number, case, mode), bounded=True)
+                number += 1
+                if first:
+                    send_probes()
+                return True
+            self.generate(operation, mode, count, mode.value, keep=keep)
+        if not probes_sent:
+            send_probes()
 
     # -- planning --------------------------------------------------------------------------------
     def applicability(self, rule: Rule, operation: Operation) -> tuple[Rule | None, str]:
@@ -498,12 +621,28 @@ class Runner:
                                  deleter)
 
     def close(self) -> None:
-        """Delete what the suite created and still exists (children before parents)."""
-        for plan in self.resources.cleanup_plans():
-            try:
-                self._setup.send(plan)
-            except Skip:
-                pass
+        """Stop sending what is left, then delete what the suite created and still exists, children before
+        parents (the deepest paths first; each depth at once)."""
+        self.conductor.stop()
+        plans = self.resources.cleanup_plans()
+        by_depth: dict[int, list[RequestPlan]] = {}
+        for plan in plans:
+            by_depth.setdefault(-len(path_parameters(plan.operation.path)), []).append(plan)
+        for depth in sorted(by_depth):
+            wave = by_depth[depth]
+            if len(wave) == 1 or self.transport.concurrency == 1:
+                for plan in wave:
+                    self._cleanup(plan)
+                continue
+            with ThreadPoolExecutor(min(len(wave), self.transport.concurrency),
+                                    thread_name_prefix="conformance-cleanup") as pool:
+                list(pool.map(self._cleanup, wave))
+
+    def _cleanup(self, plan: RequestPlan) -> None:
+        try:
+            self.send_setup(plan)
+        except Skip:
+            pass
 
     # -- the credential, checked first ------------------------------------------------------------
     def protected(self, operation: Operation) -> bool:
@@ -518,6 +657,10 @@ class Runner:
     def check_credential(self) -> CredentialCheck:
         """Send the valid credential, each way the profile says it travels for GET, to a protected GET that can
         be reached. Refused every way (401 or 403) means the run cannot judge what needs it."""
+        with self._credential_lock, self.resources.learning():  # sent before anything else: what it lists counts
+            return self._check_credential()
+
+    def _check_credential(self) -> CredentialCheck:
         if self._credential is not None:
             return self._credential
         self._credential = CredentialCheck("unchecked", reason="no protected GET operation answered the check")
@@ -534,7 +677,7 @@ class Runner:
                                    credential=Credential("valid", channel), body=NO_BODY, sample_query="required",
                                    origin=False, judged=False)
                 try:
-                    exchange = self._setup.send(plan)
+                    exchange = self.send_setup(plan)
                 except Skip:
                     return self._credential
                 if exchange.ok:
@@ -564,7 +707,7 @@ class Runner:
                            credential=Credential("forbidden", channel), body=NO_BODY, sample_query="required",
                            origin=False, judged=False)
         try:
-            exchange = self._setup.send(plan)
+            exchange = self.send_setup(plan)
         except Skip:
             return
         if exchange.response is not None and exchange.response.status == 401:
@@ -572,11 +715,15 @@ class Runner:
 
     # -- verdicts --------------------------------------------------------------------------------
     def run(self, operation: Operation) -> OperationRun:
-        if operation.label not in self.runs:
-            run = OperationRun(self, operation)
-            self.runs[operation.label] = run
-            run.execute()
-        return self.runs[operation.label]
+        """The operation's run, once every request that could reach it has been answered. The first call
+        starts the whole schedule: every expected operation, run ahead concurrently."""
+        if not self.conductor.started:
+            self.check_credential()  # before anything else is sent
+            planned = self.expected if self.expected is not None else [operation]
+            self.conductor.start([op for op in planned if self.would_run(op)])
+        run = self.conductor.run_of(operation)
+        run.raise_error()
+        return run
 
     def verdict(self, rule: Rule, operation: Operation) -> Verdict:
         resolved, reason = self.applicability(rule, operation)
@@ -626,7 +773,7 @@ class Runner:
                 if check.judges_failures:
                     judged += 1
                     violations.append(Violation(f"No response to {exchange.request.method} "
-                                                f"{self.redactor.url(exchange.request.url)}: {exchange.error}.",
+                                                f"{self.shown_url(exchange.request.url)}: {exchange.error}.",
                                                 exchange))
                 else:
                     unanswered.append(exchange)  # one finding, in one place: server-errors
@@ -656,7 +803,15 @@ class Runner:
         first = unreached[0]
         return (f"every answer it could judge came from a resource that was never reached ({len(unreached)} "
                 f"answered {first.response.status}, e.g. {first.request.method} "
-                f"{self.redactor.url(first.request.url)}); {self.hint(operation) or 'nothing was judged'}")
+                f"{self.shown_url(first.request.url)}); {self.hint(operation) or 'nothing was judged'}")
+
+    def shown_url(self, url: str) -> str:
+        """A URL as a message shows it: redacted, and cut short past SHOWN_URL characters (some invalid requests
+        carry a query of hundreds of kilobytes; the reports keep the request whole)."""
+        shown = self.redactor.url(url)
+        if len(shown) <= SHOWN_URL:
+            return shown
+        return f"{shown[:SHOWN_URL]}... ({len(shown) // 1024} KB in all)"
 
     # -- reach -------------------------------------------------------------------------------------
     def hint(self, operation: Operation) -> str:

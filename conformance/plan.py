@@ -83,6 +83,7 @@ class RequestPlan:
     judged: bool = True  # the operation's rules judge the answer
     case: Any = None  # a generated schemathesis Case: its query, headers, body (and invalid path values)
     retry_429: bool = True  # False: a 429 comes back at once (the rate-limit probe wants to see it)
+    salt: str = ""  # seeds the random choices of a set-up plan (a creation's place in line), not its timing
 
     @property
     def http_method(self) -> str:

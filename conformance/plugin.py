@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the engine (schemathesis, Hypothesis) is imported only when
 
 USER_PROPERTY = "conformance"
 MAX_UNREACHED_SHOWN = 10
+MAX_CURL_SHOWN = 2000  # characters of a curl command the terminal shows
 
 
 @dataclass
@@ -97,7 +98,8 @@ def pytest_configure(config: pytest.Config) -> None:
         transport = Transport(timeout=settings.timeout,
                               max_rps=settings.max_rps / workers if settings.max_rps else None,
                               max_requests=max(1, settings.max_requests // workers) if settings.max_requests else None,
-                              read_only=settings.read_only, retry_after_cap=settings.retry_after_cap)
+                              read_only=settings.read_only, retry_after_cap=settings.retry_after_cap,
+                              concurrency=max(1, -(-settings.concurrency // workers)))
         check_reachable(settings.url, timeout=settings.timeout, session=transport.session)
         spec = load_spec(settings.spec, settings.url, timeout=settings.timeout, session=transport.session,
                          base_dir=Path.cwd())
@@ -115,6 +117,30 @@ def pytest_configure(config: pytest.Config) -> None:
     state = State(settings, catalog, spec, runner, baseline)
     config.stash[STATE] = state
     config.pluginmanager.register(RecordKeeper(state), "conformance-records")
+    _index_teardown_reports(config)
+
+
+def _index_teardown_reports(config: pytest.Config) -> None:
+    """pytest's failure summary looks up each failure's teardown report by scanning every setup and teardown
+    report of the session: 1,000 failures among 6,000 items cost 7 s. The same lookup, from an index built
+    once (and again when reports were added). Left alone if pytest's reporter has no such method."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not callable(getattr(reporter, "_get_teardown_reports", None)) \
+            or not callable(getattr(reporter, "getreports", None)):
+        return
+    index: dict[str, Any] = {"size": -1, "by_id": {}}
+
+    def get_teardown_reports(node_id: str) -> list[Any]:
+        reports = reporter.getreports("")
+        if index["size"] != len(reports):
+            by_id: dict[str, list[Any]] = {}
+            for report in reports:
+                if report.when == "teardown":
+                    by_id.setdefault(report.id, []).append(report)
+            index.update(size=len(reports), by_id=by_id)
+        return list(index["by_id"].get(node_id, []))
+
+    reporter._get_teardown_reports = get_teardown_reports
 
 
 def _need_credential(settings: Settings, catalog: Catalog, spec: Spec) -> None:
@@ -309,7 +335,10 @@ def format_failure(verdict: Verdict, state: State) -> str:
                 if response["body"]:
                     lines.append(f"   Body:     {response['body'][:200]}")
             needs = " and ".join(record["curl_env"])
-            lines.append(f"   Reproduce with{f' (set {needs} first)' if needs else ''}: {record['curl']}")
+            curl = record["curl"]
+            if len(curl) > MAX_CURL_SHOWN:  # a URL of hundreds of kilobytes: the reports have it whole
+                curl = f"{curl[:MAX_CURL_SHOWN]}... ({len(curl) // 1024} KB in all: the JSON and HTML reports have it whole)"
+            lines.append(f"   Reproduce with{f' (set {needs} first)' if needs else ''}: {curl}")
     if extra > 0:
         lines.append(f"\n... and {extra} more violation(s) of this rule on this operation.")
     expired = state.baseline.entries.get((rule.id, verdict.operation)) if state.baseline else None
@@ -344,6 +373,105 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     items[:0] = ours
     # Tell the terminal (and any other reporter) what was collected: "collected 94 items".
     session.ihook.pytest_collectreport(report=pytest.CollectReport(root.nodeid, "passed", None, ours))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Tell the engine which operations this process will judge, in order: it runs them ahead, concurrently,
+    when the first verdict is asked for. Under xdist a worker judges only its share (see StaticScheduling)."""
+    state = session.config.stash.get(STATE, None)
+    if state is None:
+        return
+    labels = list(dict.fromkeys(item.operation.label for item in session.items if isinstance(item, RuleItem)))
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput is not None:
+        if not _static(session.config):
+            return  # xdist hands out operations as it goes: each runs when its first verdict is asked for
+        share = static_share([item.nodeid for item in session.items], state.spec,
+                             int(workerinput.get("workercount", 1)))
+        mine = _worker_index(workerinput.get("workerid", ""))
+        labels = [label for label in labels if share.get(_UNIT_PREFIX + label) == mine]
+    by_label = {op.label: op for op in state.spec.operations}
+    state.runner.expect([by_label[label] for label in labels if label in by_label])
+
+
+# -- xdist: every operation's worker is known before the run starts ------------------------------------------
+_UNIT_PREFIX = "conformance::"
+
+
+def _static(config: pytest.Config) -> bool:
+    return getattr(config.option, "dist", "no") == "loadscope"
+
+
+def _worker_index(workerid: str) -> int | None:
+    return int(workerid[2:]) if workerid.startswith("gw") and workerid[2:].isdigit() else None
+
+
+def static_share(nodeids: list[str], spec: Spec, workers: int) -> dict[str, int]:
+    """Which worker judges each operation: the heaviest to draw first, each to the least loaded worker. The
+    controller and every worker compute the same split from the same collection."""
+    from .schedule import partition
+
+    weights = {_UNIT_PREFIX + op.label: op.weight for op in spec.operations}
+    units = list(dict.fromkeys(nodeid.rsplit("::", 1)[0] for nodeid in nodeids))
+    return partition([(unit, weights.get(unit, 0)) for unit in units], workers)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)  # an xdist hook: only called when pytest-xdist is installed
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    state = config.stash.get(STATE, None)
+    if state is None or not _static(config):
+        return None
+    return _static_scheduling(config, log, state.spec)
+
+
+def _static_scheduling(config: pytest.Config, log: Any, spec: Spec) -> Any:
+    from collections import OrderedDict
+
+    from xdist.scheduler import LoadScopeScheduling
+
+    class StaticScheduling(LoadScopeScheduling):
+        """xdist's loadscope (one operation's rules on one worker), except that every operation is handed to
+        its worker at the start, all at once, by ``static_share``: each worker knows every operation it will
+        judge before its first verdict, so it can run them all ahead, concurrently."""
+
+        def schedule(self) -> None:
+            assert self.collection_is_completed
+            if self.collection is not None:
+                for node in self.nodes:
+                    self._reschedule(node)
+                return
+            if not self._check_nodes_have_same_collection():
+                self.log("**Different tests collected, aborting run**")
+                return
+            self.collection = list(next(iter(self.registered_collections.values())))
+            if not self.collection:
+                return
+            units: OrderedDict[str, dict[str, bool]] = OrderedDict()
+            for nodeid in self.collection:
+                units.setdefault(self._split_scope(nodeid), {})[nodeid] = False
+            nodes = {_worker_index(node.gateway.id): node for node in self.nodes}
+            share = static_share(self.collection, spec, len(self.nodes))
+            if None in nodes or set(nodes) != set(range(len(self.nodes))):
+                self.workqueue.update(units)  # workers not named gw0..gwN-1: xdist's own handing out
+                return super_schedule_rest(self)
+            indices: dict[Any, list[int]] = {node: [] for node in self.nodes}
+            for scope, work_unit in units.items():
+                node = nodes[share.get(scope, 0)]
+                self.assigned_work[node][scope] = work_unit
+                collection = self.registered_collections[node]
+                indices[node] += [collection.index(nodeid) for nodeid in work_unit]
+            for node, todo in indices.items():
+                if todo:
+                    node.send_runtest_some(todo)
+                else:
+                    node.shutdown()
+
+    def super_schedule_rest(scheduler: Any) -> None:
+        for node in scheduler.nodes:
+            if scheduler.workqueue:
+                scheduler._assign_work_unit(node)
+
+    return StaticScheduling(config, log)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -26,8 +26,9 @@ import json
 import re
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 import jsonschema
@@ -267,29 +268,65 @@ class Created:
     creator: str  # "POST /devices"
     consumed: bool = False  # deleted (by the suite's own DELETE under test, or at the end)
     deleter: Any = None  # the DELETE operation that removes it, if any
+    purpose: str = "adopted"  # read | write | delete | adopted (a generated or probe POST created it)
 
 
 Sender = Callable[[RequestPlan], Exchange]
+SETUP = ("setup",)  # the requester of the resources the resolution itself creates (to read)
 
 
 @dataclass
 class Resources:
+    """Safe to use from many threads at once. Three kinds of lock:
+
+    * ``_lock`` guards the state (short, never held while a request is out);
+    * ``_resolving`` is held while path values that exist are looked up, listings and creations included, so
+      two threads resolving the same parent list it once;
+    * one lock per collection for the resource writes aim at, so it is created once however many writes
+      want it at the same time.
+
+    What is looked up does not depend on timing: only the answers to the requests a lookup sends itself
+    (listings, creations to read) teach anything (``learning``), and the engine makes every lookup of an
+    operation's family, one thread, in collection order, before any of its requests goes out; the resource
+    writes aim at is one per collection; and a DELETE's fresh resource is counted per requester in the order
+    its requests were planned, not in the order they happened to be sent. Answers to the requests under test,
+    which come back in any order, never change what a later lookup finds."""
+
     spec: Any  # spec.Spec
     given: tuple[GivenValue, ...] = ()
     read_only: bool = False
     sender: Sender | None = None  # the engine's: plans go through the builder and the transport policy
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _resolving: threading.RLock = field(default_factory=threading.RLock)
+    _key_locks: dict[tuple, threading.Lock] = field(default_factory=dict)
     _items: dict[tuple[str, tuple], list[tuple[Any, PathValue]]] = field(default_factory=dict)
     _listed: set[tuple[str, tuple]] = field(default_factory=set)
     _created: list[Created] = field(default_factory=list)
-    _creations: dict[tuple[str, tuple], int] = field(default_factory=dict)
+    _creations: dict[tuple, int] = field(default_factory=dict)
+    _existing: dict[tuple[str, int], dict[str, PathValue]] = field(default_factory=dict)
+    _to_read: dict[tuple, Created] = field(default_factory=dict)
     _uncreatable: set[tuple[str, tuple]] = field(default_factory=set)
-    _existing: dict[str, dict[str, PathValue]] = field(default_factory=dict)
     _why: dict[tuple[str, str], str] = field(default_factory=dict)
     _pool: _Pool | None = None
+    _learning: threading.local = field(default_factory=threading.local)
 
     def __post_init__(self) -> None:
         self._pool = _Pool(getattr(self.spec, "schema", None))
+
+    @contextmanager
+    def learning(self) -> Iterator[None]:
+        """Answers to the requests sent inside this block, by this thread, teach what exists (the engine's
+        credential check; the lookups themselves)."""
+        depth = getattr(self._learning, "depth", 0)
+        self._learning.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._learning.depth = depth
+
+    def _key_lock(self, key: tuple) -> threading.Lock:
+        with self._lock:
+            return self._key_locks.setdefault(key, threading.Lock())
 
     # -- the operations around a path ------------------------------------------------------------------
     def _operation(self, method: str, path: str) -> Any:
@@ -309,34 +346,61 @@ class Resources:
 
     # -- resolving ---------------------------------------------------------------------------------------
     def resolve(self, operation: Any, target: Target, fixed: dict[str, PathValue] | None = None,
-                method: str | None = None) -> dict[str, PathValue]:
+                method: str | None = None, *, requester: tuple = SETUP, ordinal: int | None = None
+                ) -> dict[str, PathValue]:
         """A value for every path parameter of the operation, aimed at ``target``. A parameter no source
         could fill gets an invented value (``INVENTED``) with the reason, so an answer about it is known
-        to say nothing about a real resource."""
+        to say nothing about a real resource. ``requester`` and ``ordinal`` count a DELETE's fresh
+        resources: the ``ordinal``-th one (planned) of that requester, or the next one when not given."""
         names = path_parameters(operation.path)
         if not names:
             return {}
         fixed = dict(fixed or {})
         method = (method or operation.method).upper()
-        with self._lock:
-            special = self._special(operation, target, names, method)
-            values: dict[str, PathValue] = {}
-            if target is Target.EXISTING and not fixed and operation.path in self._existing:
-                return dict(self._existing[operation.path])
-            for index, name in enumerate(names):
-                if name in fixed:
-                    values[name] = fixed[name]
-                elif name == special and target is Target.UNKNOWN:
-                    values[name] = PathValue(unknown_value(operation.path_parameter_schema(name)), UNKNOWN,
-                                             "on purpose: the rule is about unknown ids")
-                elif name == special and target is Target.CREATED:
-                    values.update(self._created_values(operation, names[index:], values, method))
-                    break
-                else:
-                    values[name] = self._existing_value(operation, name, values)
-            if target is Target.EXISTING and not fixed:
-                self._existing[operation.path] = dict(values)
+        special = self._special(operation, target, names, method)
+        stop = names.index(special) if special is not None else len(names)
+        if not any(n in fixed for n in names[:stop]):
+            values = self.existing(operation, stop)  # the values that exist, before the one the target is about
+        else:
+            values = {}
+            for name in names[:stop]:
+                values[name] = fixed[name] if name in fixed else self._existing_value(operation, name, values)
+        if special is None:
             return values
+        if special in fixed:
+            values[special] = fixed[special]
+        elif target is Target.UNKNOWN:
+            values[special] = PathValue(unknown_value(operation.path_parameter_schema(special)), UNKNOWN,
+                                        "on purpose: the rule is about unknown ids")
+        else:
+            values.update(self._created_values(operation, names[stop:], values, method, requester, ordinal))
+            return values
+        for name in names[stop + 1:]:
+            values[name] = fixed.get(name) or self._existing_value(operation, name, values)
+        return values
+
+    def existing(self, operation: Any, count: int | None = None) -> dict[str, PathValue]:
+        """The values of the first ``count`` path parameters (all by default) of resources that exist, looked up
+        once per path and kept."""
+        names = path_parameters(operation.path)
+        count = len(names) if count is None else count
+        key = (operation.path, count)
+        with self._lock:
+            if key in self._existing:
+                return dict(self._existing[key])
+        with self._resolving, self.learning():
+            with self._lock:
+                if key in self._existing:
+                    return dict(self._existing[key])
+                start = max((k for p, k in self._existing if p == operation.path and k <= count), default=0)
+                values = dict(self._existing.get((operation.path, start), {}))
+            for index in range(start, count):
+                values[names[index]] = self._existing_value(operation, names[index], values)
+                with self._lock:
+                    self._existing[(operation.path, index + 1)] = dict(values)
+            with self._lock:
+                self._existing[key] = dict(values)
+            return dict(values)
 
     def _special(self, operation: Any, target: Target, names: list[str], method: str) -> str | None:
         """The parameter the target is about: the last one, except for a POST to a collection, which creates
@@ -358,11 +422,13 @@ class Resources:
         if from_spec is not None:
             return PathValue(from_spec[0], SPEC, from_spec[1])
         collection = collection_of(path, name)
-        found = self._discovered(operation, collection, name, schema, parents)
+        with self._resolving, self.learning():
+            found = self._discovered(operation, collection, name, schema, parents)
         if found is not None:
             return found
-        why = self._why.get((collection, name), f"nothing listed or created a {name}")
-        self._why[(path, name)] = why
+        with self._lock:
+            why = self._why.get((collection, name), f"nothing listed or created a {name}")
+            self._why[(path, name)] = why
         return PathValue(None, INVENTED, why)
 
     def _key(self, collection: str, parents: dict[str, PathValue]) -> tuple:
@@ -382,14 +448,19 @@ class Resources:
                 op.method == "POST" and norm(op.path) == collection for op in self.spec.operations):
             before = previous[-1]
             outer = (collection_of(operation.path, before), self._key(collection_of(operation.path, before), parents))
-            for item, origin in self._items.get(outer, []):
+            with self._lock:
+                outer_items = list(self._items.get(outer, []))
+            for item, origin in outer_items:
                 if value_in(item, before, {}) == parents[before].value or str(value_in(item, before, {})) == str(parents[before].value):
                     value = value_in(item, name, schema)
                     if value is not None:
                         return PathValue(value, origin.source, origin.detail)
-        picked = self._pool.pick(operation).get(name) if self._pool else None
-        if picked is not None and fits(picked[0], schema) is not None and all(
-                self._pool_agrees(operation, n, parents) for n in parents):
+        with self._lock:
+            picks = self._pool.pick(operation) if self._pool else {}  # once: each pick walks the pool
+            picked = picks.get(name)
+            agrees = picked is not None and fits(picked[0], schema) is not None and all(
+                str(picks[n][0]) == str(parents[n].value) for n in parents if n in picks)
+        if agrees:
             return PathValue(fits(picked[0], schema), SEEN, picked[1])
         if key not in self._listed:
             self._list(collection, name, parents, key)
@@ -397,28 +468,32 @@ class Resources:
             if found is not None:
                 return found
         if not self.read_only:
-            created = self._create(collection, parents, purpose=f"a {name} to read")
+            created = self._to_read.get((key, name))
+            if created is None:
+                created = self._create(collection, parents, purpose=f"a {name} to read", salt=f"read|{name}",
+                                       use="read", requester=SETUP)
+                if created is not None:
+                    self._to_read[(key, name)] = created
             if created is not None and name in created.values:
                 return created.values[name]
         return None
 
-    def _pool_agrees(self, operation: Any, name: str, parents: dict[str, PathValue]) -> bool:
-        picked = self._pool.pick(operation).get(name) if self._pool else None
-        return picked is None or str(picked[0]) == str(parents[name].value)
-
     def _from_items(self, key: tuple[str, tuple], name: str, schema: dict[str, Any]) -> PathValue | None:
-        for item, origin in self._items.get(key, []):
+        with self._lock:
+            items = list(self._items.get(key, []))
+        for item, origin in items:
             value = value_in(item, name, schema)
             if value is not None:
                 return PathValue(value, origin.source, origin.detail)
         return None
 
     def _list(self, collection: str, name: str, parents: dict[str, PathValue], key: tuple[str, tuple]) -> None:
-        self._listed.add(key)
+        with self._lock:
+            self._listed.add(key)
         lister = self._operation("GET", collection)
         if lister is None:
-            self._why[(collection, name)] = (f"the spec has no GET {collection} to list {name} values, no example "
-                                             f"for it, and no POST {collection} to create one")
+            self._note_why((collection, name), f"the spec has no GET {collection} to list {name} values, no example "
+                                               f"for it, and no POST {collection} to create one")
             return
         if self.sender is None:
             return
@@ -428,32 +503,41 @@ class Resources:
         try:
             exchange = self.sender(plan)
         except Skip as skip:
-            self._why[(collection, name)] = f"GET {collection} was not sent ({skip})"
+            self._note_why((collection, name), f"GET {collection} was not sent ({skip})")
             return
         if not exchange.ok:
-            self._why[(collection, name)] = f"GET {collection} answered {exchange.status_text}"
+            self._note_why((collection, name), f"GET {collection} answered {exchange.status_text}")
             return
-        if not self._items.get(key):
-            self._why[(collection, name)] = f"GET {collection} listed no item with a {name}"
+        with self._lock:
+            listed = bool(self._items.get(key))
+        if not listed:
+            self._note_why((collection, name), f"GET {collection} listed no item with a {name}")
+
+    def _note_why(self, key: tuple[str, str], why: str) -> None:
+        with self._lock:
+            self._why[key] = why
 
     # -- creating ---------------------------------------------------------------------------------------
-    def _created_values(self, operation: Any, names: list[str], parents: dict[str, PathValue],
-                        method: str) -> dict[str, PathValue]:
+    def _created_values(self, operation: Any, names: list[str], parents: dict[str, PathValue], method: str,
+                        requester: tuple, ordinal: int | None) -> dict[str, PathValue]:
         """Values for the trailing parameters ``names`` (the resource the write is about): a resource the
-        suite created, else an id that does not exist."""
+        suite created, else an id that does not exist. A DELETE uses up its resource, so each gets a fresh
+        one; every other write aims at the one resource the suite keeps for writing in that collection."""
         first = names[0]
         collection = collection_of(operation.path, first)
-        fresh = method == "DELETE"  # a DELETE uses up its resource: each gets one of its own
         created = None
         if not self.read_only:
-            created = self._live(collection, parents) if not fresh else None
-            created = created or self._create(collection, parents, purpose=f"a resource for {method}")
+            if method == "DELETE":
+                created = self._fresh(collection, parents, requester, ordinal)
+            else:
+                created = self._write_target(collection, parents)
         if created is not None and all(n in created.values for n in names):
             return {n: created.values[n] for n in names}
-        why = self._why.get((collection, "create"), f"the suite could not create a resource in {collection}")
-        if self.read_only:
-            why = "--conformance-read-only is on, so the suite creates nothing to write to"
-        self._why[(operation.path, first)] = why
+        with self._lock:
+            why = self._why.get((collection, "create"), f"the suite could not create a resource in {collection}")
+            if self.read_only:
+                why = "--conformance-read-only is on, so the suite creates nothing to write to"
+            self._why[(operation.path, first)] = why
         out = {}
         for n in names:
             if n == names[-1]:
@@ -463,69 +547,106 @@ class Resources:
                 out[n] = self._existing_value(operation, n, {**parents, **out})
         return out
 
-    def _live(self, collection: str, parents: dict[str, PathValue]) -> Created | None:
-        key = self._key(collection, parents)
-        for created in reversed(self._created):
-            if created.collection == collection and not created.consumed and \
-                    self._key(collection, created.values) == key:
-                return created
-        return None
-
-    def _create(self, collection: str, parents: dict[str, PathValue], *, purpose: str) -> Created | None:
+    def _write_target(self, collection: str, parents: dict[str, PathValue]) -> Created | None:
+        """The resource writes aim at in this collection: created the first time one is needed, again only if
+        it was deleted."""
         key = (collection, self._key(collection, parents))
-        if key in self._uncreatable:
-            return None  # tried already: the reason is in _why
+        with self._key_lock(("write",) + key):
+            with self._lock:
+                live = next((c for c in reversed(self._created) if c.purpose == "write" and not c.consumed
+                             and c.collection == collection and self._key(collection, c.values) == key[1]), None)
+            if live is not None:
+                return live
+            with self._lock:
+                count = self._creations.get(("write",) + key, 0)
+                self._creations[("write",) + key] = count + 1
+            if count >= MAX_CREATED_PER_COLLECTION:
+                self._note_why((collection, "create"), f"the suite created {MAX_CREATED_PER_COLLECTION} resources "
+                                                       f"to write to in {collection} already")
+                return None
+            return self._create(collection, parents, purpose="a resource to write to", salt=f"write|{count}",
+                                use="write", requester=("write",))
+
+    def _fresh(self, collection: str, parents: dict[str, PathValue], requester: tuple,
+               ordinal: int | None) -> Created | None:
+        """A resource of its own for one DELETE: the ``ordinal``-th of this requester in this collection."""
+        key = (collection, self._key(collection, parents))
+        with self._lock:
+            if ordinal is None:
+                ordinal = self._creations.get(requester + key, 0)
+                self._creations[requester + key] = ordinal + 1
+        if ordinal >= MAX_CREATED_PER_COLLECTION:
+            self._note_why((collection, "create"), f"the suite created {MAX_CREATED_PER_COLLECTION} resources in "
+                                                   f"{collection} for {' '.join(requester)} already")
+            return None
+        return self._create(collection, parents, purpose="a resource for DELETE",
+                            salt=f"delete|{'|'.join(requester)}|{ordinal}", use="delete", requester=requester)
+
+    def _create(self, collection: str, parents: dict[str, PathValue], *, purpose: str, salt: str, use: str,
+                requester: tuple) -> Created | None:
+        key = (collection, self._key(collection, parents))
+        with self._lock:
+            if key in self._uncreatable:
+                return None  # tried already: the reason is in _why
         poster = self._operation("POST", collection)
         items = self._item_path(collection)
         deleter = next((op for op in items if op.method == "DELETE"), None)
         if poster is None:
-            self._why[(collection, "create")] = f"the spec has no POST {collection} to create one with"
+            self._note_why((collection, "create"), f"the spec has no POST {collection} to create one with")
             return None
         if deleter is None:
-            self._why[(collection, "create")] = (f"the spec has no DELETE under {collection}, so what the suite "
-                                                 "created could not be removed again")
+            self._note_why((collection, "create"), f"the spec has no DELETE under {collection}, so what the suite "
+                                                   "created could not be removed again")
             return None
         if self.sender is None:
             return None
-        if self._creations.get(key, 0) >= MAX_CREATED_PER_COLLECTION:
-            self._why[(collection, "create")] = f"the suite created {MAX_CREATED_PER_COLLECTION} resources in {collection} already"
-            return None
+        if use == "read":
+            with self._lock:
+                count = self._creations.get(SETUP + key, 0)
+                self._creations[SETUP + key] = count + 1
+            if count >= MAX_CREATED_PER_COLLECTION:
+                self._note_why((collection, "create"),
+                               f"the suite created {MAX_CREATED_PER_COLLECTION} resources in {collection} already")
+                return None
         names = path_parameters(deleter.path)[len(path_parameters(collection)):]
         values = {n: parents[n] for n in path_parameters(collection) if n in parents}
-        if key not in self._listed and self._operation("GET", collection) is not None:
+        with self._lock:
+            unlisted = key not in self._listed and not self._items.get(key)
+        if unlisted and self._operation("GET", collection) is not None:
             self._list(collection, names[-1], parents, key)  # a listed resource is a model for the body
         statuses = []
         for attempt in range(CREATE_ATTEMPTS):
-            self._creations[key] = self._creations.get(key, 0) + 1
             plan = RequestPlan(poster, "create", f"creating {purpose}", values=values,
-                               body=creation(attempt), origin=False, judged=False)
+                               body=creation(attempt), origin=False, judged=False, salt=f"{salt}|{attempt}")
             try:
                 exchange = self.sender(plan)
             except Skip as skip:
-                self._why[(collection, "create")] = f"POST {collection} was not sent ({skip})"
+                self._note_why((collection, "create"), f"POST {collection} was not sent ({skip})")
                 return None
             statuses.append(exchange.status_text)
             if exchange.ok:
                 sent = sent_json(exchange)
                 found = created_id(exchange, names, sent)
                 if len(found) < len(names):
-                    self._why[(collection, "create")] = (f"POST {collection} answered {exchange.status_text} with "
-                                                         "neither an id in the body nor a Location header")
+                    self._note_why((collection, "create"), f"POST {collection} answered {exchange.status_text} with "
+                                                           "neither an id in the body nor a Location header")
                     return None
-                created = self.adopt(collection, {**values, **{n: PathValue(fits(v, deleter.path_parameter_schema(n)) or v,
-                                                                          CREATED, f"POST {collection}")
-                                                            for n, v in found.items()}}, f"POST {collection}", deleter)
-                return created
+                return self.adopt(collection, {**values, **{n: PathValue(fits(v, deleter.path_parameter_schema(n)) or v,
+                                                                         CREATED, f"POST {collection}")
+                                                            for n, v in found.items()}}, f"POST {collection}", deleter,
+                                  purpose=use)
             if exchange.response is None or exchange.response.status in (401, 403, 404, 405, 501):
                 break  # another body will not help
-        self._why[(collection, "create")] = f"POST {collection} with a valid body answered {', '.join(statuses)}"
-        self._uncreatable.add(key)
+        self._note_why((collection, "create"), f"POST {collection} with a valid body answered {', '.join(statuses)}")
+        with self._lock:
+            self._uncreatable.add(key)
         return None
 
-    def adopt(self, collection: str, values: dict[str, PathValue], creator: str, deleter: Any) -> Created:
+    def adopt(self, collection: str, values: dict[str, PathValue], creator: str, deleter: Any,
+              purpose: str = "adopted") -> Created:
         """A resource the suite created (on purpose or with a generated POST): it is deleted at the end."""
         with self._lock:
-            created = Created(collection, values, creator, deleter=deleter)
+            created = Created(collection, values, creator, deleter=deleter, purpose=purpose)
             self._created.append(created)
             return created
 
@@ -555,6 +676,8 @@ class Resources:
         """Learn from a 2xx answer: the items of a listing, and schemathesis' pool."""
         if not exchange.ok or exchange.request.method not in ("GET", "POST", "PUT", "PATCH"):
             return
+        if not getattr(self._learning, "depth", 0):
+            return  # an answer to a request under test: it comes back in any order, so it teaches nothing
         with self._lock:
             if self._pool is not None:
                 self._pool.record(operation, {n: v.value for n, v in exchange.values.items()}, query or {}, exchange)
@@ -580,7 +703,8 @@ class Resources:
         return None
 
     def why(self, path: str, name: str) -> str:
-        return self._why.get((path, name), "")
+        with self._lock:
+            return self._why.get((path, name), "")
 
     def is_known(self, name: str, value: Any) -> bool:
         """Is the value one a resource the suite did not create is known by (listed or seen)?"""

@@ -31,6 +31,8 @@ OPTIONS: list[tuple[str, str, str]] = [
     ("timeout", "Seconds to wait for each response, body included (default 10).", "float"),
     ("max-rps", "Cap the request rate at this many requests per second.", "float"),
     ("max-requests", "Send at most this many requests in the whole run.", "int"),
+    ("concurrency", "Requests in flight at once, for the whole run (default 8; 1 sends one request at a time). "
+                    "The same seed sends the same requests and gives the same verdicts whatever this is.", "int"),
     ("read-only", "Send no POST, PUT, PATCH or DELETE: neither generated nor probes.", "bool"),
     ("rate-limit-probe", "Opt-in: send up to N quick requests to one operation to see its 429 (default off).", "int"),
     ("retry-after-cap", "Longest wait, in seconds, when a 429 asks to retry later (default 30).", "float"),
@@ -38,7 +40,7 @@ OPTIONS: list[tuple[str, str, str]] = [
               "(/servers/*:server_id=localhost). Repeatable; in the environment separated by spaces, in the ini file one per line.", "list"),
 ]
 
-DEFAULTS = {"max-examples": 10, "timeout": 10.0, "retry-after-cap": 30.0}
+DEFAULTS = {"max-examples": 10, "timeout": 10.0, "retry-after-cap": 30.0, "concurrency": 8}
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Settings:
     retry_after_cap: float
     rootdir: Path
     params: tuple[GivenValue, ...] = ()
+    concurrency: int = 8
 
     @property
     def secrets(self) -> list[str]:
@@ -172,5 +175,5 @@ def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any
         max_examples=values["max_examples"], seed=seed, seed_given=seed_given, timeout=values["timeout"],
         max_rps=values["max_rps"], max_requests=values["max_requests"], read_only=values["read_only"],
         rate_limit_probe=values["rate_limit_probe"], retry_after_cap=values["retry_after_cap"], rootdir=rootdir,
-        params=values["param"],
+        params=values["param"], concurrency=values["concurrency"],
     )

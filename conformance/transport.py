@@ -7,6 +7,7 @@ import email.utils
 import heapq
 import itertools
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -15,6 +16,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import requests
+import urllib3.connectionpool
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -47,6 +49,22 @@ logging.getLogger("urllib3.connection").addFilter(_QuietHeaderWarnings())
 
 class BudgetSpent(Skip):
     pass
+
+
+# urllib3 re-encodes every request target byte by byte, in Python, before sending it: tens of milliseconds for
+# the 300 KB query strings schemathesis draws for some invalid requests, on every send. A target made only of
+# characters it keeps as they are (and upper-case %XX) comes back unchanged from it, so it is passed as is.
+_UNCLEAN = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]|%(?![0-9A-F]{2})")
+_encode_target = urllib3.connectionpool._encode_target
+
+
+def _clean_target(target: str) -> str:
+    if target.startswith("/") and not _UNCLEAN.search(target):
+        return target
+    return _encode_target(target)
+
+
+urllib3.connectionpool._encode_target = _clean_target
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -138,6 +156,12 @@ class _Watchdog:
             for sock in self._sockets:
                 _shutdown(sock)
 
+    def finish(self) -> None:
+        """The answer is in: from now on the watchdog fires at nothing. Called before the connection goes back
+        to the pool, where another thread's request may take it."""
+        with self._lock:
+            self.done = True
+
     def __enter__(self) -> "_Watchdog":
         self._previous = getattr(_local, "watchdog", None)
         _local.watchdog = self
@@ -146,8 +170,7 @@ class _Watchdog:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        with self._lock:
-            self.done = True
+        self.finish()
         _local.watchdog = self._previous
 
 
@@ -193,6 +216,8 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
 
 
 class _WatchedAdapter(HTTPAdapter):
+    """Keeps up to ``pool_maxsize`` connections per host: one per request in flight."""
+
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
@@ -214,8 +239,9 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class Policy:
-    """The run's limits, in one place: read-only, the request budget and the rate cap. Every request of a
-    run is admitted here first, the set-up requests too; a probe may ask ``allows`` before planning."""
+    """The run's limits, in one place: read-only, the request budget, the rate cap and a pause the API asked
+    for (429 Retry-After). Every request of the process is admitted here first, from whichever thread, the
+    set-up requests too; a probe may ask ``allows`` before planning. One lock guards the counters."""
 
     def __init__(self, *, max_rps: float | None = None, max_requests: int | None = None, read_only: bool = False):
         self.min_interval = 1.0 / max_rps if max_rps else 0.0
@@ -223,7 +249,14 @@ class Policy:
         self.read_only = read_only
         self.sent = 0
         self._lock = threading.Lock()
-        self._next_slot = 0.0
+        self._gate = threading.Lock()  # under a rate cap or a pause, requests pass one at a time
+        self._last = float("-inf")  # when the last request passed the gate
+        self._not_before = 0.0  # a 429 asked every request to wait until then
+
+    def pause(self, seconds: float) -> None:
+        """No request of this process is sent for ``seconds`` from now (the API said Retry-After)."""
+        with self._lock:
+            self._not_before = max(self._not_before, time.monotonic() + seconds)
 
     @property
     def budget_spent(self) -> bool:
@@ -240,11 +273,20 @@ class Policy:
             if self.budget_spent:
                 raise BudgetSpent(f"the request budget is spent (--conformance-max-requests={self.max_requests})")
             self.sent += 1
-            now = time.monotonic()
-            wait = self._next_slot - now
-            self._next_slot = max(now, self._next_slot) + self.min_interval
-        if wait > 0:
-            time.sleep(wait)
+            if not self.min_interval and self._not_before <= time.monotonic():
+                return
+        # One request at a time through the gate, each at least min_interval after the one before actually
+        # passed (a thread that woke late does not squeeze the next one closer), none before a pause ends.
+        with self._gate:
+            while True:
+                now = time.monotonic()
+                with self._lock:
+                    slot = max(self._last + self.min_interval, self._not_before)
+                if slot <= now:
+                    break
+                time.sleep(slot - now)
+            with self._lock:
+                self._last = time.monotonic()
 
 
 class GuardedSession(requests.Session):
@@ -253,10 +295,10 @@ class GuardedSession(requests.Session):
     non-streamed body) is bounded by the read timeout, else ReadTimeout. Transport.send admits its
     requests itself and keeps its own watchdog over a streamed body."""
 
-    def __init__(self, policy: Policy, *, retry_after_cap: float = 30.0) -> None:
+    def __init__(self, policy: Policy, *, retry_after_cap: float = 30.0, connections: int = 10) -> None:
         super().__init__()
-        self.mount("http://", _WatchedAdapter())
-        self.mount("https://", _WatchedAdapter())
+        self.mount("http://", _WatchedAdapter(pool_maxsize=max(10, connections)))
+        self.mount("https://", _WatchedAdapter(pool_maxsize=max(10, connections)))
         self.policy = policy
         self.retry_after_cap = retry_after_cap
 
@@ -298,16 +340,19 @@ class GuardedSession(requests.Session):
 
 
 class Transport:
-    """The one place requests are sent. A request comes prepared (by the builder) or is prepared here once
-    (set-up code and tests); the policy admits it; 429s are waited out (Retry-After, capped); an API that
-    stopped answering opens a breaker."""
+    """The one place requests are sent, from any number of threads. A request comes prepared (by the builder)
+    or is prepared here once (set-up code and tests); at most ``concurrency`` are in flight at once; the
+    policy admits each; a 429 pauses every request of the process for its Retry-After (capped) and is then
+    retried; an API that stopped answering opens a breaker."""
 
     def __init__(self, *, timeout: float, max_rps: float | None = None, max_requests: int | None = None,
-                 read_only: bool = False, retry_after_cap: float = 30.0):
+                 read_only: bool = False, retry_after_cap: float = 30.0, concurrency: int = 1):
         self.timeout = timeout
         self.retry_after_cap = retry_after_cap
+        self.concurrency = max(1, concurrency)
+        self._in_flight = threading.BoundedSemaphore(self.concurrency)
         self.policy = Policy(max_rps=max_rps, max_requests=max_requests, read_only=read_only)
-        self.session = GuardedSession(self.policy, retry_after_cap=retry_after_cap)
+        self.session = GuardedSession(self.policy, retry_after_cap=retry_after_cap, connections=self.concurrency)
         self.session.trust_env = False  # no proxies from the environment between us and a loopback API
         self.session.headers.clear()
         self._lock = threading.Lock()
@@ -334,20 +379,30 @@ class Transport:
         for attempt in range(MAX_429_RETRIES + 1):
             exchange = self._send_once(prepared, kind=kind, note=note)
             response = exchange.response
-            if response is not None and response.status != 429:
-                self._throttled_in_a_row = 0
-            if response is None or response.status != 429 or not retry_429:
-                return exchange
-            if attempt == MAX_429_RETRIES or self._throttled_in_a_row >= THROTTLED_GIVE_UP:
-                self._throttled_in_a_row += 1  # an API that throttles everything is not waited out forever
+            with self._lock:
+                if response is not None and response.status != 429:
+                    self._throttled_in_a_row = 0
+                if response is None or response.status != 429:
+                    return exchange
+                given_up = self._throttled_in_a_row >= THROTTLED_GIVE_UP
+                if not given_up:
+                    # The API asked this client to slow down: every request of the process waits, not only
+                    # this one (the retry below waits in Policy.admit like the others).
+                    wait = retry_after_seconds(response.header("retry-after"))
+                    self.policy.pause(min(wait if wait is not None else 1.0, self.retry_after_cap))
+                if retry_429 and (attempt == MAX_429_RETRIES or given_up):
+                    self._throttled_in_a_row += 1  # an API that throttles everything is not waited out forever
+            if not retry_429 or attempt == MAX_429_RETRIES or given_up:
                 return exchange
             if throttled is not None:
                 throttled.append(exchange)
-            wait = retry_after_seconds(response.header("retry-after"))
-            time.sleep(min(wait if wait is not None else 1.0, self.retry_after_cap))
         return exchange
 
     def _send_once(self, prepared: requests.PreparedRequest, *, kind: str, note: str) -> Exchange:
+        with self._in_flight:  # taken before the rate-cap slot, so a slot is never spent waiting for room
+            return self._send_admitted(prepared, kind=kind, note=note)
+
+    def _send_admitted(self, prepared: requests.PreparedRequest, *, kind: str, note: str) -> Exchange:
         held = self._breaker_holds()
         if held is None:
             self.policy.admit(prepared.method or "GET")
@@ -374,7 +429,7 @@ class Transport:
             except requests.RequestException as exc:
                 return self._failed(exchange, late if watchdog.fired else f"the request failed ({type(exc).__name__})")
             try:
-                body, truncated = self._read_body(raw, started)
+                body, truncated = self._read_body(raw, started, watchdog)
             except _BodyError as exc:
                 raw.close()
                 return self._failed(exchange, late if watchdog.fired else str(exc))
@@ -408,7 +463,7 @@ class Transport:
             return (f"not sent: the API stopped answering ({self._failures} requests in a row got no answer, "
                     f"the last: {self._last_failure})")
 
-    def _read_body(self, raw: requests.Response, started: float) -> tuple[bytes, bool]:
+    def _read_body(self, raw: requests.Response, started: float, watchdog: _Watchdog) -> tuple[bytes, bool]:
         chunks: list[bytes] = []
         size = 0
         deadline = started + self.timeout
@@ -432,21 +487,24 @@ class Transport:
                 raise _BodyError(f"the body stopped arriving for {self.timeout:g} s (--conformance-timeout)") from None
             raise _BodyError(f"the connection broke while reading the body ({name})") from None
         finally:
+            watchdog.finish()  # before the connection goes back to the pool
             if size < MAX_BODY:
                 raw.close()
         return b"".join(chunks), False
 
     def raw_head(self, request: Request, *, kind: str, note: str = "") -> Exchange:
         """HEAD to the request's URL with its headers, over a socket of its own (see ``raw_head``), admitted by the
-        policy like every request (raises Refused). The exchange's body is what came after the header section."""
-        self.policy.admit("HEAD")
+        policy like every request (raises Refused), in flight like every request (the concurrency bound). The
+        exchange's body is what came after the header section."""
         exchange = Exchange(kind, Request("HEAD", request.url, dict(request.headers)), note=note)
-        started = time.monotonic()
-        try:
-            answer = raw_head(request.url, request.headers, self.timeout)
-        except RawHeadError as exc:
-            exchange.error = str(exc)
-            return exchange
+        with self._in_flight:
+            self.policy.admit("HEAD")
+            started = time.monotonic()
+            try:
+                answer = raw_head(request.url, request.headers, self.timeout)
+            except RawHeadError as exc:
+                exchange.error = str(exc)
+                return exchange
         exchange.response = Response(answer.status, answer.headers, answer.extra, time.monotonic() - started,
                                      answer.truncated, answer.reason)
         return exchange

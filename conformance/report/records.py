@@ -14,6 +14,18 @@ BODY_EXCERPT = 2000
 
 
 def exchange_record(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:
+    """What the reports show of an exchange (redacted, with its curl command). Built once per exchange and
+    redactor: a violation's record is asked for by the JSON record and again by the terminal's text, and
+    redacting a request whose URL is hundreds of kilobytes long takes a while. Callers only read it."""
+    kept = getattr(exchange, "_record", None)
+    if kept is not None and kept[0] is redactor:
+        return kept[1]
+    record = _exchange_record(exchange, redactor)
+    exchange._record = (redactor, record)  # type: ignore[attr-defined]
+    return record
+
+
+def _exchange_record(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:
     request = exchange.request
     headers = redactor.headers(dict(request.headers))
     url = redactor.url(request.url)

@@ -1,0 +1,252 @@
+"""Requests in flight concurrently, with the same requests and the same verdicts whatever the order of answers.
+
+The operations this process judges are run ahead, in collection order, when the first verdict is asked for:
+
+* **Before an operation's requests go out**, one thread resolves the path values of its family (listing the
+  collections, creating what reads need), one operation after the other in collection order. Only the answers
+  to those look-ups teach the resources anything (``Resources.learning``): answers to the requests under test
+  come back in any order and teach nothing. What a request aims at therefore never depends on which answer
+  came first, and one family's look-ups can go on while another family's requests are out.
+* **One drawing thread** draws each operation's generated requests (schemathesis on Hypothesis: CPU, one
+  core) while the requests drawn before are out; each becomes a task as soon as it is drawn.
+* **A pool of ``concurrency`` threads** sends the tasks: every generated request is one task, every probe is
+  one task (a sequence - create, read, change, delete, read again - or a page walk stays in order inside
+  its task). The transport lets at most ``concurrency`` requests be in flight in the whole process.
+* **Operations of one family** (the paths under one collection: ``/users``, ``/users/{id}``,
+  ``/users/{id}/keys``) run one after the other, in collection order: one operation's writes never change
+  what another one's reads or page walks see halfway. Different families run at the same time.
+* **A verdict waits for its family**: every request that could reach the operation (its own, and the
+  sequences of its neighbours that read it back) has been answered before its rules judge.
+
+Each task keeps its own exchanges and its own random numbers; an operation's exchanges are read in plan
+order (the index each task got when it was planned), never in the order the answers came back.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+AHEAD = 512  # generated requests drawn and not yet answered, at most (memory, not speed)
+
+
+def _root(path: str) -> str:
+    """The path up to the first parameter that follows a literal segment: /api/v1/projects for
+    /api/v1/projects/{id}/envs, /{tenant}/items for /{tenant}/items/{id}."""
+    out: list[str] = []
+    literal = False
+    for segment in (s for s in path.split("/") if s):
+        if "{" in segment:
+            if literal:
+                break
+        else:
+            literal = True
+        out.append(segment)
+    return "/" + "/".join(out)
+
+
+def families(paths: Iterable[str]) -> dict[str, str]:
+    """Each path's family: the shortest collection root it lies under (/users for /users, /users/{id},
+    /users/search and /users/{id}/keys), or the path itself when it lies under none."""
+    paths = list(dict.fromkeys(paths))
+    roots = sorted({_root(p) for p in paths if _root(p) != p.rstrip("/")}, key=len)
+    out = {}
+    for path in paths:
+        bare = path.rstrip("/") or "/"
+        out[path] = next((r for r in roots if bare == r or bare.startswith(r.rstrip("/") + "/")), bare)
+    return out
+
+
+def partition(units: list[tuple[str, float]], workers: int) -> dict[str, int]:
+    """Units (name, weight) spread over ``workers``: the heaviest first, each to the least loaded worker (ties
+    to the lowest index). The same input always gives the same answer, so every xdist process computes the
+    controller's split itself."""
+    loads = [0.0] * max(1, workers)
+    out: dict[str, int] = {}
+    order = sorted(range(len(units)), key=lambda i: (-units[i][1], i))
+    for i in order:
+        name, weight = units[i]
+        worker = min(range(len(loads)), key=lambda w: (loads[w], w))
+        out[name] = worker
+        loads[worker] += max(weight, 0.0) + 1.0
+    return out
+
+
+@dataclass(eq=False)
+class _Op:
+    """One operation in the schedule."""
+
+    run: Any  # engine.OperationRun
+    family: str
+    previous: "_Op | None" = None
+    following: list["_Op"] = field(default_factory=list)
+    prepared: bool = False  # its path values are resolved
+    ready: bool = False  # its tasks may go to the pool
+    outstanding: int = 1  # tasks not finished, plus one for the drawing
+    buffer: list[tuple[Callable[[], None], Any]] = field(default_factory=list)
+    finished: threading.Event = field(default_factory=threading.Event)
+
+
+class Conductor:
+    """Runs the operations of one process concurrently (see the module's docstring). ``runner`` is the
+    engine's Runner: ``new_run(op)``, ``prepare(op)``, ``draw(run, submit)`` and ``family(op)``."""
+
+    def __init__(self, runner: Any, concurrency: int):
+        self.runner = runner
+        self.concurrency = max(1, concurrency)
+        self.lock = threading.Lock()
+        self.ops: dict[str, _Op] = {}
+        self._last: dict[str, _Op] = {}  # the last operation of each family so far
+        self.started = False
+        self.stopping = threading.Event()
+        self.ahead = threading.Semaphore(AHEAD)
+        self._to_prepare: queue.Queue = queue.Queue()
+        self._to_draw: queue.Queue = queue.Queue()
+        self.pool: ThreadPoolExecutor | None = None
+        self._threads: list[threading.Thread] = []
+
+    # -- starting ---------------------------------------------------------------------------------------
+    def start(self, operations: list[Any]) -> None:
+        """Run these operations ahead, in this order (once; later calls do nothing)."""
+        with self.lock:
+            if self.started:
+                return
+            self.started = True
+            self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="conformance-send")
+            ops = [self._add(operation) for operation in operations]
+        for op in ops:
+            self._to_prepare.put(op)
+        for op in ops:
+            self._to_draw.put(op)
+        for target, name in ((self._prepare_loop, "conformance-resolve"), (self._draw_loop, "conformance-draw")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _add(self, operation: Any) -> _Op:
+        family = self.runner.family(operation)
+        op = _Op(self.runner.new_run(operation), family, previous=self._last.get(family))
+        if op.previous is not None:
+            op.previous.following.append(op)
+        self._last[family] = op
+        self.ops[operation.label] = op
+        return op
+
+    def run_of(self, operation: Any) -> Any:
+        """The operation's run, once every operation of its family (so far) is done. An operation that was not
+        planned is added now, after the others of its family."""
+        with self.lock:
+            op = self.ops.get(operation.label)
+            late = op is None
+            if late:
+                op = self._add(operation)
+        if late:
+            self._to_prepare.put(op)
+            self._to_draw.put(op)
+        with self.lock:
+            last = self._last[op.family]
+        last.finished.wait()
+        op.finished.wait()
+        return op.run
+
+    # -- resolving, then drawing ------------------------------------------------------------------------
+    def _prepare_loop(self) -> None:
+        while True:
+            op = self._to_prepare.get()
+            if op is None:
+                return
+            try:
+                if not self.stopping.is_set():
+                    self.runner.prepare(op.run.operation)
+            except BaseException as exc:  # noqa: BLE001 - handed to the verdicts of the operation
+                op.run.errors.setdefault(("prepare",), exc)
+            with self.lock:
+                op.prepared = True
+                self._release(op)
+
+    def _draw_loop(self) -> None:
+        while True:
+            op = self._to_draw.get()
+            if op is None:
+                return
+            try:
+                if not self.stopping.is_set():
+                    self.runner.draw(op.run, lambda task, bounded=False, op=op: self._submit(op, task, bounded))
+            except BaseException as exc:  # noqa: BLE001 - handed to the verdicts of the operation
+                op.run.errors.setdefault(("draw",), exc)
+            finally:
+                self._finish(op)
+
+    # -- tasks --------------------------------------------------------------------------------------------
+    def _submit(self, op: _Op, task: Callable[[], None], bounded: bool) -> None:
+        """Queue one task of the operation; ``bounded`` tasks (generated requests) count against AHEAD, so the
+        drawing thread waits when it is far ahead of the answers."""
+        if bounded:
+            self.ahead.acquire()
+        with self.lock:
+            if self.stopping.is_set():
+                if bounded:
+                    self.ahead.release()
+                return
+            op.outstanding += 1
+            if op.ready:
+                self.pool.submit(self._execute, op, task, bounded)
+            else:
+                op.buffer.append((task, bounded))
+
+    def _execute(self, op: _Op, task: Callable[[], None], bounded: bool) -> None:
+        try:
+            if not self.stopping.is_set():
+                task()
+        except BaseException as exc:  # noqa: BLE001 - a task keeps its own errors; this is the last resort
+            op.run.errors.setdefault(("task",), exc)
+        finally:
+            if bounded:
+                self.ahead.release()
+            self._finish(op)
+
+    def _finish(self, op: _Op) -> None:
+        with self.lock:
+            op.outstanding -= 1
+            if op.outstanding:
+                return
+            op.run.done = True
+            op.finished.set()
+            for following in op.following:
+                self._release(following)
+
+    def _release(self, op: _Op) -> None:
+        """Under the lock: let the operation's tasks go, once its family's values are resolved and the operation
+        before it in its family is done."""
+        if op.ready or not op.prepared or self.stopping.is_set():
+            return
+        if op.previous is not None and not op.previous.finished.is_set():
+            return
+        op.ready = True
+        for task, bounded in op.buffer:
+            self.pool.submit(self._execute, op, task, bounded)
+        op.buffer = []
+
+    # -- stopping -----------------------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Send nothing more: tasks not started are dropped, the ones in flight finish."""
+        with self.lock:
+            self.stopping.set()
+            started = self.started
+        if not started:
+            return
+        self._to_prepare.put(None)
+        self._to_draw.put(None)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        with self.lock:
+            for op in self.ops.values():  # tasks never started: their operation is as done as it gets
+                op.buffer = []
+                op.finished.set()
+        for _ in range(AHEAD):  # a drawing thread waiting for room wakes up and sees it should stop
+            self.ahead.release()
+
+
+__all__ = ["AHEAD", "Conductor", "families", "partition"]
