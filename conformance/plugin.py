@@ -6,6 +6,7 @@ Without --conformance-url (or CONFORMANCE_URL / conformance_url) this plugin doe
 from __future__ import annotations
 
 import json
+import traceback
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -290,7 +291,14 @@ class RuleItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, RuleViolation):
             return str(excinfo.value)
-        return super().repr_failure(excinfo, style)
+        if excinfo.errisinstance(pytest.xfail.Exception):
+            # An advisory or accepted verdict: its reason is the whole story, and pytest would otherwise format
+            # the traceback's source (ast.parse) while the run's threads draw, which CPython 3.11 may not survive.
+            return str(excinfo.value)
+        try:
+            return super().repr_failure(excinfo, style)
+        except Exception:  # noqa: BLE001 - formatting the traceback failed; the error itself still shows
+            return "".join(traceback.format_exception_only(excinfo.type, excinfo.value)).strip()
 
     def reportinfo(self):
         return self.path, None, f"{self.operation.label} :: {self.rule.id}"
