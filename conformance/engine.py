@@ -356,6 +356,13 @@ class Reach:
         return bool(reach and reach.reached)
 
 
+def _credential_check(operation: Operation, kind: str, channel: Any) -> RequestPlan:
+    """A set-up GET with one credential (``valid`` or ``forbidden``), sent one way: judged by no rule."""
+    what = "the valid credential" if kind == "valid" else "the credential without permission"
+    return RequestPlan(operation, "credential-check", f"{what} {channel.describe()}", credential=Credential(kind, channel),
+                       body=NO_BODY, sample_query="required", origin=False, judged=False)
+
+
 def _is_negative(plan: RequestPlan) -> bool:
     meta = getattr(plan.case, "_meta", None) if plan.case is not None else None
     return bool(meta is not None and meta.generation.mode.is_negative)
@@ -673,11 +680,8 @@ class Runner:
         for operation in candidates[:3]:
             refusals = []
             for channel in channels:
-                plan = RequestPlan(operation, "credential-check", f"the valid credential {channel.describe()}",
-                                   credential=Credential("valid", channel), body=NO_BODY, sample_query="required",
-                                   origin=False, judged=False)
                 try:
-                    exchange = self.send_setup(plan)
+                    exchange = self.send_setup(_credential_check(operation, "valid", channel))
                 except Skip:
                     return self._credential
                 if exchange.ok:
@@ -703,11 +707,8 @@ class Runner:
         one finding (auth.forbidden-credentials on this operation), not one per operation."""
         if not self.settings.forbidden_token:
             return
-        plan = RequestPlan(operation, "credential-check", f"the credential without permission {channel.describe()}",
-                           credential=Credential("forbidden", channel), body=NO_BODY, sample_query="required",
-                           origin=False, judged=False)
         try:
-            exchange = self.send_setup(plan)
+            exchange = self.send_setup(_credential_check(operation, "forbidden", channel))
         except Skip:
             return
         if exchange.response is not None and exchange.response.status == 401:

@@ -23,11 +23,10 @@ import re
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .server import CORS_ALLOW_HEADERS, EPOCH, FEATBIT_ERRORS, Reply, Serving, _Server
+from .server import CORS_ALLOW_HEADERS, EPOCH, FEATBIT_ERRORS, DemoHandler, Reply, Serving, _Server
 
 HEALTH = "/api/v1/health"
 PROJECTS = "/api/v1/projects"
@@ -204,22 +203,7 @@ def _template(path: str) -> tuple[str | None, dict[str, str]]:
 
 
 def _handler(api: NestedDemoAPI):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-        server_version = "conformance-demo"
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_GET(self): self._handle()
-        def do_POST(self): self._handle()
-        def do_PUT(self): self._handle()
-        def do_PATCH(self): self._handle()
-        def do_DELETE(self): self._handle()
-        def do_HEAD(self): self._handle()
-        def do_OPTIONS(self): self._handle()
-
+    class Handler(DemoHandler):
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""  # always drain the body (keep-alive)

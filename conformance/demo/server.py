@@ -185,23 +185,30 @@ class DemoAPI(Serving):
         return {"id": record["id"], "name": name, "description": record["description"], "created_at": value}
 
 
+class DemoHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive, Nagle off, quiet; every method goes to ``_handle``."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "conformance-demo"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self): self._handle()
+    def do_POST(self): self._handle()
+    def do_PUT(self): self._handle()
+    def do_PATCH(self): self._handle()
+    def do_DELETE(self): self._handle()
+    def do_HEAD(self): self._handle()
+    def do_OPTIONS(self): self._handle()
+
+    def _handle(self) -> None:
+        raise NotImplementedError
+
+
 def _handler(api: DemoAPI):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-        server_version = "conformance-demo"
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_GET(self): self._handle()
-        def do_POST(self): self._handle()
-        def do_PUT(self): self._handle()
-        def do_PATCH(self): self._handle()
-        def do_DELETE(self): self._handle()
-        def do_HEAD(self): self._handle()
-        def do_OPTIONS(self): self._handle()
-
+    class Handler(DemoHandler):
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""  # always drain the body (keep-alive)
