@@ -171,15 +171,6 @@ class TaskRun:
     def raw_head(self, request: Request, note: str) -> Exchange:
         return self.runner.transport.raw_head(request, kind="head", note=note)
 
-    def raw_head(self, request: Request, note: str) -> Exchange:
-        return self.runner.transport.raw_head(request, kind="head", note=note)
-
-    def blank_case(self, operation: Operation) -> Any:
-        """A schemathesis Case of the operation, for validating a probe's answer against the spec."""
-        if self._blank is None:
-            self._blank = operation.api.Case()
-        return self._blank
-
     def rules_using(self, probe: str) -> list[Rule]:
         return [rule for rule, check in self.runner.active(self.operation) if probe in check.probes]
 
@@ -416,8 +407,8 @@ class Runner:
         self._credential: CredentialCheck | None = None
         self.forbidden_check = CredentialCheck("unchecked")
         self._credential_lock = threading.Lock()
-        self._blanks: dict[str, Any] = {}
-        self._blank_lock = threading.Lock()
+        self._probe_cases: dict[tuple[str, str], Any] = {}
+        self._case_lock = threading.Lock()
         self._active: dict[str, list[tuple[Rule, Check]]] = {}
         self._applicability: dict[tuple[str, str], tuple[Rule | None, str]] = {}
 
@@ -446,19 +437,21 @@ class Runner:
             sent.values = built.values
             sent.credential = plan.credential.kind
             if sent.judged and own_method:  # the schema rules validate every answer of the operation itself
-                sent.case = plan.case if plan.case is not None else self.blank_case(plan.operation)
+                sent.case = plan.case if plan.case is not None else self.probe_case(plan.operation, built.values)
         for early in throttled:
             early.kind = "throttled"
         self.learn(plan, exchange, built.query)
         return exchange, throttled
 
-    def blank_case(self, operation: Operation) -> Any:
-        """A schemathesis Case of the operation, for validating a probe's answer against the spec (one per
-        operation; it is only read)."""
-        with self._blank_lock:
-            if operation.label not in self._blanks:
-                self._blanks[operation.label] = operation.api.Case()
-            return self._blanks[operation.label]
+    def probe_case(self, operation: Operation, values: dict[str, PathValue]) -> Any:
+        """A schemathesis Case of the operation with the path values a probe sent, for validating its answer
+        against the spec (schemathesis renders a failure's curl command from the case's path parameters)."""
+        path = {name: value.value for name, value in values.items() if value.value is not None}
+        key = (operation.label, json.dumps(path, sort_keys=True, default=str))
+        with self._case_lock:
+            if key not in self._probe_cases:
+                self._probe_cases[key] = operation.api.Case(path_parameters=path)
+            return self._probe_cases[key]
 
     def send_setup(self, plan: RequestPlan) -> Exchange:
         """A set-up request (discovery, creation, the credential check, clean-up): judged by no rule. Its random

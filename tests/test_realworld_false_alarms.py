@@ -4,6 +4,7 @@ that behaves the way the real API did (written with Werkzeug, small and to the p
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
 import pytest
@@ -475,3 +476,38 @@ def test_a_forbidden_credential_answered_401_is_one_finding(serve, run_conforman
     assert len(failed) == 1, verdicts
     assert all("not judged again here" in v["reason"] for op, v in verdicts.items()
                if v["status"] == "skipped" and op not in failed and "not known to exist" not in v["reason"])
+
+
+# -- stripe-mock: a probe's answer off the spec, on an item path ----------------------------------------------
+THINGS_SPEC = {
+    "openapi": "3.0.3", "info": {"title": "things", "version": "1"},
+    "components": {"schemas": {"T": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}}},
+    "paths": {
+        "/things": {"get": {"responses": {"200": {"description": "all", "content": {"application/json": {
+            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/T"}}}}}}}},
+        "/things/{id}": {"get": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "one", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/T"}}}}}}},
+    },
+}
+
+
+def test_a_probe_answer_off_the_spec_on_an_item_path_is_a_finding_with_its_curl(serve, run_conformance, tmp_path):
+    """The unknown-id probe's 404 is not in the spec. Validating a probe's answer once went through a
+    schemathesis Case without path parameters, and schemathesis, rendering the failure's curl command, raised
+    KeyError: 'id' (an error in the item instead of the finding; on Stripe, 1 of 7,470 items, by timing)."""
+    def handler(request: Request) -> Response:
+        if request.path == "/things":
+            return js(200, [{"id": "t1"}])
+        if request.path == "/things/t1":
+            return js(200, {"id": "t1"})
+        return js(404, {"error": "no such thing"})
+
+    server = serve(handler)
+    outcome = run_with(run_conformance, tmp_path, server.url, THINGS_SPEC, profile="connectnow", token="x")
+    out = outcome.output()
+    assert "KeyError" not in out and "InvalidSchema" not in out, out
+    assert outcome.rule("schema.status-documented")["operations"]["GET /things/{id}"]["status"] == "failed", out
+    assert any("Undocumented status code: Received: 404" in m for m in outcome.messages("schema.status-documented"))
+    assert re.search(r"curl -X GET http://127\.0\.0\.1:\d+/things/conformance-unknown-\w+ ", out), out
