@@ -497,6 +497,16 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         if item.advisory:
             record["advisory"] = True
         report.user_properties.append((USER_PROPERTY, json.dumps(record)))
+    elif isinstance(item, RuleItem) and call.when == "call" and report.failed and call.excinfo is not None:
+        # The tool itself failed to judge the rule: not a finding about the API, and never a silent "not run".
+        state = item.config.stash[STATE]
+        error = "".join(traceback.format_exception_only(call.excinfo.type, call.excinfo.value)).strip()
+        error = error if len(error) <= 300 else error[:299] + "…"
+        report.user_properties.append((USER_PROPERTY, json.dumps({
+            "rule": item.rule.id, "operation": item.operation.label, "status": "skipped",
+            "severity": item.rule.severity, "violations": [], "violation_count": 0, "judged": 0, "error": True,
+            "reason": state.runner.redactor.text(f"not judged: the tool failed ({error}); a bug in conformance, "
+                                                 "not a finding about the API: please report it")})))
 
 
 class RecordKeeper:

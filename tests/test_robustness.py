@@ -342,3 +342,41 @@ def test_a_short_deadline_fires_while_a_longer_one_waits(server):
     exchange = Transport(timeout=1).send(_get(server(servers.dribbles_headers).url), kind="generated")
     assert time.monotonic() - started < 3
     assert exchange.response is None and "within 1 s (--conformance-timeout)" in exchange.error
+
+
+BROKEN_CHECK = '''
+import dataclasses
+
+from conformance.rules import CHECKS
+
+_kept = CHECKS["errors.envelope"]
+
+
+def _broken(ctx, exchange):
+    raise KeyError("id")
+
+
+def pytest_collection_finish(session):
+    CHECKS["errors.envelope"] = dataclasses.replace(_kept, judge=_broken)
+
+
+def pytest_sessionfinish(session):
+    CHECKS["errors.envelope"] = _kept
+'''
+
+
+def test_a_rule_the_tool_fails_to_judge_fails_the_run_in_every_report(demo, run_conformance, pytester):
+    """A bug in a check is not a finding about the API, and never a silent "not run": the JSON verdict fails
+    with the exit status, and the cell says the tool failed and what it raised."""
+    pytester.makeconftest(BROKEN_CHECK)
+    html = pytester.path / "r.html"
+    outcome = run_conformance(demo("featbit"), f"--conformance-html={html}")
+    assert outcome.ret == 1
+    summary = outcome.report["summary"]
+    assert summary["verdict"] == "failed" and summary["failed"] == 0, summary
+    assert summary["errors"] and {e["rule"] for e in summary["errors"]} == {"errors.envelope", "errors.envelope-example"}
+    cells = outcome.rule("errors.envelope")["operations"].values()
+    reasons = {c["reason"] for c in cells if c["status"] == "skipped" and "tool failed" in c["reason"]}
+    assert reasons == {"not judged: the tool failed (KeyError: 'id'); a bug in conformance, not a finding about the "
+                       "API: please report it"}, reasons
+    assert '<div class="verdict failed" role="status" id="verdict">✗ Failed: the tool could not judge ' in html.read_text()

@@ -130,8 +130,11 @@ def _verdict(summary: dict[str, Any]) -> dict[str, str]:
     accepted = summary.get("accepted", 0)
     advisory = summary.get("advisory", 0)
     refused = (summary.get("credential") or {}).get("status") == "refused"
+    errors = len(summary.get("errors") or [])
     if verdict == "failed" and failed:
         text = f"✗ {failed} rule{'s' if failed != 1 else ''} failed"
+    elif verdict == "failed" and errors:
+        text = f"✗ Failed: the tool could not judge {errors} rule cell{'s' if errors != 1 else ''} (a bug: see the cells)"
     elif verdict == "failed":
         text = "✗ Failed: no rule could be judged"
     elif refused:

@@ -99,8 +99,12 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
     # the run's verdict, as the exit status has it: accepted violations do not fail it, nor do advisory ones (the
     # document's example), nor does a rule that was not run; a run that ran and could judge nothing fails (a gate
     # that checked nothing does not pass)
-    verdict = "failed" if new_failures or (ran and not judged) else "passed"
+    # a rule the tool failed to judge fails the run too (pytest counts its item as failed): never a silent pass
+    errors = [{"rule": r["rule"], "operation": r["operation"], "reason": r["reason"]} for r in records if r.get("error")]
+    verdict = "failed" if new_failures or errors or (ran and not judged) else "passed"
     summary = {"verdict": verdict, **counts, "new_failures": new_failures, "rules": len(catalog.rules), **meta}
+    if errors:
+        summary["errors"] = errors
     unobservable = [{**u, "source": with_title(u.get("source", {}), titles)} for u in catalog.unobservable]
     return {"format": FORMAT, "summary": summary, "documents": [dict(d) for d in catalog.documents], "rules": rules,
             "unobservable": unobservable}
