@@ -270,6 +270,14 @@ class Created:
     deleter: Any = None  # the DELETE operation that removes it, if any
     purpose: str = "adopted"  # read | write | delete | adopted (a generated or probe POST created it)
 
+    def value_for(self, name: str) -> PathValue | None:
+        """The value of parameter ``name``; for the resource's own id also under another path's name for it
+        (Kinto: created at /buckets/{bucket_id}/collections/{id}, named {collection_id} in the records' paths)."""
+        if name in self.values:
+            return self.values[name]
+        own = [v for n, v in self.values.items() if n not in path_parameters(self.collection)]
+        return own[0] if len(own) == 1 else None
+
 
 Sender = Callable[[RequestPlan], Exchange]
 SETUP = ("setup",)  # the requester of the resources the resolution itself creates (to read)
@@ -474,8 +482,9 @@ class Resources:
                                        use="read", requester=SETUP)
                 if created is not None:
                     self._to_read[(key, name)] = created
-            if created is not None and name in created.values:
-                return created.values[name]
+            found = created.value_for(name) if created is not None else None
+            if found is not None:
+                return found
         return None
 
     def _from_items(self, key: tuple[str, tuple], name: str, schema: dict[str, Any]) -> PathValue | None:
@@ -531,8 +540,10 @@ class Resources:
                 created = self._fresh(collection, parents, requester, ordinal)
             else:
                 created = self._write_target(collection, parents)
-        if created is not None and all(n in created.values for n in names):
-            return {n: created.values[n] for n in names}
+        found = {n: created.value_for(n) if n == first else created.values.get(n) for n in names} \
+            if created is not None else {}
+        if found and all(v is not None for v in found.values()):
+            return found
         with self._lock:
             why = self._why.get((collection, "create"), f"the suite could not create a resource in {collection}")
             if self.read_only:
@@ -558,14 +569,17 @@ class Resources:
             if live is not None:
                 return live
             with self._lock:
-                count = self._creations.get(("write",) + key, 0)
-                self._creations[("write",) + key] = count + 1
+                count = self._creations.get(("write",) + key, 0)  # created (not tried) so far
             if count >= MAX_CREATED_PER_COLLECTION:
                 self._note_why((collection, "create"), f"the suite created {MAX_CREATED_PER_COLLECTION} resources "
                                                        f"to write to in {collection} already")
                 return None
-            return self._create(collection, parents, purpose="a resource to write to", salt=f"write|{count}",
-                                use="write", requester=("write",))
+            created = self._create(collection, parents, purpose="a resource to write to", salt=f"write|{count}",
+                                   use="write", requester=("write",))
+            if created is not None:
+                with self._lock:
+                    self._creations[("write",) + key] = count + 1
+            return created
 
     def _fresh(self, collection: str, parents: dict[str, PathValue], requester: tuple,
                ordinal: int | None) -> Created | None:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -173,3 +174,87 @@ def test_a_malformed_path_value_is_one_sentence(inventory_api, run_conformance, 
     assert outcome.ret == 4
     assert "--conformance-param takes NAME=VALUE or PATH_GLOB:NAME=VALUE" in outcome.output()
     assert "Traceback" not in outcome.output()
+
+
+# -- Kinto: a created resource is {id} on its own path, {collection_id} on the paths nested under it ------------
+class Buckets:
+    """Kinto's shape: /buckets/{id}, /buckets/{bucket_id}/collections/{id}, and the records of a collection at
+    /buckets/{bucket_id}/collections/{collection_id}/records; {"data": ...} envelopes, random ids. The one
+    bucket has no collection, so a collection_id exists only once the suite creates one."""
+
+    def __init__(self) -> None:
+        self.collections: dict[str, dict[str, list]] = {"b0": {}}
+
+    def __call__(self, environ, start_response):
+        from werkzeug.wrappers import Request, Response
+
+        request = Request(environ)
+        request.get_data()
+
+        def js(status, body=None):
+            return Response(json.dumps(body), status=status, mimetype="application/json")
+
+        if request.headers.get("Authorization") != inventory.TOKEN:
+            response = js(401, {"error": "unauthorized"})
+        else:
+            response = self.answer(request, [p for p in request.path.split("/") if p], js)
+        return response(environ, start_response)
+
+    def answer(self, request, parts, js):
+        if parts == ["buckets"] and request.method == "GET":
+            return js(200, {"data": [{"id": b} for b in self.collections]})
+        if len(parts) < 2 or parts[0] != "buckets" or parts[1] not in self.collections:
+            return js(404, {"error": "not found"})
+        collections = self.collections[parts[1]]
+        if parts[2:] == ["collections"] and request.method == "GET":
+            return js(200, {"data": [{"id": c} for c in collections]})
+        if parts[2:] == ["collections"] and request.method == "POST":
+            new = uuid.uuid4().hex[:8]
+            collections[new] = []
+            return js(201, {"data": {"id": new}})
+        if len(parts) >= 4 and parts[3] in collections:
+            if len(parts) == 4 and request.method == "GET":
+                return js(200, {"data": {"id": parts[3]}})
+            if len(parts) == 4 and request.method == "DELETE":
+                del collections[parts[3]]
+                return js(200, {"data": {"id": parts[3], "deleted": True}})
+            if parts[4:] == ["records"] and request.method == "GET":
+                return js(200, {"data": collections[parts[3]]})
+        return js(404, {"error": "not found"})
+
+
+def buckets_spec():
+    ok = {"200": {"description": "ok"}, "201": {"description": "created"}, "401": {"description": "no"},
+          "404": {"description": "gone"}}
+    param = lambda name: {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}  # noqa: E731
+    return {
+        "openapi": "3.0.3", "info": {"title": "buckets", "version": "1"}, "security": [{"token": []}],
+        "components": {"securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}}},
+        "paths": {
+            "/buckets": {"get": {"responses": ok}},
+            "/buckets/{bucket_id}/collections": {
+                "parameters": [param("bucket_id")], "get": {"responses": ok},
+                "post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                         "responses": ok}},
+            "/buckets/{bucket_id}/collections/{id}": {
+                "parameters": [param("bucket_id"), param("id")],
+                "get": {"responses": ok}, "delete": {"responses": ok}},
+            "/buckets/{bucket_id}/collections/{collection_id}/records": {
+                "parameters": [param("bucket_id"), param("collection_id")], "get": {"responses": ok}},
+        },
+    }
+
+
+def test_a_created_resource_serves_the_paths_that_name_its_id_otherwise(run_conformance, tmp_path):
+    """The suite creates a collection at /buckets/{bucket_id}/collections (its id is {id} there) and reads its
+    records at .../collections/{collection_id}/records: the same id under another name (Kinto 26.5)."""
+    spec = tmp_path / "buckets.json"
+    spec.write_text(json.dumps(buckets_spec()))
+    app = Buckets()
+    with LoopbackServer(app) as server:
+        outcome = run_conformance(None, f"--conformance-spec={spec}", url=server.url, profile="featbit",
+                                  token=inventory.TOKEN, forbidden=None)
+    records = reach_of(outcome)["by_operation"]["GET /buckets/{bucket_id}/collections/{collection_id}/records"]
+    assert records["reached"], json.dumps(records, indent=1)
+    assert sources(records)["collection_id"] == "created" and sources(records)["bucket_id"] in ("listed", "seen"), records
+    assert app.collections == {"b0": {}}  # and what the suite created is gone again
