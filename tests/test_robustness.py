@@ -221,8 +221,11 @@ def test_429_is_waited_out_and_not_held_against_other_rules(demo, server, run_co
         first = proxy.log[number]
         retry = next(r for r in proxy.log[number + 1:] if same_request(r, first))
         assert retry.at - first.at >= 0.9, (first.path, retry.at - first.at)
+        # What arrives during the pause was in flight when the client read the 429: at most CONCURRENCY - 1
+        # requests, plus those admitted while the 429's answer was still on its way to the client (a loaded
+        # machine reads it late). Without a pause for the whole process, the run sends well over 100 a second.
         during = [r for r in proxy.log[number + 1:] if r.at < first.at + 0.9]
-        assert len(during) <= CONCURRENCY - 1, [(r.method, r.path, round(r.at - first.at, 3)) for r in during]
+        assert len(during) <= 2 * CONCURRENCY, [(r.method, r.path, round(r.at - first.at, 3)) for r in during]
 
 
 def test_retry_after_beyond_the_cap_is_capped(demo, server, run_conformance):
