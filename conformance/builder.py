@@ -170,6 +170,8 @@ class Builder:
         body = plan.body
         if body.kind == "sample":
             body = source.body if source is not None else Body("none")
+        elif body.kind == "create" and not operation.takes_body:
+            body = Body("none")  # a POST that declares no body creates with none (Jupyter's POST /api/terminals)
         elif body.kind == "create":
             template = self.resources.sample_item(operation.path, _as_values(plan.values))
             created, _ = self.creation_body(operation, seed, rng, int(body.value or 0), template=template)

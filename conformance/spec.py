@@ -273,6 +273,12 @@ class Operation:
         return {}
 
     @cached_property
+    def takes_body(self) -> bool:
+        """Does the operation declare a request body at all (any media type, or Swagger 2 body/form fields)?"""
+        return self.definition.get("requestBody") is not None or any(
+            p.get("in") in ("body", "formData") for p in self.parameters)
+
+    @cached_property
     def body_schema(self) -> dict[str, Any] | None:
         """The JSON request body schema ($refs inlined), or None."""
         body = self.definition.get("requestBody")

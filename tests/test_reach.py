@@ -258,3 +258,66 @@ def test_a_created_resource_serves_the_paths_that_name_its_id_otherwise(run_conf
     assert records["reached"], json.dumps(records, indent=1)
     assert sources(records)["collection_id"] == "created" and sources(records)["bucket_id"] in ("listed", "seen"), records
     assert app.collections == {"b0": {}}  # and what the suite created is gone again
+
+
+# -- Jupyter: a POST that declares no body creates the resource ------------------------------------------------
+class Terminals:
+    """Jupyter's terminals: POST /terminals takes no body and answers the new terminal; nothing exists before."""
+
+    def __init__(self) -> None:
+        self.terminals: dict[str, dict] = {}
+        self.bodies: list[bytes] = []
+
+    def __call__(self, environ, start_response):
+        from werkzeug.wrappers import Request, Response
+
+        request = Request(environ)
+        data = request.get_data()
+        parts = [p for p in request.path.split("/") if p]
+
+        def js(status, body=None):
+            return Response(json.dumps(body), status=status, mimetype="application/json")
+
+        if request.headers.get("Authorization") != inventory.TOKEN:
+            response = js(401, {"message": "unauthorized"})
+        elif parts == ["terminals"] and request.method == "GET":
+            response = js(200, list(self.terminals.values()))
+        elif parts == ["terminals"] and request.method == "POST":
+            self.bodies.append(data)
+            name = str(len(self.terminals) + 1 + len(self.bodies))
+            self.terminals[name] = {"name": name}
+            response = js(200, self.terminals[name])
+        elif len(parts) == 2 and parts[1] in self.terminals and request.method == "GET":
+            response = js(200, self.terminals[parts[1]])
+        elif len(parts) == 2 and parts[1] in self.terminals and request.method == "DELETE":
+            del self.terminals[parts[1]]
+            response = Response(status=204)
+        else:
+            response = js(404, {"message": "not found"})
+        return response(environ, start_response)
+
+
+def terminals_spec():
+    ok = {"200": {"description": "ok"}, "204": {"description": "gone"}, "401": {"description": "no"},
+          "404": {"description": "none"}}
+    item = [{"name": "terminal_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    return {
+        "openapi": "3.0.3", "info": {"title": "terminals", "version": "1"}, "security": [{"token": []}],
+        "components": {"securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}}},
+        "paths": {
+            "/terminals": {"get": {"responses": ok}, "post": {"responses": ok}},
+            "/terminals/{terminal_id}": {"parameters": item, "get": {"responses": ok}, "delete": {"responses": ok}},
+        },
+    }
+
+
+def test_a_post_that_declares_no_body_creates_with_none(run_conformance, tmp_path):
+    spec = tmp_path / "terminals.json"
+    spec.write_text(json.dumps(terminals_spec()))
+    app = Terminals()
+    with LoopbackServer(app) as server:
+        outcome = run_conformance(None, f"--conformance-spec={spec}", url=server.url, profile="featbit",
+                                  token=inventory.TOKEN, forbidden=None)
+    one = reach_of(outcome)["by_operation"]["GET /terminals/{terminal_id}"]
+    assert one["reached"] and sources(one) == {"terminal_id": "created"}, json.dumps(one, indent=1)
+    assert app.terminals == {}  # every terminal the suite opened is closed again
