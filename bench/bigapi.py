@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (PYTHON, REPO, CountingProxy, child_dir, environment_note, median, run_child,  # noqa: E402
+from common import (Rates, PYTHON, REPO, CountingProxy, child_dir, environment_note, median, run_child,  # noqa: E402
                     table)
 
 SHARED = REPO.parent / "shared" / "realworld"
@@ -29,7 +29,7 @@ ST = str(Path(PYTHON).with_name("st"))
 
 
 @dataclass
-class Measure:
+class Measure(Rates):
     name: str
     requests: int
     wall: float
@@ -37,14 +37,6 @@ class Measure:
     cpu: float
     returncode: int
     summary: str
-
-    @property
-    def e2e_rps(self) -> float:
-        return self.requests / self.wall if self.wall else float("nan")
-
-    @property
-    def window_rps(self) -> float:
-        return self.requests / self.window if self.window else float("nan")
 
 
 def measure(name: str, argv: list[str], upstream: str, cwd: Path) -> Measure:

@@ -20,6 +20,23 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 
+class Rates:
+    """Requests per second of a measure with ``requests``, ``wall`` (the client's whole run) and ``window`` (the
+    first to the last request the server saw)."""
+
+    requests: int
+    wall: float
+    window: float
+
+    @property
+    def e2e_rps(self) -> float:
+        return self.requests / self.wall if self.wall else float("nan")
+
+    @property
+    def window_rps(self) -> float:
+        return self.requests / self.window if self.window else float("nan")
+
+
 @dataclass
 class Counter:
     """Requests as the server saw them: how many, and when the first and the last arrived."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import PYTHON, CountingDemo, child_dir, environment_note, median, run_child, table  # noqa: E402
+from common import Rates, PYTHON, CountingDemo, child_dir, environment_note, median, run_child, table  # noqa: E402
 
 PROFILE = "featbit"
 TOKEN = "demo-token"
@@ -95,7 +95,7 @@ GENERATION_ONLY = textwrap.dedent('''
 
 
 @dataclass
-class Measure:
+class Measure(Rates):
     name: str
     requests: int
     wall: float
@@ -106,14 +106,6 @@ class Measure:
     server_cpu: float = 0.0  # CPU of this process while the child ran: the demo server's threads
     summary_full: str = ""
     startup: float = float("nan")  # from starting the child to the first request the server saw
-
-    @property
-    def e2e_rps(self) -> float:
-        return self.requests / self.wall if self.wall else float("nan")
-
-    @property
-    def window_rps(self) -> float:
-        return self.requests / self.window if self.window else float("nan")
 
 
 def _last_line(output: str) -> str:
