@@ -15,10 +15,11 @@ import json
 import uuid
 
 import pytest
+from werkzeug.wrappers import Request, Response
 
 from conformance.demo import DEMOS
 from conformance.demo.nested import NestedDemoAPI
-from independent.serving import LoopbackServer
+from independent.serving import LoopbackServer, json_response
 from servers import inventory
 
 EVERY_AUTH_RULE = ("auth.missing-credentials", "auth.invalid-credentials", "auth.unsupported-channel",
@@ -177,7 +178,31 @@ def test_a_malformed_path_value_is_one_sentence(inventory_api, run_conformance, 
 
 
 # -- Kinto: a created resource is {id} on its own path, {collection_id} on the paths nested under it ------------
-class Buckets:
+class TokenApp:
+    """A small WSGI API of its own: the token in Authorization (401 otherwise), then ``answer``."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        data = request.get_data()
+        if request.headers.get("Authorization") != inventory.TOKEN:
+            response = json_response({"error": "unauthorized"}, 401)
+        else:
+            response = self.answer(request, [p for p in request.path.split("/") if p], data)
+        return response(environ, start_response)
+
+    def answer(self, request: Request, parts: list[str], data: bytes) -> Response:
+        raise NotImplementedError
+
+
+def run_app(run_conformance, tmp_path, app: TokenApp, spec: dict):
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec))
+    with LoopbackServer(app) as server:
+        return run_conformance(None, f"--conformance-spec={path}", url=server.url, profile="featbit",
+                               token=inventory.TOKEN, forbidden=None)
+
+
+class Buckets(TokenApp):
     """Kinto's shape: /buckets/{id}, /buckets/{bucket_id}/collections/{id}, and the records of a collection at
     /buckets/{bucket_id}/collections/{collection_id}/records; {"data": ...} envelopes, random ids. The one
     bucket has no collection, so a collection_id exists only once the suite creates one."""
@@ -185,42 +210,27 @@ class Buckets:
     def __init__(self) -> None:
         self.collections: dict[str, dict[str, list]] = {"b0": {}}
 
-    def __call__(self, environ, start_response):
-        from werkzeug.wrappers import Request, Response
-
-        request = Request(environ)
-        request.get_data()
-
-        def js(status, body=None):
-            return Response(json.dumps(body), status=status, mimetype="application/json")
-
-        if request.headers.get("Authorization") != inventory.TOKEN:
-            response = js(401, {"error": "unauthorized"})
-        else:
-            response = self.answer(request, [p for p in request.path.split("/") if p], js)
-        return response(environ, start_response)
-
-    def answer(self, request, parts, js):
+    def answer(self, request, parts, data):
         if parts == ["buckets"] and request.method == "GET":
-            return js(200, {"data": [{"id": b} for b in self.collections]})
+            return json_response({"data": [{"id": b} for b in self.collections]})
         if len(parts) < 2 or parts[0] != "buckets" or parts[1] not in self.collections:
-            return js(404, {"error": "not found"})
+            return json_response({"error": "not found"}, 404)
         collections = self.collections[parts[1]]
         if parts[2:] == ["collections"] and request.method == "GET":
-            return js(200, {"data": [{"id": c} for c in collections]})
+            return json_response({"data": [{"id": c} for c in collections]})
         if parts[2:] == ["collections"] and request.method == "POST":
             new = uuid.uuid4().hex[:8]
             collections[new] = []
-            return js(201, {"data": {"id": new}})
+            return json_response({"data": {"id": new}}, 201)
         if len(parts) >= 4 and parts[3] in collections:
             if len(parts) == 4 and request.method == "GET":
-                return js(200, {"data": {"id": parts[3]}})
+                return json_response({"data": {"id": parts[3]}})
             if len(parts) == 4 and request.method == "DELETE":
                 del collections[parts[3]]
-                return js(200, {"data": {"id": parts[3], "deleted": True}})
+                return json_response({"data": {"id": parts[3], "deleted": True}})
             if parts[4:] == ["records"] and request.method == "GET":
-                return js(200, {"data": collections[parts[3]]})
-        return js(404, {"error": "not found"})
+                return json_response({"data": collections[parts[3]]})
+        return json_response({"error": "not found"}, 404)
 
 
 def buckets_spec():
@@ -248,12 +258,8 @@ def buckets_spec():
 def test_a_created_resource_serves_the_paths_that_name_its_id_otherwise(run_conformance, tmp_path):
     """The suite creates a collection at /buckets/{bucket_id}/collections (its id is {id} there) and reads its
     records at .../collections/{collection_id}/records: the same id under another name (Kinto 26.5)."""
-    spec = tmp_path / "buckets.json"
-    spec.write_text(json.dumps(buckets_spec()))
     app = Buckets()
-    with LoopbackServer(app) as server:
-        outcome = run_conformance(None, f"--conformance-spec={spec}", url=server.url, profile="featbit",
-                                  token=inventory.TOKEN, forbidden=None)
+    outcome = run_app(run_conformance, tmp_path, app, buckets_spec())
     records = reach_of(outcome)["by_operation"]["GET /buckets/{bucket_id}/collections/{collection_id}/records"]
     assert records["reached"], json.dumps(records, indent=1)
     assert sources(records)["collection_id"] == "created" and sources(records)["bucket_id"] in ("listed", "seen"), records
@@ -261,40 +267,27 @@ def test_a_created_resource_serves_the_paths_that_name_its_id_otherwise(run_conf
 
 
 # -- Jupyter: a POST that declares no body creates the resource ------------------------------------------------
-class Terminals:
+class Terminals(TokenApp):
     """Jupyter's terminals: POST /terminals takes no body and answers the new terminal; nothing exists before."""
 
     def __init__(self) -> None:
         self.terminals: dict[str, dict] = {}
         self.bodies: list[bytes] = []
 
-    def __call__(self, environ, start_response):
-        from werkzeug.wrappers import Request, Response
-
-        request = Request(environ)
-        data = request.get_data()
-        parts = [p for p in request.path.split("/") if p]
-
-        def js(status, body=None):
-            return Response(json.dumps(body), status=status, mimetype="application/json")
-
-        if request.headers.get("Authorization") != inventory.TOKEN:
-            response = js(401, {"message": "unauthorized"})
-        elif parts == ["terminals"] and request.method == "GET":
-            response = js(200, list(self.terminals.values()))
-        elif parts == ["terminals"] and request.method == "POST":
+    def answer(self, request, parts, data):
+        if parts == ["terminals"] and request.method == "GET":
+            return json_response(list(self.terminals.values()))
+        if parts == ["terminals"] and request.method == "POST":
             self.bodies.append(data)
             name = str(len(self.terminals) + 1 + len(self.bodies))
             self.terminals[name] = {"name": name}
-            response = js(200, self.terminals[name])
-        elif len(parts) == 2 and parts[1] in self.terminals and request.method == "GET":
-            response = js(200, self.terminals[parts[1]])
-        elif len(parts) == 2 and parts[1] in self.terminals and request.method == "DELETE":
+            return json_response(self.terminals[name])
+        if len(parts) == 2 and parts[1] in self.terminals and request.method == "GET":
+            return json_response(self.terminals[parts[1]])
+        if len(parts) == 2 and parts[1] in self.terminals and request.method == "DELETE":
             del self.terminals[parts[1]]
-            response = Response(status=204)
-        else:
-            response = js(404, {"message": "not found"})
-        return response(environ, start_response)
+            return Response(status=204)
+        return json_response({"message": "not found"}, 404)
 
 
 def terminals_spec():
@@ -312,12 +305,8 @@ def terminals_spec():
 
 
 def test_a_post_that_declares_no_body_creates_with_none(run_conformance, tmp_path):
-    spec = tmp_path / "terminals.json"
-    spec.write_text(json.dumps(terminals_spec()))
     app = Terminals()
-    with LoopbackServer(app) as server:
-        outcome = run_conformance(None, f"--conformance-spec={spec}", url=server.url, profile="featbit",
-                                  token=inventory.TOKEN, forbidden=None)
+    outcome = run_app(run_conformance, tmp_path, app, terminals_spec())
     one = reach_of(outcome)["by_operation"]["GET /terminals/{terminal_id}"]
     assert one["reached"] and sources(one) == {"terminal_id": "created"}, json.dumps(one, indent=1)
     assert app.terminals == {}  # every terminal the suite opened is closed again
