@@ -30,10 +30,6 @@ ST = str(Path(PYTHON).with_name("st"))
 
 @dataclass
 class Measure(Rates):
-    name: str
-    requests: int
-    wall: float
-    window: float
     cpu: float
     returncode: int
     summary: str

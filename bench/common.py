@@ -20,10 +20,12 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 
+@dataclass
 class Rates:
-    """Requests per second of a measure with ``requests``, ``wall`` (the client's whole run) and ``window`` (the
-    first to the last request the server saw)."""
+    """One client's run as measured: its ``requests``, ``wall`` (the client's whole run) and ``window`` (the
+    first to the last request the server saw), and its requests per second."""
 
+    name: str
     requests: int
     wall: float
     window: float

@@ -96,10 +96,6 @@ GENERATION_ONLY = textwrap.dedent('''
 
 @dataclass
 class Measure(Rates):
-    name: str
-    requests: int
-    wall: float
-    window: float
     returncode: int
     summary: str
     cpu: float = 0.0
