@@ -154,31 +154,29 @@ class Conductor:
 
     # -- resolving, then drawing ------------------------------------------------------------------------
     def _prepare_loop(self) -> None:
-        while True:
-            op = self._to_prepare.get()
-            if op is None:
-                return
-            try:
-                if not self.stopping.is_set():
-                    self.runner.prepare(op.run.operation)
-            except BaseException as exc:  # noqa: BLE001 - handed to the verdicts of the operation
-                op.run.errors.setdefault(("prepare",), exc)
-            with self.lock:
-                op.prepared = True
-                self._release(op)
+        self._serve(self._to_prepare, "prepare", lambda op: self.runner.prepare(op.run.operation), self._prepared)
 
     def _draw_loop(self) -> None:
-        while True:
-            op = self._to_draw.get()
-            if op is None:
-                return
+        self._serve(self._to_draw, "draw", lambda op: self.runner.draw(
+            op.run, lambda task, bounded=False, op=op: self._submit(op, task, bounded)), self._finish)
+
+    def _serve(self, inbox: queue.Queue, phase: str, work: Callable[[_Op], None],
+               then: Callable[[_Op], None]) -> None:
+        """One thread's loop: ``work`` on each operation queued (unless stopping), until None comes; an error
+        is handed to the operation's verdicts; ``then`` always follows."""
+        while (op := inbox.get()) is not None:
             try:
                 if not self.stopping.is_set():
-                    self.runner.draw(op.run, lambda task, bounded=False, op=op: self._submit(op, task, bounded))
+                    work(op)
             except BaseException as exc:  # noqa: BLE001 - handed to the verdicts of the operation
-                op.run.errors.setdefault(("draw",), exc)
+                op.run.errors.setdefault((phase,), exc)
             finally:
-                self._finish(op)
+                then(op)
+
+    def _prepared(self, op: _Op) -> None:
+        with self.lock:
+            op.prepared = True
+            self._release(op)
 
     # -- tasks --------------------------------------------------------------------------------------------
     def _submit(self, op: _Op, task: Callable[[], None], bounded: bool) -> None:
