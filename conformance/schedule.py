@@ -12,6 +12,10 @@ The operations this process judges are run ahead, in collection order, when the 
 * **A pool of ``concurrency`` threads** sends the tasks: every generated request is one task, every probe is
   one task (a sequence - create, read, change, delete, read again - or a page walk stays in order inside
   its task). The transport lets at most ``concurrency`` requests be in flight in the whole process.
+* **An operation that changes a resource the path names** (PUT, PATCH, DELETE, a POST to an item path) sends
+  its tasks one at a time, in plan order: they write to the same resources (the one the suite keeps for
+  writing, the ones it creates for DELETEs), and each answer depends on the writes before it. Its
+  neighbours in other families still go out at the same time.
 * **Operations of one family** (the paths under one collection: ``/users``, ``/users/{id}``,
   ``/users/{id}/keys``) run one after the other, in collection order: one operation's writes never change
   what another one's reads or page walks see halfway. Different families run at the same time.
@@ -24,6 +28,7 @@ order (the index each task got when it was planned), never in the order the answ
 
 from __future__ import annotations
 
+import collections
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -88,11 +93,15 @@ class _Op:
     outstanding: int = 1  # tasks not finished, plus one for the drawing
     buffer: list[tuple[Callable[[], None], Any]] = field(default_factory=list)
     finished: threading.Event = field(default_factory=threading.Event)
+    in_order: bool = False  # its tasks go one at a time, in plan order
+    lane: collections.deque = field(default_factory=collections.deque)  # in_order tasks waiting for their turn
+    lane_busy: bool = False  # an in_order task is in the pool
 
 
 class Conductor:
     """Runs the operations of one process concurrently (see the module's docstring). ``runner`` is the
-    engine's Runner: ``new_run(op)``, ``prepare(op)``, ``draw(run, submit)`` and ``family(op)``."""
+    engine's Runner: ``new_run(op)``, ``prepare(op)``, ``draw(run, submit)`` and ``family(op)``; an operation
+    whose ``changes_a_resource`` is true runs its tasks in order."""
 
     def __init__(self, runner: Any, concurrency: int):
         self.runner = runner
@@ -128,7 +137,8 @@ class Conductor:
 
     def _add(self, operation: Any) -> _Op:
         family = self.runner.family(operation)
-        op = _Op(self.runner.new_run(operation), family, previous=self._last.get(family))
+        op = _Op(self.runner.new_run(operation), family, previous=self._last.get(family),
+                 in_order=operation.changes_a_resource)
         if op.previous is not None:
             op.previous.following.append(op)
         self._last[family] = op
@@ -191,9 +201,19 @@ class Conductor:
                 return
             op.outstanding += 1
             if op.ready:
-                self.pool.submit(self._execute, op, task, bounded)
+                self._dispatch(op, task, bounded)
             else:
                 op.buffer.append((task, bounded))
+
+    def _dispatch(self, op: _Op, task: Callable[[], None], bounded: bool) -> None:
+        """Under the lock: hand the task to the pool, or to the operation's lane when it runs in order."""
+        if not op.in_order:
+            self.pool.submit(self._execute, op, task, bounded)
+            return
+        op.lane.append((task, bounded))
+        if not op.lane_busy:
+            op.lane_busy = True
+            self.pool.submit(self._execute, op, *op.lane.popleft())
 
     def _execute(self, op: _Op, task: Callable[[], None], bounded: bool) -> None:
         try:
@@ -204,6 +224,19 @@ class Conductor:
         finally:
             if bounded:
                 self.ahead.release()
+            if op.in_order:
+                self._next_in_lane(op)
+            self._finish(op)
+
+    def _next_in_lane(self, op: _Op) -> None:
+        """An in-order task is done: the next one of its operation goes (or, when stopping, none does)."""
+        with self.lock:
+            if op.lane and not self.stopping.is_set():
+                self.pool.submit(self._execute, op, *op.lane.popleft())
+                return
+            dropped, op.lane = list(op.lane), collections.deque()
+            op.lane_busy = False
+        for _ in dropped:
             self._finish(op)
 
     def _finish(self, op: _Op) -> None:
@@ -225,7 +258,7 @@ class Conductor:
             return
         op.ready = True
         for task, bounded in op.buffer:
-            self.pool.submit(self._execute, op, task, bounded)
+            self._dispatch(op, task, bounded)
         op.buffer = []
 
     # -- stopping -----------------------------------------------------------------------------------------

@@ -345,6 +345,12 @@ class Operation:
         return {}
 
     @property
+    def changes_a_resource(self) -> bool:
+        """Does the operation change a resource the path names (PUT, PATCH, DELETE, or a POST to an item path,
+        as Stripe updates with)? Its answers then depend on the writes before it to the same resource."""
+        return self.method in ("PUT", "PATCH", "DELETE") or (self.method == "POST" and self.collection_path is not None)
+
+    @property
     def collection_path(self) -> str | None:
         """For an item path (/users/{id}), its collection (/users); None for any other path."""
         if not self.path.rstrip("/").endswith("}"):

@@ -32,6 +32,24 @@ from conformance.demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN, EPOCH
 VOLATILE_HEADERS = {"host", "connection", "accept-encoding"}
 
 
+class _AnswerFirst(io.RawIOBase):
+    """A handler's writer that calls ``before`` once, before the first byte of the answer is written."""
+
+    def __init__(self, writer: Any, before: Any):
+        super().__init__()
+        self._writer, self._before = writer, before
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._before()
+        return self._writer.write(data)
+
+    def flush(self) -> None:
+        self._writer.flush()
+
+
 class ShuffledDemo(DemoAPI):
     """A demo API that answers every request after a random pause of up to ``max_pause`` seconds (answers come
     back in a random order), names every resource it creates after its content (so a resource gets the same
@@ -60,15 +78,28 @@ class ShuffledDemo(DemoAPI):
                     api.times.append(times)
                     api.in_flight += 1
                     api.most_in_flight = max(api.most_in_flight, api.in_flight)
+                answered = False
+
+                def answer() -> None:
+                    # the request counts as answered before the first byte of its answer leaves: a serial client
+                    # that has its answer may send the next request on another connection while this thread is
+                    # still returning from the handler
+                    nonlocal answered
+                    if not answered:
+                        answered = True
+                        with api.lock:
+                            api.in_flight -= 1
+                            times.append(time.monotonic())
+
+                writer = self.wfile
                 try:
                     time.sleep(pauses.uniform(0, max_pause) + (0.3 if slow and slow(self.command, self.path) else 0))
                     self.rfile = io.BytesIO(body)
+                    self.wfile = _AnswerFirst(writer, answer)
                     super()._handle()
                 finally:
-                    self.rfile = original
-                    with api.lock:
-                        api.in_flight -= 1
-                        times.append(time.monotonic())
+                    self.rfile, self.wfile = original, writer
+                    answer()
 
         self._server.RequestHandlerClass = Shuffled
 

@@ -38,6 +38,7 @@ def test_partition_gives_the_heaviest_first_to_the_least_loaded_and_is_the_same_
 class Op:
     label: str
     path: str
+    changes_a_resource: bool = False
 
 
 @dataclass
@@ -125,6 +126,39 @@ def test_a_family_starts_while_later_ones_are_still_being_resolved():
     conductor.stop()
     resolved_c = stand.times("prepare", "GET /c")[0]
     assert max(stand.times("end", "GET /a")) < resolved_c <= min(stand.times("start", "GET /c"))
+
+
+def test_the_tasks_of_an_operation_that_changes_a_resource_go_one_at_a_time_in_plan_order():
+    """PATCH and DELETE tasks write to the same resources, so each answer depends on the writes before it: they
+    go one at a time, in the order they were drawn, whatever the pauses; another family goes on meanwhile."""
+    import random
+
+    stand = Stand(pause=0.0)
+    pauses = random.Random(7)
+    order: list[int] = []
+
+    def draw(run, submit):
+        for number in range(12):
+            def task(number=number, label=run.operation.label, pause=pauses.uniform(0, 0.03)):
+                if label == "PATCH /a/{id}":
+                    with stand.lock:
+                        order.append(number)
+                stand.note("start", label)
+                time.sleep(pause)
+                stand.note("end", label)
+            submit(task, bounded=number % 2 == 0)
+    stand.draw = draw
+    ops = [Op("PATCH /a/{id}", "/a/{id}", changes_a_resource=True), Op("GET /c", "/c")]
+    conductor = Conductor(stand, concurrency=8)
+    conductor.start(ops)
+    for op in ops:
+        conductor.run_of(op)
+    conductor.stop()
+    assert order == list(range(12))
+    starts, ends = stand.times("start", "PATCH /a/{id}"), stand.times("end", "PATCH /a/{id}")
+    assert all(start >= end for start, end in zip(starts[1:], ends)), "two PATCH tasks overlapped"
+    get_c = stand.times("start", "GET /c")
+    assert len(set(get_c)) > 1 and min(get_c) < max(ends)  # the other family ran concurrently, meanwhile
 
 
 def test_at_most_concurrency_tasks_at_once():
