@@ -32,7 +32,7 @@ from .plan import NO_BODY, Credential, RequestPlan, Target
 from .probes import PROBES, natural_target
 from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers the stateful probes in PROBES)
 from .redaction import Redactor
-from .resources import Resources, created_id, parse_given, path_parameters, sent_json
+from .resources import Resources, created_id, parse_given, path_parameters, sent_json, write_lane
 from .rules import CHECKS, IGNORE, Check
 from .schedule import Conductor, families
 from .settings import Settings
@@ -539,7 +539,7 @@ class Runner:
                 first = mode == GenerationMode.POSITIVE and not probes_sent
                 if first:
                     self.builder.set_sample(operation, case)
-                submit(run.generated(number, case, mode), bounded=True)
+                submit(run.generated(number, case, mode), bounded=True, lane=write_lane(number))
                 number += 1
                 if first:
                     send_probes()

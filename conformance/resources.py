@@ -44,6 +44,7 @@ PARAMETER = re.compile(r"\{([^}]+)\}")
 ENVELOPES = ("data", "items", "results", "records", "content", "entries", "values", "objects", "rows", "list",
              "collection", "resources", "elements")
 MAX_CREATED_PER_COLLECTION = 25  # resources the suite creates in one collection, at most
+WRITE_LANES = 4  # resources the suite keeps for writing in one collection: the writes to each go in plan order
 CREATE_ATTEMPTS = 3  # valid bodies tried before giving up on creating a resource
 
 
@@ -269,6 +270,7 @@ class Created:
     consumed: bool = False  # deleted (by the suite's own DELETE under test, or at the end)
     deleter: Any = None  # the DELETE operation that removes it, if any
     purpose: str = "adopted"  # read | write | delete | adopted (a generated or probe POST created it)
+    lane: int = 0  # for a resource to write to: the lane whose writes it takes (see write_lane)
 
     def value_for(self, name: str) -> PathValue | None:
         """The value of parameter ``name``; for the resource's own id also under another path's name for it
@@ -280,6 +282,13 @@ class Created:
 
 
 Sender = Callable[[RequestPlan], Exchange]
+
+
+def write_lane(ordinal: int | None) -> int:
+    """Which of its collection's write resources a write aims at: the generated request numbered ``ordinal``
+    takes lane ``ordinal % WRITE_LANES``; probes (no ordinal) take lane 0. The writes of one lane change one
+    resource, so they go in plan order; the lanes go at the same time (schedule.Conductor)."""
+    return 0 if ordinal is None else ordinal % WRITE_LANES
 SETUP = ("setup",)  # the requester of the resources the resolution itself creates (to read)
 
 
@@ -531,7 +540,8 @@ class Resources:
                         requester: tuple, ordinal: int | None) -> dict[str, PathValue]:
         """Values for the trailing parameters ``names`` (the resource the write is about): a resource the
         suite created, else an id that does not exist. A DELETE uses up its resource, so each gets a fresh
-        one; every other write aims at the one resource the suite keeps for writing in that collection."""
+        one; every other write aims at the resource the suite keeps for writing in that collection for its
+        lane (``write_lane(ordinal)``)."""
         first = names[0]
         collection = collection_of(operation.path, first)
         created = None
@@ -539,7 +549,7 @@ class Resources:
             if method == "DELETE":
                 created = self._fresh(collection, parents, requester, ordinal)
             else:
-                created = self._write_target(collection, parents)
+                created = self._write_target(collection, parents, write_lane(ordinal))
         found = {n: created.value_for(n) if n == first else created.values.get(n) for n in names} \
             if created is not None else {}
         if found and all(v is not None for v in found.values()):
@@ -558,27 +568,30 @@ class Resources:
                 out[n] = self._existing_value(operation, n, {**parents, **out})
         return out
 
-    def _write_target(self, collection: str, parents: dict[str, PathValue]) -> Created | None:
-        """The resource writes aim at in this collection: created the first time one is needed, again only if
-        it was deleted."""
+    def _write_target(self, collection: str, parents: dict[str, PathValue], lane: int) -> Created | None:
+        """The resource the writes of this lane aim at in this collection: created the first time one is
+        needed, again only if it was deleted."""
         key = (collection, self._key(collection, parents))
-        with self._key_lock(("write",) + key):
+        counter = ("write", lane) + key
+        with self._key_lock(counter):
             with self._lock:
-                live = next((c for c in reversed(self._created) if c.purpose == "write" and not c.consumed
-                             and c.collection == collection and self._key(collection, c.values) == key[1]), None)
+                live = next((c for c in reversed(self._created) if c.purpose == "write" and c.lane == lane
+                             and not c.consumed and c.collection == collection
+                             and self._key(collection, c.values) == key[1]), None)
             if live is not None:
                 return live
             with self._lock:
-                count = self._creations.get(("write",) + key, 0)  # created (not tried) so far
-            if count >= MAX_CREATED_PER_COLLECTION:
-                self._note_why((collection, "create"), f"the suite created {MAX_CREATED_PER_COLLECTION} resources "
-                                                       f"to write to in {collection} already")
+                count = self._creations.get(counter, 0)  # created (not tried) so far
+            cap = MAX_CREATED_PER_COLLECTION // WRITE_LANES
+            if count >= cap:
+                self._note_why((collection, "create"), f"the suite created {cap} resources to write to in "
+                                                       f"{collection} for one lane already")
                 return None
-            created = self._create(collection, parents, purpose="a resource to write to", salt=f"write|{count}",
-                                   use="write", requester=("write",))
+            created = self._create(collection, parents, purpose="a resource to write to",
+                                   salt=f"write|{lane}|{count}", use="write", requester=("write",), lane=lane)
             if created is not None:
                 with self._lock:
-                    self._creations[("write",) + key] = count + 1
+                    self._creations[counter] = count + 1
             return created
 
     def _fresh(self, collection: str, parents: dict[str, PathValue], requester: tuple,
@@ -597,7 +610,7 @@ class Resources:
                             salt=f"delete|{'|'.join(requester)}|{ordinal}", use="delete", requester=requester)
 
     def _create(self, collection: str, parents: dict[str, PathValue], *, purpose: str, salt: str, use: str,
-                requester: tuple) -> Created | None:
+                requester: tuple, lane: int = 0) -> Created | None:
         key = (collection, self._key(collection, parents))
         with self._lock:
             if key in self._uncreatable:
@@ -648,7 +661,7 @@ class Resources:
                 return self.adopt(collection, {**values, **{n: PathValue(fits(v, deleter.path_parameter_schema(n)) or v,
                                                                          CREATED, f"POST {collection}")
                                                             for n, v in found.items()}}, f"POST {collection}", deleter,
-                                  purpose=use)
+                                  purpose=use, lane=lane)
             if exchange.response is None or exchange.response.status in (401, 403, 404, 405, 501):
                 break  # another body will not help
         self._note_why((collection, "create"), f"POST {collection} with a valid body answered {', '.join(statuses)}")
@@ -657,10 +670,10 @@ class Resources:
         return None
 
     def adopt(self, collection: str, values: dict[str, PathValue], creator: str, deleter: Any,
-              purpose: str = "adopted") -> Created:
+              purpose: str = "adopted", lane: int = 0) -> Created:
         """A resource the suite created (on purpose or with a generated POST): it is deleted at the end."""
         with self._lock:
-            created = Created(collection, values, creator, deleter=deleter, purpose=purpose)
+            created = Created(collection, values, creator, deleter=deleter, purpose=purpose, lane=lane)
             self._created.append(created)
             return created
 
@@ -739,4 +752,5 @@ def sent_json(exchange: Exchange) -> Any:
 
 
 __all__ = ["Created", "GivenValue", "Resources", "collection_of", "created_id", "id_keys", "items_of", "parse_given",
-           "looks_like_an_id", "path_parameters", "resource_of", "sent_json", "spec_value", "unknown_value", "value_in"]
+           "looks_like_an_id", "path_parameters", "resource_of", "sent_json", "spec_value", "unknown_value", "value_in",
+           "write_lane", "WRITE_LANES"]

@@ -12,10 +12,10 @@ The operations this process judges are run ahead, in collection order, when the 
 * **A pool of ``concurrency`` threads** sends the tasks: every generated request is one task, every probe is
   one task (a sequence - create, read, change, delete, read again - or a page walk stays in order inside
   its task). The transport lets at most ``concurrency`` requests be in flight in the whole process.
-* **An operation that changes a resource the path names** (PUT, PATCH, DELETE, a POST to an item path) sends
-  its tasks one at a time, in plan order: they write to the same resources (the one the suite keeps for
-  writing, the ones it creates for DELETEs), and each answer depends on the writes before it. Its
-  neighbours in other families still go out at the same time.
+* **An operation that writes to a shared resource** (PUT, PATCH, a POST to an item path) sends its tasks in
+  lanes: the writes of one lane aim at one resource the suite keeps for writing (``resources.write_lane``)
+  and each answer depends on the writes before it, so a lane's tasks go one at a time, in plan order; the
+  lanes go at the same time. (Each DELETE has a resource of its own.)
 * **Operations of one family** (the paths under one collection: ``/users``, ``/users/{id}``,
   ``/users/{id}/keys``) run one after the other, in collection order: one operation's writes never change
   what another one's reads or page walks see halfway. Different families run at the same time.
@@ -91,17 +91,17 @@ class _Op:
     prepared: bool = False  # its path values are resolved
     ready: bool = False  # its tasks may go to the pool
     outstanding: int = 1  # tasks not finished, plus one for the drawing
-    buffer: list[tuple[Callable[[], None], Any]] = field(default_factory=list)
+    buffer: list[tuple[Callable[[], None], bool, int]] = field(default_factory=list)
     finished: threading.Event = field(default_factory=threading.Event)
-    in_order: bool = False  # its tasks go one at a time, in plan order
-    lane: collections.deque = field(default_factory=collections.deque)  # in_order tasks waiting for their turn
-    lane_busy: bool = False  # an in_order task is in the pool
+    in_order: bool = False  # the tasks of each lane go one at a time, in plan order
+    lanes: dict[int, collections.deque] = field(default_factory=dict)  # in_order tasks waiting for their turn
+    busy: set[int] = field(default_factory=set)  # the lanes with a task in the pool
 
 
 class Conductor:
     """Runs the operations of one process concurrently (see the module's docstring). ``runner`` is the
     engine's Runner: ``new_run(op)``, ``prepare(op)``, ``draw(run, submit)`` and ``family(op)``; an operation
-    whose ``changes_a_resource`` is true runs its tasks in order."""
+    whose ``shares_a_write_target`` runs the tasks of each lane in order."""
 
     def __init__(self, runner: Any, concurrency: int):
         self.runner = runner
@@ -138,7 +138,7 @@ class Conductor:
     def _add(self, operation: Any) -> _Op:
         family = self.runner.family(operation)
         op = _Op(self.runner.new_run(operation), family, previous=self._last.get(family),
-                 in_order=operation.changes_a_resource)
+                 in_order=operation.shares_a_write_target)
         if op.previous is not None:
             op.previous.following.append(op)
         self._last[family] = op
@@ -168,7 +168,7 @@ class Conductor:
 
     def _draw_loop(self) -> None:
         self._serve(self._to_draw, "draw", lambda op: self.runner.draw(
-            op.run, lambda task, bounded=False, op=op: self._submit(op, task, bounded)), self._finish)
+            op.run, lambda task, bounded=False, lane=0, op=op: self._submit(op, task, bounded, lane)), self._finish)
 
     def _serve(self, inbox: queue.Queue, phase: str, work: Callable[[_Op], None],
                then: Callable[[_Op], None]) -> None:
@@ -189,9 +189,10 @@ class Conductor:
             self._release(op)
 
     # -- tasks --------------------------------------------------------------------------------------------
-    def _submit(self, op: _Op, task: Callable[[], None], bounded: bool) -> None:
+    def _submit(self, op: _Op, task: Callable[[], None], bounded: bool, lane: int = 0) -> None:
         """Queue one task of the operation; ``bounded`` tasks (generated requests) count against AHEAD, so the
-        drawing thread waits when it is far ahead of the answers."""
+        drawing thread waits when it is far ahead of the answers; ``lane`` matters where the operation runs
+        in order."""
         if bounded:
             self.ahead.acquire()
         with self.lock:
@@ -201,21 +202,22 @@ class Conductor:
                 return
             op.outstanding += 1
             if op.ready:
-                self._dispatch(op, task, bounded)
+                self._dispatch(op, task, bounded, lane)
             else:
-                op.buffer.append((task, bounded))
+                op.buffer.append((task, bounded, lane))
 
-    def _dispatch(self, op: _Op, task: Callable[[], None], bounded: bool) -> None:
-        """Under the lock: hand the task to the pool, or to the operation's lane when it runs in order."""
+    def _dispatch(self, op: _Op, task: Callable[[], None], bounded: bool, lane: int) -> None:
+        """Under the lock: hand the task to the pool, or to its lane when the operation runs in order."""
         if not op.in_order:
-            self.pool.submit(self._execute, op, task, bounded)
+            self.pool.submit(self._execute, op, task, bounded, lane)
             return
-        op.lane.append((task, bounded))
-        if not op.lane_busy:
-            op.lane_busy = True
-            self.pool.submit(self._execute, op, *op.lane.popleft())
+        waiting = op.lanes.setdefault(lane, collections.deque())
+        waiting.append((task, bounded))
+        if lane not in op.busy:
+            op.busy.add(lane)
+            self.pool.submit(self._execute, op, *waiting.popleft(), lane)
 
-    def _execute(self, op: _Op, task: Callable[[], None], bounded: bool) -> None:
+    def _execute(self, op: _Op, task: Callable[[], None], bounded: bool, lane: int) -> None:
         try:
             if not self.stopping.is_set():
                 task()
@@ -225,18 +227,20 @@ class Conductor:
             if bounded:
                 self.ahead.release()
             if op.in_order:
-                self._next_in_lane(op)
+                self._next_in_lane(op, lane)
             self._finish(op)
 
-    def _next_in_lane(self, op: _Op) -> None:
-        """An in-order task is done: the next one of its operation goes (or, when stopping, none does)."""
+    def _next_in_lane(self, op: _Op, lane: int) -> None:
+        """An in-order task is done: the next one of its lane goes (or, when stopping, none does)."""
         with self.lock:
-            if op.lane and not self.stopping.is_set():
-                self.pool.submit(self._execute, op, *op.lane.popleft())
+            waiting = op.lanes[lane]
+            if waiting and not self.stopping.is_set():
+                self.pool.submit(self._execute, op, *waiting.popleft(), lane)
                 return
-            dropped, op.lane = list(op.lane), collections.deque()
-            op.lane_busy = False
-        for _ in dropped:
+            dropped = len(waiting)
+            waiting.clear()
+            op.busy.discard(lane)
+        for _ in range(dropped):
             self._finish(op)
 
     def _finish(self, op: _Op) -> None:
@@ -257,8 +261,8 @@ class Conductor:
         if op.previous is not None and not op.previous.finished.is_set():
             return
         op.ready = True
-        for task, bounded in op.buffer:
-            self._dispatch(op, task, bounded)
+        for task, bounded, lane in op.buffer:
+            self._dispatch(op, task, bounded, lane)
         op.buffer = []
 
     # -- stopping -----------------------------------------------------------------------------------------

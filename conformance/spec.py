@@ -345,10 +345,11 @@ class Operation:
         return {}
 
     @property
-    def changes_a_resource(self) -> bool:
-        """Does the operation change a resource the path names (PUT, PATCH, DELETE, or a POST to an item path,
-        as Stripe updates with)? Its answers then depend on the writes before it to the same resource."""
-        return self.method in ("PUT", "PATCH", "DELETE") or (self.method == "POST" and self.collection_path is not None)
+    def shares_a_write_target(self) -> bool:
+        """Do the operation's requests change one shared resource the path names (PUT, PATCH, or a POST to an
+        item path, as Stripe updates with)? Each answer then depends on the writes before it. (A DELETE is not
+        one: each DELETE gets a resource of its own.)"""
+        return self.method in ("PUT", "PATCH") or (self.method == "POST" and self.collection_path is not None)
 
     @property
     def collection_path(self) -> str | None:

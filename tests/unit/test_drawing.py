@@ -17,6 +17,7 @@ from schemathesis import GenerationMode
 from conformance.catalog import load_catalog
 from conformance.engine import GENERATED, PROBE, Runner
 from conformance.generation import case_parts, draw_cases
+from conformance.resources import WRITE_LANES
 from conformance.settings import resolve_settings
 from conformance.spec import load_spec
 from conformance.transport import Transport
@@ -42,15 +43,15 @@ def handed_over(runner: Runner, operation, *, pause: float = 0.0):
     run = runner.new_run(operation)
     order = []
 
-    def submit(task, bounded=False):
-        order.append(len(run.tasks) - 1)
+    def submit(task, bounded=False, lane=0):
+        order.append((len(run.tasks) - 1, lane))
         time.sleep(pause)  # a slow pool: the drawing thread waits on each hand-over
 
     runner.draw(run, submit)
     out = []
-    for position in order:
+    for position, lane in order:
         task = run.tasks[position]
-        out.append((task.index, task.kind))
+        out.append((task.index, task.kind, lane))
     return run, out
 
 
@@ -67,13 +68,17 @@ def test_the_sample_is_the_first_valid_request_generation_draws(spec):
 def test_each_request_is_handed_over_as_it_is_drawn_and_the_probes_after_the_first_valid_one(spec):
     operation = next(op for op in spec.operations if op.method == "POST")
     run, order = handed_over(runner(spec), operation)
-    kinds = [kind for _, kind in order]
+    kinds = [kind for _, kind, _ in order]
     assert kinds[0] == "generated" and kinds[1] != "generated", kinds  # probes right after the first request
-    generated = [index for index, kind in order if kind == "generated"]
+    generated = [index for index, kind, _ in order if kind == "generated"]
     assert generated == [(GENERATED, n) for n in range(len(generated))]  # numbered in the order drawn
     assert len(generated) > 10
-    probes = [kind for index, kind in order if index[0] == PROBE]
+    probes = [kind for index, kind, _ in order if index[0] == PROBE]
     assert probes == run.probes_needed()
+    # the lane of a write to a shared resource: the generated request's number spreads them; probes take lane 0
+    assert [lane for index, kind, lane in order if kind == "generated"] == [
+        n % WRITE_LANES for n in range(len(generated))]
+    assert {lane for index, _, lane in order if index[0] == PROBE} == {0}
 
 
 def test_what_is_handed_over_does_not_depend_on_how_fast_it_is_taken(spec):
@@ -97,7 +102,7 @@ def test_drawing_stops_when_the_run_stops(spec):
     run = r.new_run(operation)
     taken = []
 
-    def submit(task, bounded=False):
+    def submit(task, bounded=False, lane=0):
         taken.append(task)
         if len(taken) == 5:
             r.conductor.stopping.set()
@@ -114,7 +119,7 @@ def test_drawing_stops_when_the_budget_is_spent(spec):
     r = runner(spec, examples=200, max_requests=1)
     r.transport.policy.sent = 1  # the budget is used up
     run = r.new_run(operation)
-    r.draw(run, lambda task, bounded=False: None)
+    r.draw(run, lambda task, bounded=False, lane=0: None)
     assert [t for t in run.tasks if t.kind == "generated"] == []
 
 

@@ -38,7 +38,7 @@ def test_partition_gives_the_heaviest_first_to_the_least_loaded_and_is_the_same_
 class Op:
     label: str
     path: str
-    changes_a_resource: bool = False
+    shares_a_write_target: bool = False
 
 
 @dataclass
@@ -128,37 +128,38 @@ def test_a_family_starts_while_later_ones_are_still_being_resolved():
     assert max(stand.times("end", "GET /a")) < resolved_c <= min(stand.times("start", "GET /c"))
 
 
-def test_the_tasks_of_an_operation_that_changes_a_resource_go_one_at_a_time_in_plan_order():
-    """PATCH and DELETE tasks write to the same resources, so each answer depends on the writes before it: they
-    go one at a time, in the order they were drawn, whatever the pauses; another family goes on meanwhile."""
+def test_the_writes_to_one_shared_resource_go_one_at_a_time_in_plan_order_and_the_lanes_at_once():
+    """A PATCH's tasks write to the resources the suite keeps for writing, one per lane, so each answer depends
+    on the writes before it in its lane: a lane's tasks go one at a time, in the order they were drawn, whatever
+    the pauses; the lanes, and another family, go on at the same time."""
     import random
 
     stand = Stand(pause=0.0)
     pauses = random.Random(7)
-    order: list[int] = []
+    runs: dict[int, list[tuple[int, float, float]]] = {0: [], 1: []}  # lane: (number, start, end)
 
     def draw(run, submit):
-        for number in range(12):
+        for number in range(16):
             def task(number=number, label=run.operation.label, pause=pauses.uniform(0, 0.03)):
-                if label == "PATCH /a/{id}":
-                    with stand.lock:
-                        order.append(number)
+                start = time.monotonic()
                 stand.note("start", label)
                 time.sleep(pause)
-                stand.note("end", label)
-            submit(task, bounded=number % 2 == 0)
+                if label == "PATCH /a/{id}":
+                    with stand.lock:
+                        runs[number % 2].append((number, start, time.monotonic()))
+            submit(task, bounded=number % 3 == 0, lane=number % 2)
     stand.draw = draw
-    ops = [Op("PATCH /a/{id}", "/a/{id}", changes_a_resource=True), Op("GET /c", "/c")]
+    ops = [Op("PATCH /a/{id}", "/a/{id}", shares_a_write_target=True), Op("GET /c", "/c")]
     conductor = Conductor(stand, concurrency=8)
     conductor.start(ops)
     for op in ops:
         conductor.run_of(op)
     conductor.stop()
-    assert order == list(range(12))
-    starts, ends = stand.times("start", "PATCH /a/{id}"), stand.times("end", "PATCH /a/{id}")
-    assert all(start >= end for start, end in zip(starts[1:], ends)), "two PATCH tasks overlapped"
-    get_c = stand.times("start", "GET /c")
-    assert len(set(get_c)) > 1 and min(get_c) < max(ends)  # the other family ran concurrently, meanwhile
+    for lane, done in runs.items():
+        assert [number for number, _, _ in done] == list(range(lane, 16, 2))
+        assert all(later[1] >= earlier[2] for earlier, later in zip(done, done[1:])), f"lane {lane} overlapped"
+    assert any(a[1] < b[2] and b[1] < a[2] for a in runs[0] for b in runs[1]), "the lanes never ran at once"
+    assert min(stand.times("start", "GET /c")) < max(end for _, _, end in runs[0])  # another family, meanwhile
 
 
 def test_at_most_concurrency_tasks_at_once():
