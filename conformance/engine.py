@@ -27,7 +27,7 @@ from .builder import Builder
 from .catalog import Catalog, Rule
 from .credentials import Credentials
 from .generation import _Enough, draw_cases
-from .models import Exchange, NotApplicable, PathValue, Request, Skip, Violation
+from .models import Exchange, NotApplicable, PathValue, Request, Skip, UnusableDefinition, Violation
 from .plan import NO_BODY, Credential, RequestPlan, Target
 from .probes import PROBES, natural_target
 from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers the stateful probes in PROBES)
@@ -286,6 +286,9 @@ class OperationRun:
             except Skip as skip:
                 self.probe_skips[name] = str(skip)
                 return
+            except UnusableDefinition as unusable:  # an operation the probe needed a request of (its own, told
+                self.probe_skips[name] = f"a request the probe needs cannot be drawn from the spec ({unusable})"
+                return  # by its own verdicts)
             except BaseException as exc:  # noqa: BLE001
                 self.errors[task.index] = exc
                 return
@@ -402,6 +405,7 @@ class Runner:
         self.reach = Reach()
         self.conductor = Conductor(self, transport.concurrency)
         self.expected: list[Operation] | None = None  # the operations this process will judge, in order
+        self._unusable_told: set[str] = set()  # operations whose unusable definition a verdict reported
         self._families = families(op.path for op in spec.operations)
         self._prepared: set[str] = set()
         self._credential: CredentialCheck | None = None
@@ -716,6 +720,18 @@ class Runner:
             planned = self.expected if self.expected is not None else [operation]
             self.conductor.start([op for op in planned if self.would_run(op)])
         run = self.conductor.run_of(operation)
+        unusable = run.errors.get(("draw",))
+        if isinstance(unusable, UnusableDefinition):
+            # a finding about the spec: reported by the operation's first verdict (verdicts are asked for one
+            # at a time, and an operation's all in one process), the others skip
+            first = operation.label not in self._unusable_told
+            self._unusable_told.add(operation.label)
+            if first:
+                raise UnusableDefinition(f"This operation cannot be tested: its definition in the spec cannot be "
+                                         f"used to draw requests ({unusable}). Fix the definition in the spec; "
+                                         "the operation's other rules are skipped.")
+            raise Skip(f"not judged: the operation's definition in the spec cannot be used to draw requests "
+                       f"({unusable})")
         run.raise_error()
         return run
 
@@ -835,6 +851,12 @@ class Runner:
         out: dict[str, Any] = {}
         for operation in self.spec.operations:
             reach = self.reach.by_operation.get(operation.label)
+            op = self.conductor.ops.get(operation.label)
+            unusable = op.run.errors.get(("draw",)) if op is not None else None
+            if reach is None and isinstance(unusable, UnusableDefinition):
+                out[operation.label] = {"reached": False, "statuses": {}, "values": [],
+                                        "hint": f"its definition in the spec cannot be used to draw requests ({unusable})"}
+                continue
             if reach is None:
                 continue
             out[operation.label] = {

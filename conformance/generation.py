@@ -11,8 +11,10 @@ from typing import Any, Callable
 import hypothesis
 from hypothesis import HealthCheck, Phase, given, settings as hypothesis_settings
 from schemathesis import GenerationMode
+from schemathesis.core.errors import InvalidSchema
 from schemathesis.core.parameters import ParameterLocation
 
+from .models import UnusableDefinition
 from .plan import Body, NO_BODY, json_body, raw_body
 
 # Generation for an operation stops when this many drawn cases in a row were requests already sent.
@@ -55,7 +57,23 @@ def draw_cases(operation: Any, mode: GenerationMode, count: int, seed: int,
         hypothesis.seed(seed)(collect)()
     except (hypothesis.errors.Unsatisfiable, hypothesis.errors.FailedHealthCheck, _Enough):
         pass
+    except InvalidSchema as exc:  # found only while drawing: a definition its own JSON Schema draft rejects
+        raise UnusableDefinition(rejected_definition(exc)) from None
     return cases
+
+
+def rejected_definition(error: Exception) -> str:
+    """schemathesis' report of a rejected definition in one line: what, where, and the definition itself
+    ('Invalid `type` definition at properties -> n -> type: "int"')."""
+    lines = [line.strip() for line in str(error).splitlines()]
+    what = next((line for line in lines if line), type(error).__name__).rstrip(".")
+
+    def after(heading: str) -> str:
+        if heading not in lines:
+            return ""
+        return next((line for line in lines[lines.index(heading) + 1:] if line), "")
+    where, definition = after("Location:"), after("Problematic definition:")
+    return what + (f" at {where}" if where else "") + (f": {definition}" if definition else "")
 
 
 @dataclass

@@ -128,5 +128,10 @@ class Skip(Exception):
     """A check could not judge: says why (never a pass)."""
 
 
+class UnusableDefinition(Exception):
+    """The spec's definition of an operation cannot be used to draw requests (schemathesis rejects it while
+    drawing, e.g. ``type: int``): a finding about the spec, once per operation, not one per rule."""
+
+
 class NotApplicable(Exception):
     """The rule does not apply to this operation."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .errors import ConformanceError
+from .models import UnusableDefinition
 from .settings import OPTIONS, Settings, resolve_settings
 
 if TYPE_CHECKING:  # the engine (schemathesis, Hypothesis) is imported only when a run is asked for
@@ -289,7 +290,7 @@ class RuleItem(pytest.Item):
             pytest.skip(f"{self.rule.id} on {self.operation.label}: {verdict.reason}")
 
     def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, RuleViolation):
+        if isinstance(excinfo.value, (RuleViolation, UnusableDefinition)):
             return str(excinfo.value)
         if excinfo.errisinstance(pytest.xfail.Exception):
             # An advisory or accepted verdict: its reason is the whole story, and pytest would otherwise format
@@ -500,13 +501,17 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     elif isinstance(item, RuleItem) and call.when == "call" and report.failed and call.excinfo is not None:
         # The tool itself failed to judge the rule: not a finding about the API, and never a silent "not run".
         state = item.config.stash[STATE]
-        error = "".join(traceback.format_exception_only(call.excinfo.type, call.excinfo.value)).strip()
-        error = error if len(error) <= 300 else error[:299] + "…"
+        if call.excinfo.errisinstance(UnusableDefinition):  # a finding about the spec, not about the API
+            reason = str(call.excinfo.value)
+        else:
+            error = "".join(traceback.format_exception_only(call.excinfo.type, call.excinfo.value)).strip()
+            error = error if len(error) <= 300 else error[:299] + "…"
+            reason = f"not judged: the tool failed ({error}); a bug in conformance, not a finding about the API: " \
+                     "please report it"
         report.user_properties.append((USER_PROPERTY, json.dumps({
             "rule": item.rule.id, "operation": item.operation.label, "status": "skipped",
             "severity": item.rule.severity, "violations": [], "violation_count": 0, "judged": 0, "error": True,
-            "reason": state.runner.redactor.text(f"not judged: the tool failed ({error}); a bug in conformance, "
-                                                 "not a finding about the API: please report it")})))
+            "reason": state.runner.redactor.text(reason)})))
 
 
 class RecordKeeper:
@@ -649,7 +654,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     summary = state.report["summary"]
     terminalreporter.section("conformance")
-    if summary["verdict"] == "failed" and not summary["new_failures"] and state.records:
+    if summary["verdict"] == "failed" and not summary["new_failures"] and not summary.get("errors") and state.records:
         reasons = sorted({r["reason"] for r in state.report["rules"] if r["status"] == "skipped" and r["reason"]})
         terminalreporter.write_line(f"No rule could judge the API itself, so this run does not pass: "
                                     f"{reasons[0] if reasons else ''}",
@@ -689,6 +694,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         more = f", {len(failing) - new} more accepted by the baseline" if new < len(failing) else ""
         terminalreporter.write_line(f"  FAILED {rule['id']} ({rule['severity']}){critical}: "
                                     f"{new} operation(s){more}", red=True)
+    for error in summary.get("errors", []):  # not judged: an operation the spec defines unusably, or a tool error
+        terminalreporter.write_line(f"  ERROR on {error['operation']}: {error['reason']}", red=True)
     baseline = summary.get("baseline")
     if baseline:
         terminalreporter.write_line(f"baseline {baseline['file']}: {baseline['accepted']} failure(s) accepted, "

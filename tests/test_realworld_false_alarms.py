@@ -511,3 +511,49 @@ def test_a_probe_answer_off_the_spec_on_an_item_path_is_a_finding_with_its_curl(
     assert outcome.rule("schema.status-documented")["operations"]["GET /things/{id}"]["status"] == "failed", out
     assert any("Undocumented status code: Received: 404" in m for m in outcome.messages("schema.status-documented"))
     assert re.search(r"curl -X GET http://127\.0\.0\.1:\d+/things/conformance-unknown-\w+ ", out), out
+
+
+# -- httpbin: `type: int` on 17 path parameters, which schemathesis rejects only while drawing ----------------
+BYTES_SPEC = {
+    "swagger": "2.0", "info": {"title": "bytes", "version": "1"}, "produces": ["application/json"],
+    "paths": {
+        "/uuids": {"get": {"responses": {"200": {"description": "one uuid"}}}},
+        "/bytes/{n}": {"get": {"parameters": [{"name": "n", "in": "path", "required": True, "type": "int"}],
+                               "responses": {"200": {"description": "n bytes"}}}},
+    },
+}
+
+
+def test_an_operation_schemathesis_cannot_draw_for_is_one_finding_no_false_positive_on_its_rules(
+        serve, run_conformance, tmp_path):
+    """httpbin 0.10.4 declares `type: int` on /bytes/{n} and 16 other paths. Every rule on those operations used
+    to fail with schemathesis' RejectedSchemaDefinition traceback (289 FAILED items, none a claim about the
+    API). Now each such operation is one finding about the spec, its other rules are skipped with the reason,
+    the rest of the API is judged as usual, and the run fails (never a silent pass)."""
+    def handler(request: Request) -> Response:
+        if request.path == "/uuids" and request.method in ("GET", "HEAD"):
+            return js(200, [{"uuid": "6f1c"}])
+        if request.path == "/uuids":
+            return js(405, {"error": "Method Not Allowed"}, Allow="GET, HEAD")
+        return js(404, {"error": "Not Found"})
+
+    server = serve(handler)
+    outcome = run_with(run_conformance, tmp_path, server.url, BYTES_SPEC, profile="connectnow", token="x")
+    out = outcome.output()
+    assert "RejectedSchemaDefinition" not in out and "Traceback" not in out, out
+    told = 'its definition in the spec cannot be used to draw requests (Invalid `type` definition at ' \
+           'properties -> n -> type: "int")'
+    assert outcome.result.parseoutcomes()["failed"] == 1, out  # one item tells it, once
+    assert re.search(r"FAILED conformance::GET /bytes/\{n\}::[\w.-]+ - This operation cannot be", out), out
+    cells = {rule["id"]: rule["operations"]["GET /bytes/{n}"] for rule in outcome.report["rules"]}
+    detail = 'definition in the spec cannot be used to draw requests (Invalid `type` definition at properties -> ' \
+             'n -> type: "int")'
+    told_there = [rule for rule, cell in cells.items() if detail in cell.get("reason", "")]
+    assert len(told_there) > 5 and all(cells[rule]["status"] == "skipped" for rule in told_there), cells
+    assert [e["operation"] for e in outcome.report["summary"]["errors"]] == ["GET /bytes/{n}"]
+    assert outcome.report["summary"]["verdict"] == "failed" and outcome.ret == 1, out
+    assert f"ERROR on GET /bytes/{{n}}: This operation cannot be tested: {told}" in out
+    assert "UNREACHED GET /bytes/{n}: its definition in the spec cannot be used to draw requests" in out
+    assert outcome.failed == set(), outcome.failed  # no rule failed: the spec is at fault, not the API
+    uuids = {rule["id"]: rule["operations"].get("GET /uuids", {}).get("status") for rule in outcome.report["rules"]}
+    assert uuids["methods.head"] == uuids["methods.allow-header"] == "passed", uuids  # the rest, as usual

@@ -6,6 +6,7 @@ is what drawing hands over, not HTTP."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -142,3 +143,20 @@ def test_an_error_while_drawing_reaches_the_verdicts(spec, monkeypatch):
     with pytest.raises(RuntimeError, match="broke the generator"):
         run.raise_error()
     r.conductor.stop()
+
+
+def test_a_definition_schemathesis_rejects_while_drawing_is_one_line_about_the_spec(tmp_path):
+    """httpbin's `type: int`: schemathesis accepts the spec, then rejects the parameter's schema while drawing."""
+    from conformance.generation import rejected_definition
+    from conformance.models import UnusableDefinition
+
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps({
+        "swagger": "2.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/bytes/{n}": {"get": {"parameters": [{"name": "n", "in": "path", "required": True, "type": "int"}],
+                                         "responses": {"200": {"description": "ok"}}}}}}))
+    spec = load_spec(str(spec_path), BASE, timeout=1, session=requests.Session())
+    with pytest.raises(UnusableDefinition) as caught:
+        draw_cases(spec.operations[0], GenerationMode.POSITIVE, 3, seed=1)
+    assert str(caught.value) == 'Invalid `type` definition at properties -> n -> type: "int"'
+    assert rejected_definition(ValueError("Something odd\n\nLocation:\n    a -> b\n")) == "Something odd at a -> b"
