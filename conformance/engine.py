@@ -286,9 +286,10 @@ class OperationRun:
             except Skip as skip:
                 self.probe_skips[name] = str(skip)
                 return
-            except UnusableDefinition as unusable:  # an operation the probe needed a request of (its own, told
+            except UnusableDefinition as unusable:  # the probe needed a request of an operation the spec
+                # defines unusably (that operation's own verdicts tell it)
                 self.probe_skips[name] = f"a request the probe needs cannot be drawn from the spec ({unusable})"
-                return  # by its own verdicts)
+                return
             except BaseException as exc:  # noqa: BLE001
                 self.errors[task.index] = exc
                 return

@@ -282,6 +282,7 @@ class Created:
 
 
 Sender = Callable[[RequestPlan], Exchange]
+SETUP = ("setup",)  # the requester of the resources the resolution itself creates (to read)
 
 
 def write_lane(ordinal: int | None) -> int:
@@ -289,7 +290,6 @@ def write_lane(ordinal: int | None) -> int:
     takes lane ``ordinal % WRITE_LANES``; probes (no ordinal) take lane 0. The writes of one lane change one
     resource, so they go in plan order; the lanes go at the same time (schedule.Conductor)."""
     return 0 if ordinal is None else ordinal % WRITE_LANES
-SETUP = ("setup",)  # the requester of the resources the resolution itself creates (to read)
 
 
 @dataclass

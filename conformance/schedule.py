@@ -100,8 +100,8 @@ class _Op:
 
 class Conductor:
     """Runs the operations of one process concurrently (see the module's docstring). ``runner`` is the
-    engine's Runner: ``new_run(op)``, ``prepare(op)``, ``draw(run, submit)`` and ``family(op)``; an operation
-    whose ``shares_a_write_target`` runs the tasks of each lane in order."""
+    engine's Runner: ``new_run(op)``, ``prepare(op)``, ``draw(run, submit)`` and ``family(op)``. The tasks of
+    an operation that ``shares_a_write_target`` go one at a time in each lane, in plan order."""
 
     def __init__(self, runner: Any, concurrency: int):
         self.runner = runner
