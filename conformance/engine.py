@@ -255,6 +255,12 @@ class OperationRun:
             needed += [p for p in check.probes if p not in needed]
         return needed
 
+    @property
+    def unusable(self) -> UnusableDefinition | None:
+        """Why nothing could be drawn for the operation, where the spec's definition of it is unusable."""
+        error = self.errors.get(("draw",))
+        return error if isinstance(error, UnusableDefinition) else None
+
     def raise_error(self) -> None:
         """An unexpected error in one of the operation's tasks: raised again for its verdicts."""
         if self.errors:
@@ -721,8 +727,8 @@ class Runner:
             planned = self.expected if self.expected is not None else [operation]
             self.conductor.start([op for op in planned if self.would_run(op)])
         run = self.conductor.run_of(operation)
-        unusable = run.errors.get(("draw",))
-        if isinstance(unusable, UnusableDefinition):
+        unusable = run.unusable
+        if unusable is not None:
             # a finding about the spec: reported by the operation's first verdict (verdicts are asked for one
             # at a time, and an operation's all in one process), the others skip
             first = operation.label not in self._unusable_told
@@ -853,8 +859,8 @@ class Runner:
         for operation in self.spec.operations:
             reach = self.reach.by_operation.get(operation.label)
             op = self.conductor.ops.get(operation.label)
-            unusable = op.run.errors.get(("draw",)) if op is not None else None
-            if reach is None and isinstance(unusable, UnusableDefinition):
+            unusable = op.run.unusable if op is not None else None
+            if reach is None and unusable is not None:
                 out[operation.label] = {"reached": False, "statuses": {}, "values": [],
                                         "hint": f"its definition in the spec cannot be used to draw requests ({unusable})"}
                 continue
