@@ -78,3 +78,28 @@ class Credentials:
             user = (secret or "conformance").partition(":")[0]
             return f"{user}:wrong-{rng.getrandbits(32):08x}"
         return f"conformance-invalid-{rng.getrandbits(64):016x}"
+
+
+@dataclass
+class CredentialCheck:
+    """Whether the API accepts the valid credential, checked once against a protected GET before any verdict."""
+
+    status: str  # accepted | refused | unchecked
+    operation: str = ""
+    answered: int | None = None
+    channel: str = ""
+    reason: str = ""
+
+    @property
+    def refused(self) -> bool:
+        return self.status == "refused"
+
+    def describe(self) -> str:
+        if self.refused:
+            return (f"the valid credential was refused: {self.operation} answered {self.answered} to it, sent "
+                    f"{self.channel}")
+        return self.reason
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "operation": self.operation, "answered": self.answered,
+                "channel": self.channel, "message": self.describe()}

@@ -13,9 +13,7 @@ import json
 import random
 import threading
 import zlib
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
@@ -25,12 +23,13 @@ from schemathesis.core.transport import Response as StResponse
 
 from .builder import Builder
 from .catalog import Catalog, Rule
-from .credentials import Credentials
+from .credentials import CredentialCheck, Credentials
 from .generation import _Enough, draw_cases
-from .models import Exchange, NotApplicable, PathValue, Request, Skip, UnusableDefinition, Violation
+from .models import Exchange, NotApplicable, PathValue, Request, Skip, UnusableDefinition, Verdict, Violation
 from .plan import NO_BODY, Credential, RequestPlan, Target
 from .probes import PROBES, natural_target
 from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers the stateful probes in PROBES)
+from .reach import Reach
 from .redaction import Redactor
 from .resources import Resources, created_id, parse_given, path_parameters, sent_json, write_lane
 from .rules import CHECKS, IGNORE, Check
@@ -43,21 +42,6 @@ MAX_EVIDENCE = 5  # violations kept per (rule, operation); the count says how ma
 MAX_QUERY = 4096  # longest generated query and path values sent (servers commonly cap the request line at 8 KiB)
 SHOWN_URL = 300  # characters of a URL a message shows
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-
-
-@dataclass
-class Verdict:
-    rule: Rule
-    operation: str
-    status: str  # passed | failed | skipped | not-applicable
-    reason: str = ""
-    violations: list[Violation] = field(default_factory=list)
-    violation_count: int = 0
-    judged: int = 0
-
-    @property
-    def critical(self) -> bool:
-        return any(v.critical for v in self.violations)
 
 
 class Context:
@@ -308,90 +292,11 @@ class OperationRun:
             self._generation_skips[(GENERATED, -1)] = why
 
 
-@dataclass
-class OperationReach:
-    """Did a valid request reach the operation (a 2xx), and with which path values."""
-
-    reached: bool = False
-    statuses: Counter = field(default_factory=Counter)
-    valid: Counter = field(default_factory=Counter)  # the statuses of requests with the valid credential
-    best: tuple[tuple, dict[str, PathValue]] | None = None  # (rank, values): the lowest rank is shown
-
-    @property
-    def values(self) -> dict[str, PathValue]:
-        return dict(self.best[1]) if self.best is not None else {}
-
-
-class Reach:
-    """Per operation: whether a request with the valid credential (or none) got a 2xx, and where each path
-    value came from. Every request counts, whichever operation's run sent it. The values shown are chosen by
-    rank, not by which answer came first: a request that reached it, else one with the valid credential, else
-    any; among those, the lowest values in a fixed order."""
-
-    def __init__(self) -> None:
-        self.by_operation: dict[str, OperationReach] = {}
-        self._lock = threading.Lock()
-
-    def record(self, plan: RequestPlan, exchange: Exchange) -> None:
-        if plan.http_method != plan.operation.method or exchange.response is None or plan.kind == "cleanup":
-            return
-        reached = exchange.ok and plan.credential.kind in ("valid", "none") and not _is_negative(plan)
-        rank = (0 if reached else 1 if plan.credential.kind == "valid" else 2,
-                sum(1 for v in exchange.values.values() if not v.real),  # values known to exist first
-                json.dumps([[n, str(v.value), v.source, v.detail] for n, v in sorted(exchange.values.items())]))
-        with self._lock:
-            reach = self.by_operation.setdefault(plan.operation.label, OperationReach())
-            reach.statuses[exchange.response.status] += 1
-            if plan.credential.kind == "valid" and not _is_negative(plan):
-                reach.valid[exchange.response.status] += 1
-            reach.reached = reach.reached or reached
-            if reach.best is None or rank < reach.best[0]:
-                reach.best = (rank, dict(exchange.values))
-
-    def path_reached(self, path: str) -> bool:
-        with self._lock:
-            return any(r.reached and label.split(" ", 1)[1] == path for label, r in self.by_operation.items())
-
-    def reached(self, label: str) -> bool:
-        reach = self.by_operation.get(label)
-        return bool(reach and reach.reached)
-
-
 def _credential_check(operation: Operation, kind: str, channel: Any) -> RequestPlan:
     """A set-up GET with one credential (``valid`` or ``forbidden``), sent one way: judged by no rule."""
     what = "the valid credential" if kind == "valid" else "the credential without permission"
     return RequestPlan(operation, "credential-check", f"{what} {channel.describe()}", credential=Credential(kind, channel),
                        body=NO_BODY, sample_query="required", origin=False, judged=False)
-
-
-def _is_negative(plan: RequestPlan) -> bool:
-    meta = getattr(plan.case, "_meta", None) if plan.case is not None else None
-    return bool(meta is not None and meta.generation.mode.is_negative)
-
-
-@dataclass
-class CredentialCheck:
-    """Whether the API accepts the valid credential, checked once against a protected GET before any verdict."""
-
-    status: str  # accepted | refused | unchecked
-    operation: str = ""
-    answered: int | None = None
-    channel: str = ""
-    reason: str = ""
-
-    @property
-    def refused(self) -> bool:
-        return self.status == "refused"
-
-    def describe(self) -> str:
-        if self.refused:
-            return (f"the valid credential was refused: {self.operation} answered {self.answered} to it, sent "
-                    f"{self.channel}")
-        return self.reason
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "operation": self.operation, "answered": self.answered,
-                "channel": self.channel, "message": self.describe()}
 
 
 class Runner:

@@ -135,3 +135,18 @@ class UnusableDefinition(Exception):
 
 class NotApplicable(Exception):
     """The rule does not apply to this operation."""
+
+
+@dataclass
+class Verdict:
+    rule: Any  # the catalog Rule, overrides applied
+    operation: str
+    status: str  # passed | failed | skipped | not-applicable
+    reason: str = ""
+    violations: list[Violation] = field(default_factory=list)
+    violation_count: int = 0
+    judged: int = 0
+
+    @property
+    def critical(self) -> bool:
+        return any(v.critical for v in self.violations)

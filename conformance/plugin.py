@@ -21,7 +21,8 @@ from .settings import OPTIONS, Settings, resolve_settings
 if TYPE_CHECKING:  # the engine (schemathesis, Hypothesis) is imported only when a run is asked for
     from .baseline import Baseline
     from .catalog import Catalog, Rule
-    from .engine import Runner, Verdict
+    from .engine import Runner
+    from .models import Verdict
     from .spec import Operation, Spec
 
 USER_PROPERTY = "conformance"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Verdict
+from ..models import Verdict
 from ..rules import CHECKS
 from ..models import Exchange
 from ..redaction import Redactor

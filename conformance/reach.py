@@ -1,0 +1,68 @@
+"""Reach: did a valid request reach each operation (a 2xx), and where each identifier it used came from."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .models import Exchange, PathValue
+from .plan import RequestPlan
+
+
+@dataclass
+class OperationReach:
+    """Did a valid request reach the operation (a 2xx), and with which path values."""
+
+    reached: bool = False
+    statuses: Counter = field(default_factory=Counter)
+    valid: Counter = field(default_factory=Counter)  # the statuses of requests with the valid credential
+    best: tuple[tuple, dict[str, PathValue]] | None = None  # (rank, values): the lowest rank is shown
+
+    @property
+    def values(self) -> dict[str, PathValue]:
+        return dict(self.best[1]) if self.best is not None else {}
+
+
+class Reach:
+    """Per operation: whether a request with the valid credential (or none) got a 2xx, and where each path
+    value came from. Every request counts, whichever operation's run sent it. The values shown are chosen by
+    rank, not by which answer came first: a request that reached it, else one with the valid credential, else
+    any; among those, the lowest values in a fixed order."""
+
+    def __init__(self) -> None:
+        self.by_operation: dict[str, OperationReach] = {}
+        self._lock = threading.Lock()
+
+    def record(self, plan: RequestPlan, exchange: Exchange) -> None:
+        if plan.http_method != plan.operation.method or exchange.response is None or plan.kind == "cleanup":
+            return
+        reached = exchange.ok and plan.credential.kind in ("valid", "none") and not is_negative(plan)
+        rank = (0 if reached else 1 if plan.credential.kind == "valid" else 2,
+                sum(1 for v in exchange.values.values() if not v.real),  # values known to exist first
+                json.dumps([[n, str(v.value), v.source, v.detail] for n, v in sorted(exchange.values.items())]))
+        with self._lock:
+            reach = self.by_operation.setdefault(plan.operation.label, OperationReach())
+            reach.statuses[exchange.response.status] += 1
+            if plan.credential.kind == "valid" and not is_negative(plan):
+                reach.valid[exchange.response.status] += 1
+            reach.reached = reach.reached or reached
+            if reach.best is None or rank < reach.best[0]:
+                reach.best = (rank, dict(exchange.values))
+
+    def path_reached(self, path: str) -> bool:
+        with self._lock:
+            return any(r.reached and label.split(" ", 1)[1] == path for label, r in self.by_operation.items())
+
+    def reached(self, label: str) -> bool:
+        reach = self.by_operation.get(label)
+        return bool(reach and reach.reached)
+
+
+def is_negative(plan: RequestPlan) -> bool:
+    meta = getattr(plan.case, "_meta", None) if plan.case is not None else None
+    return bool(meta is not None and meta.generation.mode.is_negative)
+
+
+__all__ = ["OperationReach", "Reach", "is_negative"]
