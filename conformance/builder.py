@@ -31,10 +31,11 @@ class Draft:
     headers: dict[str, str]
     query: dict[str, Any]
     body: Body
+    channel: str = ""  # how the credential travels (Channel.describe()), "" where none does
 
     def add_body_field(self, name: str, value: str) -> None:
         if self.body.kind in ("json", "sample") and isinstance(self.body.value, dict):
-            self.body = Body(self.body.kind if self.body.kind == "json" else "json", {**self.body.value, name: value})
+            self.body = Body("json", {**self.body.value, name: value}, self.body.media_type)
         elif self.body.kind == "form":
             self.body = Body("form", {**self.body.value, name: value}, self.body.media_type)
         elif self.body.kind == "none" or (self.body.kind == "json" and self.body.value is None):
@@ -48,6 +49,7 @@ class Built:
     prepared: requests.PreparedRequest
     values: dict[str, PathValue]
     query: dict[str, Any]
+    channel: str = ""  # how the credential travelled, "" where none did
 
 
 @dataclass
@@ -198,7 +200,7 @@ class Builder:
         prepared = _prepare(method, url, draft.headers, draft.query, data)
         sent = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
         return Built(Request(prepared.method, prepared.url, dict(prepared.headers), sent), prepared, values,
-                     draft.query)
+                     draft.query, draft.channel)
 
     def _url(self, path: str, values: dict[str, PathValue]) -> str:
         """The URL of the path with these values, as requests would prepare it. The path template is prepared
@@ -272,6 +274,7 @@ class Builder:
                                                               draft.body.kind == "raw")
         if channel is not None:
             channel.apply(draft, secret)
+            draft.channel = channel.describe()
 
     @staticmethod
     def _encode(draft: Draft) -> bytes | None:

@@ -13,105 +13,35 @@ import json
 import random
 import threading
 import zlib
+from types import MappingProxyType
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
 from schemathesis import GenerationMode
-from schemathesis.core.failures import Failure, FailureGroup
-from schemathesis.core.transport import Response as StResponse
 
 from .builder import Builder
 from .catalog import Catalog, Rule
 from .credentials import CredentialCheck, Credentials
+from .evidence import Evidence
 from .generation import _Enough, draw_cases
-from .models import Exchange, NotApplicable, PathValue, Request, Skip, UnusableDefinition, Verdict, Violation
+from .judge import Context, judge
+from .models import Exchange, PathValue, Request, Skip, UnusableDefinition, Verdict
 from .plan import NO_BODY, Credential, RequestPlan, Target
 from .probes import PROBES, natural_target
 from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers the stateful probes in PROBES)
 from .reach import Reach
 from .redaction import Redactor
 from .resources import Resources, created_id, parse_given, path_parameters, sent_json, write_lane
-from .rules import CHECKS, IGNORE, Check
+from .rules import CHECKS, Check
 from .schedule import Conductor, families
 from .settings import Settings
 from .spec import Operation, Spec, norm
 from .transport import Transport
 
-MAX_EVIDENCE = 5  # violations kept per (rule, operation); the count says how many there were
 MAX_QUERY = 4096  # longest generated query and path values sent (servers commonly cap the request line at 8 KiB)
 SHOWN_URL = 300  # characters of a URL a message shows
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-
-
-class Context:
-    """What a check sees: its rule (overrides applied), the operation, and what was sent for it."""
-
-    def __init__(self, rule: Rule, operation: Operation, runner: "Runner", run: "OperationRun | None" = None):
-        self.rule = rule
-        self.params = rule.params
-        self.operation = operation
-        self.catalog = runner.catalog
-        self.settings = runner.settings
-        self.credentials = runner.credentials
-        self.run = run
-        self._runner = runner
-
-    def exchanges(self, kind: str) -> list[Exchange]:
-        assert self.run is not None
-        return [e for e in self.run.exchanges if e.kind == kind]
-
-    def result(self, probe: str) -> Any:
-        """A probe's typed result; Skip with the probe's reason when it has none."""
-        assert self.run is not None
-        if probe in self.run.results:
-            return self.run.results[probe]
-        raise Skip(self.run.probe_skips.get(probe, f"the {probe} probe sent no request"))
-
-    @property
-    def credential_check(self) -> "CredentialCheck":
-        return self._runner.check_credential()
-
-    @property
-    def forbidden_check(self) -> "CredentialCheck":
-        self._runner.check_credential()
-        return self._runner.forbidden_check
-
-    @property
-    def reached(self) -> bool:
-        """Did a valid request to this operation get a 2xx?"""
-        return self._runner.reach.reached(self.operation.label)
-
-    @property
-    def reached_values(self) -> dict[str, PathValue]:
-        """The path values the operation's requests used (those of a reached one, where one was)."""
-        reach = self._runner.reach.by_operation.get(self.operation.label)
-        return dict(reach.values) if reach is not None else {}
-
-    @property
-    def path_reached(self) -> bool:
-        """Did a valid request to any operation on this path get a 2xx?"""
-        return self._runner.reach.path_reached(self.operation.path)
-
-    def validate_with_schemathesis(self, exchange: Exchange, checks: list[Any]) -> Any:
-        case = exchange.case
-        if case is None or exchange.response is None:
-            return IGNORE
-        response = StResponse(status_code=exchange.response.status, headers=exchange.response.headers,
-                              content=exchange.response.body, request=exchange.prepared,
-                              elapsed=exchange.response.elapsed, verify=True, message=exchange.response.reason)
-        try:
-            case.validate_response(response, checks=checks)
-        except FailureGroup as group:
-            return "; ".join(_failure_text(f) for f in group.exceptions)
-        except Failure as failure:
-            return _failure_text(failure)
-        return None
-
-
-def _failure_text(failure: Failure) -> str:
-    message = " ".join(line.strip() for line in (failure.message or "").splitlines()[:3] if line.strip())
-    return f"{failure.title}: {message}" if message else str(failure.title)
 
 
 def request_key(parts: Any) -> str:
@@ -325,6 +255,7 @@ class Runner:
         self._credential_lock = threading.Lock()
         self._probe_cases: dict[tuple[str, str], Any] = {}
         self._case_lock = threading.Lock()
+        self._evidence: dict[str, Evidence] = {}
         self._active: dict[str, list[tuple[Rule, Check]]] = {}
         self._applicability: dict[tuple[str, str], tuple[Rule | None, str]] = {}
 
@@ -352,6 +283,7 @@ class Runner:
             sent.target = plan.target.value
             sent.values = built.values
             sent.credential = plan.credential.kind
+            sent.channel = built.channel
             if sent.judged and own_method:  # the schema rules validate every answer of the operation itself
                 sent.case = plan.case if plan.case is not None else self.probe_case(plan.operation, built.values)
         for early in throttled:
@@ -390,11 +322,9 @@ class Runner:
         return OperationRun(self, operation)
 
     def would_run(self, operation: Operation) -> bool:
-        """Will any verdict about the operation need its requests? (Static rules need none; with a refused
-        credential, rules that need it are skipped on protected operations.)"""
-        refused = self.credential_status.refused
-        return any(check.kind != "static" and not (refused and check.needs_credential and self.protected(operation))
-                   for _, check in self.active(operation))
+        """Will any verdict about the operation need its requests? (Static rules need none. A refused credential
+        does not stop it: the answers still prove what holds whatever the credential.)"""
+        return any(check.kind != "static" for _, check in self.active(operation))
 
     def prepare(self, operation: Operation) -> None:
         """Resolve the path values of the operation's family (what its requests and its neighbours' sequences
@@ -480,7 +410,7 @@ class Runner:
             return None, "switched off for this operation by the catalog"
         check = CHECKS[resolved.check]
         if check.applies is not None:
-            reason = check.applies(Context(resolved, operation, self))
+            reason = check.applies(self.context(resolved, operation))
             if reason:
                 return None, reason
         return resolved, ""
@@ -647,85 +577,38 @@ class Runner:
         run.raise_error()
         return run
 
+    def evidence(self, run: OperationRun) -> Evidence:
+        """The operation's run, frozen as the evidence its verdicts read (built once, when its first verdict is
+        asked for: every request that could reach it has been answered)."""
+        label = run.operation.label
+        with self._case_lock:
+            if label in self._evidence:
+                return self._evidence[label]
+        reach = self.reach.by_operation.get(label)
+        evidence = Evidence(label, tuple(run.exchanges), MappingProxyType(dict(run.results)),
+                            MappingProxyType(dict(run.probe_skips)), run.generation_skip, self.reach.reached(label),
+                            self.reach.path_reached(run.operation.path),
+                            MappingProxyType(dict(reach.values) if reach is not None else {}),
+                            self.credential_status, self.forbidden_check, self.hint(run.operation))
+        with self._case_lock:
+            return self._evidence.setdefault(label, evidence)
+
+    def context(self, rule: Rule, operation: Operation, evidence: Evidence | None = None) -> Context:
+        return Context(rule, operation, self.catalog, self.settings, self.credentials, evidence, self.shown_url)
+
     def verdict(self, rule: Rule, operation: Operation) -> Verdict:
         resolved, reason = self.applicability(rule, operation)
         if resolved is None:
             return Verdict(rule, operation.label, "not-applicable", reason)
         check = CHECKS[resolved.check]
+        if check.kind == "static":
+            return judge(check, self.context(resolved, operation))
         try:
-            if check.kind == "static":
-                violations = [_as_violation(v, None) for v in check.judge(Context(resolved, operation, self))]
-                return _finish(resolved, operation, violations, judged=1)
-            credential = self.check_credential()
-            if credential.refused and check.needs_credential and self.protected(operation):
-                raise Skip(f"not judged: {credential.describe()}")
+            self.check_credential()
             run = self.run(operation)
-            ctx = Context(resolved, operation, self, run)
-            if check.kind == "operation":
-                for name in check.probes:
-                    if name in run.probe_skips:
-                        raise Skip(run.probe_skips[name])
-                violations = [_as_violation(v, None) for v in check.judge(ctx)]
-                return _finish(resolved, operation, violations, judged=1)
-            return self._judge_exchanges(resolved, check, ctx, run)
         except Skip as skip:
             return Verdict(resolved, operation.label, "skipped", str(skip))
-        except NotApplicable as na:
-            return Verdict(resolved, operation.label, "not-applicable", str(na))
-
-    def _judge_exchanges(self, rule: Rule, check: Check, ctx: Context, run: OperationRun) -> Verdict:
-        if check.only_probes is not None:
-            exchanges = [e for e in run.exchanges if e.kind in check.only_probes]
-            if not exchanges:
-                reasons = [run.probe_skips[p] for p in check.only_probes if p in run.probe_skips]
-                raise Skip(reasons[0] if reasons else "the probe sent no request")
-        else:
-            exchanges = [e for e in run.exchanges if e.judged]
-        violations: list[Violation] = []
-        judged = 0
-        # An answer from a resource never reached (404 where it should exist) says nothing about what a probe
-        # carried (its credential, its body); for the rules about every response it is a response like any
-        # other, once the operation itself was reached.
-        reached = self.reach.reached(ctx.operation.label)
-        about_the_request = check.only_probes is not None
-        unreached: list[Exchange] = []
-        unanswered: list[Exchange] = []
-        for exchange in exchanges:
-            if exchange.response is None:
-                if check.judges_failures:
-                    judged += 1
-                    violations.append(Violation(f"No response to {exchange.request.method} "
-                                                f"{self.shown_url(exchange.request.url)}: {exchange.error}.",
-                                                exchange))
-                else:
-                    unanswered.append(exchange)  # one finding, in one place: server-errors
-                continue
-            if exchange.response.status == 429 and rule.category != "rate-limit":
-                continue  # a throttled answer says nothing about other rules
-            if exchange.unreached and (about_the_request or not reached):
-                unreached.append(exchange)
-                continue
-            outcome = check.judge(ctx, exchange)
-            if outcome is IGNORE:
-                continue
-            judged += 1
-            if outcome:
-                violations.append(_as_violation(outcome, exchange))
-        if judged == 0:
-            if unreached:
-                raise Skip(self.unreached_reason(ctx.operation, unreached))
-            if unanswered:
-                raise Skip(f"no answer came to the {len(unanswered)} request(s) this rule would judge "
-                           f"({unanswered[0].error}); server-errors.no-5xx reports it")
-            why = run.generation_skip or f"none of the {len(exchanges)} responses was one this rule judges"
-            raise Skip(why)
-        return _finish(rule, ctx.operation, violations, judged)
-
-    def unreached_reason(self, operation: Operation, unreached: list[Exchange]) -> str:
-        first = unreached[0]
-        return (f"every answer it could judge came from a resource that was never reached ({len(unreached)} "
-                f"answered {first.response.status}, e.g. {first.request.method} "
-                f"{self.shown_url(first.request.url)}); {self.hint(operation) or 'nothing was judged'}")
+        return judge(check, self.context(resolved, operation, self.evidence(run)))
 
     def shown_url(self, url: str) -> str:
         """A URL as a message shows it: redacted, and cut short past SHOWN_URL characters (some invalid requests
@@ -781,23 +664,4 @@ class Runner:
         return out
 
 
-def _as_violation(outcome: Any, exchange: Exchange | None) -> Violation:
-    if isinstance(outcome, Violation):
-        if outcome.exchange is None:
-            outcome.exchange = exchange
-        return outcome
-    return Violation(str(outcome), exchange)
-
-
-def _finish(rule: Rule, operation: Operation, violations: list[Violation], judged: int) -> Verdict:
-    if not violations:
-        return Verdict(rule, operation.label, "passed", judged=judged)
-    # Keep distinct messages, critical ones first.
-    distinct: dict[str, Violation] = {}
-    for violation in sorted(violations, key=lambda v: not v.critical):
-        distinct.setdefault(violation.message, violation)
-    kept = list(distinct.values())[:MAX_EVIDENCE]
-    return Verdict(rule, operation.label, "failed", violations=kept, violation_count=len(violations), judged=judged)
-
-
-__all__ = ["Context", "OperationRun", "Reach", "Runner", "Verdict"]
+__all__ = ["OperationRun", "Runner"]

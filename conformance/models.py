@@ -92,6 +92,7 @@ class Exchange:
     target: str = "existing"  # existing | created | unknown: the resource the request was aimed at
     values: dict[str, PathValue] = field(default_factory=dict)  # its path parameters
     credential: str = "valid"  # none | valid | invalid | forbidden | unsupported
+    channel: str = ""  # how that credential travelled (e.g. "in the header Authorization"), "" where none did
     prepared: Any = None  # the requests.PreparedRequest that was sent
     sent: bool = True  # False: never sent (the API had stopped answering)
 

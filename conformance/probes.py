@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from .models import Exchange, Request, Skip
-from .plan import NO_BODY, Credential, RequestPlan, Target, form_body, json_body, raw_body
+from .plan import NO_BODY, Body, Credential, RequestPlan, Target, form_body, json_body, raw_body
 
 PROBES: dict[str, Callable[["ProbeRun"], Any]] = {}
 
@@ -190,6 +190,13 @@ def form(run: ProbeRun) -> list[Exchange]:
     return [run.send(plan(run, "form-body", "a valid body, form-encoded", body=form_body(flatten_form(run.sample_body()))))]
 
 
+@probe("text-plain-body")
+def text_plain(run: ProbeRun) -> list[Exchange]:
+    """The valid JSON body, labelled as plain text: an API that reads JSON whatever the label accepts it."""
+    return [run.send(plan(run, "text-plain-body", "a valid JSON body labelled Content-Type: text/plain",
+                          body=Body("json", run.sample_body(), "text/plain")))]
+
+
 @probe("malformed-json")
 def malformed_json(run: ProbeRun) -> list[Exchange]:
     return [run.send(plan(run, "malformed-json", "a body that is not valid JSON",
@@ -223,8 +230,9 @@ def wrong_method(run: ProbeRun) -> list[Exchange]:
                    "--conformance-read-only is on)")
     method = candidates[0]
     body = NO_BODY if method in ("GET", "DELETE") else json_body({})
+    # judged by every rule about answers too (a 405 sent as text/html breaks a JSON promise as any answer does)
     return [run.send(plan(run, "wrong-method", f"{method}, which the spec does not declare", method=method,
-                          body=body, judged=False))]
+                          body=body))]
 
 
 @dataclass
@@ -253,7 +261,7 @@ def head(run: ProbeRun) -> HeadPair:
         except Skip as skip:  # the policy refused it (the request budget)
             pair.raw_skip = str(skip)
         else:
-            for name in ("operation", "judged", "target", "values", "credential"):
+            for name in ("operation", "judged", "target", "values", "credential", "channel"):
                 setattr(raw, name, getattr(head_exchange, name))
             pair.raw = raw
     return pair

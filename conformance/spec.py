@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 import schemathesis
@@ -169,6 +169,11 @@ def _collect_date_formats(schema: Any, out: dict[str, str], depth: int = 0) -> N
             _collect_date_formats(sub, out, depth + 1)
 
 
+# The usual file names an API description is served under.
+DESCRIPTION_FILES = frozenset({"openapi.json", "openapi.yaml", "openapi.yml", "swagger.json", "swagger.yaml",
+                               "swagger.yml", "spec.json", "spec.yaml", "spec.yml", "api-docs"})
+
+
 def norm(path: str) -> str:
     """A path template without its trailing slash (/api/articles/ and /api/articles are the same collection)."""
     return path.rstrip("/") or "/"
@@ -271,6 +276,32 @@ class Operation:
                 return {"schema": parameter.get("schema") or {}, **({"example": parameter["x-example"]}
                                                                      if "x-example" in parameter else {})}
         return {}
+
+    @cached_property
+    def response_media_types(self) -> list[str]:
+        """The media types its 2xx answers are documented in (OpenAPI 3 ``content``, Swagger 2 ``produces``)."""
+        found: list[str] = []
+        for status, response in (self.definition.get("responses") or {}).items():
+            if str(status).startswith("2") and isinstance(response, dict):
+                found += [m.lower() for m in (resolve(response, self.root).get("content") or {})]
+        found += [m.lower() for m in self.definition.get("produces", self.root.get("produces", [])) or []]
+        return list(dict.fromkeys(found))
+
+    def serves_the_description(self, spec_location: str = "", base_url: str = "") -> bool:
+        """Is this the operation that serves the API description itself (DRF's GET /api/schema/, Jupyter's
+        /api/spec.yaml)? It names no resource: the spec is where the run was told to read it from, its last
+        segment is a description's file name, or its answers are documented only as a description's types."""
+        if self.method != "GET":
+            return False
+        if "://" in spec_location:
+            base = urlsplit(base_url).path.rstrip("/")
+            if urlsplit(spec_location).path.rstrip("/") == base + self.path.rstrip("/"):
+                return True
+        last = self.path.rstrip("/").rsplit("/", 1)[-1].lower()
+        if last in DESCRIPTION_FILES:
+            return True
+        media = self.response_media_types
+        return any("openapi" in m or "swagger" in m for m in media) or (bool(media) and all("yaml" in m for m in media))
 
     @cached_property
     def takes_body(self) -> bool:

@@ -410,6 +410,10 @@ def _handler(api: DemoAPI):
                 if api.profile == "basic-crud":
                     status = 422 if api.fault("errors.malformed-json") else 400
                     return Reply(status, {"errors": [{"message": "JSON parsing error.", "code": 10000}]})
+                if api.profile == "connectnow":  # its table: 422 for "Your request is malformed"
+                    return Reply(400 if api.fault("errors.malformed-json") else 422, detail="JSON parsing error")
+                if api.fault("errors.malformed-json"):  # the base rule: any 4xx; the fault is a crash
+                    return Reply(500, detail="Unexpected token in JSON")
                 return Reply(400, detail="JSON parsing error")
 
         def _validate(self, body: Any, *, partial: bool) -> dict[str, Any]:

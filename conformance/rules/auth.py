@@ -77,14 +77,13 @@ def _expect_status(ctx, exchange, situation: str, *, default: int = 401):
 AUTH = dict(applies=_has_channel, params=status_schema())
 
 
-@check("auth.missing-credentials", probes=["no-credentials", "valid-credentials"], only_probes=["no-credentials"],
-       needs_credential=False, **AUTH)
+@check("auth.missing-credentials", probes=["no-credentials", "valid-credentials"], only_probes=["no-credentials"], **AUTH)
 def missing_credentials(ctx, exchange):
     return _expect_status(ctx, exchange, "a request without credentials")
 
 
 @check("auth.invalid-credentials", probes=["no-credentials", "valid-credentials", "invalid-credentials"],
-       only_probes=["invalid-credentials"], needs_credential=False, **AUTH)
+       only_probes=["invalid-credentials"], **AUTH)
 def invalid_credentials(ctx, exchange):
     return _expect_status(ctx, exchange, f"an invalid credential {exchange.note}")
 
@@ -96,13 +95,14 @@ def _has_unsupported(ctx) -> str | None:
 
 
 @check("auth.unsupported-channel", probes=["no-credentials", "valid-credentials", "unsupported-channel"],
-       only_probes=["unsupported-channel"], applies=_has_unsupported, params=status_schema())
+       only_probes=["unsupported-channel"], applies=_has_unsupported, params=status_schema(),
+       needs_credential=True)
 def unsupported_channel(ctx, exchange):
     return _expect_status(ctx, exchange, f"a valid credential sent {exchange.note}, which the profile does not support")
 
 
 @check("auth.valid-credentials", probes=["no-credentials", "valid-credentials"], only_probes=["valid-credentials"],
-       applies=_has_channel, needs_credential=False)
+       applies=_has_channel)
 def valid_credentials(ctx, exchange):
     refused = ctx.credential_check
     if refused.refused and refused.operation != ctx.operation.label:
@@ -125,7 +125,8 @@ FORBIDDEN_PARAMS = {"type": "object", "properties": {
 
 
 @check("auth.forbidden-credentials", probes=["no-credentials", "valid-credentials", "forbidden-credentials"],
-       only_probes=["forbidden-credentials"], applies=_has_channel, params=FORBIDDEN_PARAMS)
+       only_probes=["forbidden-credentials"], applies=_has_channel, params=FORBIDDEN_PARAMS,
+       needs_credential=True)
 def forbidden_credentials(ctx, exchange):
     """401 means the credential is invalid or passed wrongly; 403 means it is valid but not allowed (RFC 9110
     §15.5.2, §15.5.4). So a valid credential is never answered 401, and a refusal of it is a 403. A 2xx only
@@ -170,8 +171,7 @@ def _offers(values: list[str], scheme: str) -> bool:
     return any(pattern.search(value) for value in values)
 
 
-@check("auth.challenge", params={"type": "object", "properties": {"scheme": {"type": "string"}}},
-       needs_credential=False)
+@check("auth.challenge", params={"type": "object", "properties": {"scheme": {"type": "string"}}})
 def challenge(ctx, exchange):
     """RFC 9110 15.5.2: every 401 carries at least one challenge; a profile may name the scheme it must offer."""
     if exchange.response.status != 401:

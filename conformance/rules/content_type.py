@@ -17,7 +17,13 @@ def is_json_media_type(media_type: str, allowed: list[str]) -> bool:
     return media_type in allowed or media_type.endswith("+json")
 
 
-@check("content-type.json-response", probes=["accept-variants"],
+def _a_resource(ctx) -> str | None:
+    if ctx.operation.serves_the_description(getattr(ctx.settings, "spec", None) or "", ctx.settings.url):
+        return "the operation serves the API description itself, not a resource"
+    return None
+
+
+@check("content-type.json-response", probes=["accept-variants"], applies=_a_resource,
        params={"type": "object", "properties": {
            "media_types": {"type": "array", "items": {"type": "string"}},
            "accept_variants": {"type": "array", "items": {"enum": ["none", "any"]},
@@ -40,19 +46,25 @@ def _has_request_body(ctx) -> str | None:
     return None if ctx.operation.body_schema is not None else "the operation takes no request body"
 
 
-@check("content-type.json-request", probes=["form-body"], only_probes=["form-body"], applies=_has_request_body,
+WHAT_WAS_SENT = {"form-body": "A form-encoded body", "text-plain-body": "A JSON body labelled Content-Type: text/plain"}
+
+
+@check("content-type.json-request", probes=["form-body", "text-plain-body"], only_probes=list(WHAT_WAS_SENT),
+       applies=_has_request_body, needs_credential=True,
        params={"type": "object", "properties": {"statuses": {"type": "array", "items": {"type": "integer"}}}})
 def json_request(ctx, exchange):
-    """Refused with a 4xx, never accepted; `statuses` narrows which 4xx (e.g. [415])."""
+    """A body that is not labelled application/json (form fields; the valid JSON body labelled text/plain) is
+    refused with a 4xx, never accepted; `statuses` narrows which 4xx (e.g. [415])."""
     refused(exchange)
     got = exchange.response.status
     expected = ctx.params.get("statuses")
+    what = WHAT_WAS_SENT[exchange.kind]
     if 200 <= got < 300:
-        return f"A form-encoded body was accepted with {got}; expected a refusal with a 4xx."
+        return f"{what} was accepted with {got}; expected a refusal with a 4xx."
     if expected and got not in expected:
-        return f"A form-encoded body was answered with {got}; expected {', '.join(map(str, expected))}."
+        return f"{what} was answered with {got}; expected {', '.join(map(str, expected))}."
     if not 400 <= got < 500:
-        return f"A form-encoded body was answered with {got}; expected a refusal with a 4xx."
+        return f"{what} was answered with {got}; expected a refusal with a 4xx."
     return None
 
 

@@ -76,7 +76,7 @@ def _expect(ctx, exchange, default: int, situation: str, *, about_body: bool = T
 
 
 @check("errors.not-found", probes=["unknown-id"], only_probes=["unknown-id"], applies=_has_path_parameter,
-       params=status_schema())
+       params=status_schema(), needs_credential=True)
 def not_found(ctx, exchange):
     name = path_parameters(ctx.operation.path)[-1]
     known = ctx.reached_values.get(name)
@@ -96,7 +96,7 @@ def _has_object_body(ctx) -> str | None:
 
 
 @check("errors.invalid-input", probes=["invalid-body"], only_probes=["invalid-body"], applies=_has_object_body,
-       params=status_schema())
+       params=status_schema(), needs_credential=True)
 def invalid_input(ctx, exchange):
     return _expect(ctx, exchange, 422, f"a body that breaks the schema ({exchange.note})")
 
@@ -105,13 +105,15 @@ def _has_body(ctx) -> str | None:
     return None if ctx.operation.body_schema is not None else "the operation takes no request body"
 
 
-@check("errors.malformed-json", probes=["malformed-json"], only_probes=["malformed-json"], applies=_has_body,
+@check("errors.malformed-json", probes=["malformed-json"], only_probes=["malformed-json"], applies=_has_body, needs_credential=True,
        params={"type": "object", "properties": {"status": {"type": "integer"}, "code": {"type": "integer"}}})
 def malformed_json(ctx, exchange):
     refused(exchange)
-    expected = ctx.params.get("status", 400)
+    expected = ctx.params.get("status")  # none: any 4xx refuses it
     got = exchange.response.status
-    if got != expected:
+    if expected is None and not 400 <= got < 500:
+        return f"Expected a 4xx for a body that is not valid JSON, got {got}."
+    if expected is not None and got != expected:
         return f"Expected {expected} for a body that is not valid JSON, got {got}."
     code = ctx.params.get("code")
     if code is None:

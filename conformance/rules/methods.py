@@ -12,8 +12,9 @@ VOLATILE_HEADERS = {"date", "content-length", "transfer-encoding", "connection",
                     "x-request-id", "set-cookie", "age", "etag", "last-modified", "access-control-allow-origin", "vary"}
 
 
-@check("methods.not-allowed", probes=["wrong-method"], only_probes=["wrong-method"])
+@check("methods.not-allowed", probes=["wrong-method"], only_probes=["wrong-method"], needs_credential=True)
 def not_allowed(ctx, exchange):
+    """The status alone: what the 405 says in Allow is methods.allow-header's (one fact, one finding)."""
     got = exchange.response.status
     method = exchange.request.method
     if got == 404 and not ctx.path_reached:
@@ -21,13 +22,6 @@ def not_allowed(ctx, exchange):
                    "itself was never reached")
     if got != 405:
         return f"{method} is not declared for {ctx.operation.path}; expected 405, got {got}."
-    allow = _allow(exchange)
-    if not allow:
-        return None  # a 405 without Allow is methods.allow-header's finding (every 405, whatever provoked it)
-    allowed = {m.strip().upper() for m in allow.split(",")}
-    missing = [m for m in ctx.operation.declared_methods if m not in allowed]
-    if missing:
-        return f"Allow is '{allow}' but the spec declares {', '.join(missing)} for {ctx.operation.path}."
     return None
 
 
@@ -38,14 +32,34 @@ def _allow(exchange) -> str:
 @check("methods.allow-header", kind="operation")
 def allow_header(ctx):
     """RFC 9110 15.5.6: every 405 the run saw for this operation (a generated request, a probe's wrong method or its
-    HEAD) carries Allow. Passive: it sends nothing of its own, so it is skipped where no request got a 405."""
-    answered = [e for e in ctx.run.exchanges if e.response is not None and e.response.status == 405]
+    HEAD) carries Allow, "containing a list of the target resource's currently supported methods": so it lists
+    every method this run saw succeed (a 2xx) on the same path. Passive: it sends nothing of its own, so it is
+    skipped where no request got a 405."""
+    exchanges = ctx.evidence.exchanges
+    answered = [e for e in exchanges if e.response is not None and e.response.status == 405]
     if not answered:
         raise Skip("no request sent for this operation was answered 405, so there was no Allow header to look for")
+    succeeded: dict[str, object] = {}
+    for exchange in exchanges:
+        if exchange.ok and exchange.operation and exchange.operation.split(" ", 1)[1] == ctx.operation.path:
+            succeeded.setdefault(exchange.request.method.upper(), exchange)
     for exchange in answered:
-        if not _allow(exchange):
+        allow = _allow(exchange)
+        if not allow:
             yield Violation(f"405 for {exchange.request.method} {ctx.operation.path} without an Allow header (HTTP "
                             "requires one listing the methods the resource supports, RFC 9110 15.5.6).", exchange)
+            continue
+        listed = {m.strip().upper() for m in allow.split(",")}
+        seen = [m for m in succeeded if m not in listed]
+        declared = [m for m in ctx.operation.declared_methods if m not in listed and m not in seen]
+        if seen:
+            shown = ", ".join(f"{m} (answered {succeeded[m].response.status})" for m in seen)
+            yield Violation(f"405 for {exchange.request.method} {ctx.operation.path} says Allow: {allow}, but this "
+                            f"run saw {shown} succeed on the same path (Allow lists the methods the resource "
+                            "supports, RFC 9110 15.5.6).", exchange)
+        elif declared:
+            yield Violation(f"Allow is '{allow}' but the spec declares {', '.join(declared)} for "
+                            f"{ctx.operation.path}.", exchange)
 
 
 # -- HEAD beside GET: the "head" probe --------------------------------------------------------------------
@@ -136,7 +150,7 @@ def _need(exchange, what: str):
     return exchange
 
 
-@check("methods.put-replaces", kind="operation", probes=["crud"])
+@check("methods.put-replaces", kind="operation", probes=["crud"], needs_credential=True)
 def put_replaces(ctx):
     crud = ctx.result("crud")
     put = _need(crud.change, "the PUT")
@@ -156,7 +170,7 @@ def put_replaces(ctx):
                         after)
 
 
-@check("methods.patch-partial", kind="operation", probes=["crud"])
+@check("methods.patch-partial", kind="operation", probes=["crud"], needs_credential=True)
 def patch_partial(ctx):
     crud = ctx.result("crud")
     patch = _need(crud.change, "the PATCH")
@@ -184,7 +198,7 @@ def patch_partial(ctx):
                             "expected it unchanged.", after)
 
 
-@check("methods.delete-removes", kind="operation", probes=["crud"], params=status_schema())
+@check("methods.delete-removes", kind="operation", probes=["crud"], needs_credential=True, params=status_schema())
 def delete_removes(ctx):
     crud = ctx.result("crud")
     delete = _need(crud.change, "the DELETE")
@@ -198,7 +212,7 @@ def delete_removes(ctx):
                         f"{after.status_text}; expected {' or '.join(map(str, expected))}.", after)
 
 
-@check("methods.create-status", kind="operation", probes=["create"], params=status_schema())
+@check("methods.create-status", kind="operation", probes=["create"], needs_credential=True, params=status_schema())
 def create_status(ctx):
     result = ctx.result("create")
     created = result.create

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from urllib.parse import urlsplit
-
 import inflection
 
 from .registry import check
@@ -43,11 +41,7 @@ def resource_segments(path: str, ignore: set[str], spec_paths: set[str] | None =
 
 def serves_the_spec(ctx) -> bool:
     """The operation that serves the OpenAPI description itself (DRF's GET /api/schema/) names no resource."""
-    spec = getattr(ctx.settings, "spec", None) or ""
-    if ctx.operation.method != "GET" or "://" not in spec:
-        return False
-    base = urlsplit(ctx.settings.url).path.rstrip("/")
-    return urlsplit(spec).path.rstrip("/") == base + ctx.operation.path.rstrip("/")
+    return ctx.operation.serves_the_description(getattr(ctx.settings, "spec", None) or "", ctx.settings.url)
 
 
 @check("naming.plural-resources", kind="static",

@@ -251,7 +251,8 @@ def _params_fields(ctx) -> dict[str, list[str]]:
     return normalise_fields(ctx.params.get("fields", DEFAULT_FIELDS))
 
 
-@check("pagination.fields", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA)
+@check("pagination.fields", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA,
+       needs_credential=True)
 def fields(ctx):
     pages, _, _ = _walk(ctx)
     for page, exchange, body in pages:
@@ -259,7 +260,8 @@ def fields(ctx):
             yield Violation(problem, exchange)
 
 
-@check("pagination.page-arithmetic", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA)
+@check("pagination.page-arithmetic", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA,
+       needs_credential=True)
 def page_arithmetic(ctx):
     pages, _, _ = _walk(ctx)
     pages = [(page, exchange, body) for page, exchange, body in _objects(pages, "a data array", ("data",))
@@ -277,7 +279,8 @@ def _is_empty_page(exchange: Exchange | None) -> bool | None:
     return None if not isinstance(data, list) else not data
 
 
-@check("pagination.links", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA)
+@check("pagination.links", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA,
+       needs_credential=True)
 def links(ctx):
     pages, past, _ = _walk(ctx)
     pages = _objects(pages, "links", ("first_page_url", "prev_page_url", "next_page_url", "path"))
@@ -294,7 +297,8 @@ def links(ctx):
             yield Violation(problem, exchange)
 
 
-@check("pagination.no-duplicates", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA)
+@check("pagination.no-duplicates", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA,
+       needs_credential=True)
 def no_duplicates(ctx):
     pages, _, end = _walk(ctx)
     pages = _objects(pages, "a data array", ("data",))
@@ -309,7 +313,8 @@ def no_duplicates(ctx):
         yield Violation(problem, exchange_of.get(page))
 
 
-@check("pagination.past-last-page", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA)
+@check("pagination.past-last-page", kind="operation", probes=["page-walk"], applies=paginated, params=PARAMS_SCHEMA,
+       needs_credential=True)
 def past_last_page(ctx):
     _, past, end = _walk(ctx)
     if past is None:

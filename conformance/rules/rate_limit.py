@@ -6,7 +6,7 @@ from __future__ import annotations
 from .registry import IGNORE, check
 
 
-@check("rate-limit.retry-after", probes=["rate-limit"],
+@check("rate-limit.retry-after", probes=["rate-limit"], judges_throttled=True, needs_credential=True,
        params={"type": "object", "properties": {"headers": {"type": "array", "items": {"type": "string"}}}})
 def retry_after(ctx, exchange):
     if exchange.response.status != 429:

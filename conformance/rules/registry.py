@@ -7,6 +7,7 @@ from typing import Any, Callable, Iterable
 
 import jsonschema
 
+from ..evidence import ANSWERED, CREDENTIAL, RESOURCE, UNTHROTTLED
 from ..models import Exchange, Skip, Violation
 
 IGNORE = object()
@@ -22,7 +23,11 @@ class Check:
     applies: Callable[..., str | None] | None = None  # returns why the rule does not apply, or None
     params_schema: dict[str, Any] = field(default_factory=dict)
     judges_failures: bool = False  # exchange checks: a request that got no answer is a violation of this rule
-    needs_credential: bool = True  # judges answers to requests that carried the valid credential
+    needs: frozenset[str] = frozenset()  # the preconditions (evidence.py) an exchange must meet to be judged
+
+    @property
+    def needs_credential(self) -> bool:
+        return CREDENTIAL in self.needs
 
     def validate_params(self, rule: Any) -> None:
         if not self.params_schema:
@@ -39,12 +44,27 @@ CHECKS: dict[str, Check] = {}
 
 def check(name: str, *, kind: str = "exchange", probes: Iterable[str] = (), only_probes: Iterable[str] | None = None,
           applies: Callable[..., str | None] | None = None, params: dict[str, Any] | None = None,
-          judges_failures: bool = False, needs_credential: bool = True):
+          judges_failures: bool = False, judges_throttled: bool = False, needs_credential: bool = False):
+    """Register a check. What it needs of an exchange is said here, once: a complete answer (unless it
+    ``judges_failures``), not a 429 (unless it ``judges_throttled``), the resource it named reached (when it
+    judges only its own probes, which are about what the request carried), and the valid credential accepted
+    on the operation and channel (``needs_credential``: it judges what the API did with the request)."""
+    needs = {RESOURCE}
+    if not judges_failures:
+        needs.add(ANSWERED)
+    if not judges_throttled:
+        needs.add(UNTHROTTLED)
+    if needs_credential and kind != "static":
+        needs.add(CREDENTIAL)
+    resource_only = only_probes is None  # a rule about every answer drops an unreached one only while the
+    # operation was never reached (Evidence.unmet); a rule about its own probes always does
+
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         if name in CHECKS:
             raise RuntimeError(f"check {name!r} registered twice")
         CHECKS[name] = Check(name, kind, func, tuple(probes), tuple(only_probes) if only_probes is not None else None,
-                             applies, params or {}, judges_failures, needs_credential and kind != "static")
+                             applies, params or {}, judges_failures,
+                             frozenset(needs - {RESOURCE} if resource_only else needs))
         return func
     return register
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from conformance.evidence import Evidence
 from conformance.models import Exchange, Request, Response, Skip, Violation
 from conformance.probes import HeadPair
 from conformance.rules import CHECKS, IGNORE
@@ -65,7 +66,7 @@ def test_challenge_a_profile_scheme_is_found_among_several_challenges():
 def test_allow_header_judges_every_405_the_run_saw_whatever_sent_it():
     seen = [answer(200), answer(405, {"Allow": "GET, OPTIONS"}, method="HEAD", kind="head"),
             answer(405, method="PATCH", kind="wrong-method"), answer(405, {"Allow": ""}, method="POST")]
-    messages = judge("methods.allow-header", ctx(run=SimpleNamespace(exchanges=seen)))
+    messages = judge("methods.allow-header", ctx(evidence=Evidence("GET /items/{id}", tuple(seen))))
     assert messages == [
         "405 for PATCH /items/{id} without an Allow header (HTTP requires one listing the methods the resource "
         "supports, RFC 9110 15.5.6).",
@@ -74,20 +75,22 @@ def test_allow_header_judges_every_405_the_run_saw_whatever_sent_it():
 
 
 def test_allow_header_is_skipped_where_no_405_came():
-    run = SimpleNamespace(exchanges=[answer(200), Exchange("generated", Request("GET", "http://api.test/"),
-                                                           error="the connection failed")])
+    run = Evidence("GET /items/{id}", (answer(200), Exchange("generated", Request("GET", "http://api.test/"),
+                                                             error="the connection failed")))
     with pytest.raises(Skip, match="no request sent for this operation was answered 405"):
-        judge("methods.allow-header", ctx(run=run))
+        judge("methods.allow-header", ctx(evidence=run))
 
 
-def test_not_allowed_does_not_report_a_missing_allow_twice():
+def test_not_allowed_judges_the_status_and_leaves_allow_to_the_allow_rule():
     operation = SimpleNamespace(path="/items", method="GET", declared_methods=["GET", "POST"])
     check = ctx(operation=operation, path_reached=True)
     assert judge("methods.not-allowed", check, answer(405, method="PATCH", kind="wrong-method")) == []
-    assert judge("methods.not-allowed", check, answer(405, {"Allow": "GET"}, method="PATCH")) == [
-        "Allow is 'GET' but the spec declares POST for /items."]
+    assert judge("methods.not-allowed", check, answer(405, {"Allow": "GET"}, method="PATCH")) == []
     assert judge("methods.not-allowed", check, answer(404, method="PATCH")) == [
         "PATCH is not declared for /items; expected 405, got 404."]
+    seen = Evidence("GET /items", (answer(405, {"Allow": "GET"}, method="PATCH", kind="wrong-method"),))
+    assert judge("methods.allow-header", ctx(operation=operation, evidence=seen)) == [
+        "Allow is 'GET' but the spec declares POST for /items."]
 
 
 # -- methods.head and methods.head-headers: RFC 9110 9.3.2 ----------------------------------------------
