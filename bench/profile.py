@@ -23,7 +23,7 @@ from common import PYTHON, CountingDemo, child_dir, environment_note, run_child,
 PARTS = [
     ("drawing (schemathesis + Hypothesis)", ("generation.py", "draw_cases")),
     ("building requests (builder, resources)", ("builder.py", "build")),
-    ("sending and reading answers (transport)", ("transport.py", "send")),
+    ("sending and reading answers (transport)", ("transport/sender.py", "send")),
     ("learning from answers (reach, resources)", ("engine.py", "learn")),
     ("judging (the rules)", ("engine.py", "verdict")),
     ("reports (JSON, terminal)", ("plugin.py", "pytest_sessionfinish")),

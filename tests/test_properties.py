@@ -15,7 +15,7 @@ from conformance.catalog import Catalog, load_catalog
 from conformance.errors import CatalogError
 from conformance.redaction import MASK, Redactor
 from conformance.rules.dates import UNIX_MAX, UNIX_MIN, iso8601_utc_problem, unix_seconds_problem
-from conformance.transport import retry_after_seconds
+from conformance.transport.policy import retry_after_seconds
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 

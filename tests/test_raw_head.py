@@ -10,7 +10,8 @@ import time
 import pytest
 
 from conformance.models import Request
-from conformance.transport import BudgetSpent, RawHeadError, Transport, raw_head
+from conformance.transport import BudgetSpent, Transport
+from conformance.transport.raw import RawHeadError, raw_head
 from servers import Received, good, respond, start, write_spec
 
 BODY = json.dumps([{"id": 1}]).encode()

@@ -130,7 +130,7 @@ def test_body_that_is_not_json(behaviour, server, run_against):
 
 
 def test_very_large_body_is_read_only_up_to_the_limit(server, run_against):
-    from conformance.transport import MAX_BODY
+    from conformance.transport.sender import MAX_BODY
 
     srv = server(after(1, servers.huge))
     outcome = run_against(srv.url)
@@ -273,7 +273,8 @@ def _get(url: str):
 
 
 def test_transport_reads_at_most_max_body(server):
-    from conformance.transport import MAX_BODY, Transport
+    from conformance.transport import Transport
+    from conformance.transport.sender import MAX_BODY
 
     srv = server(servers.huge)
     exchange = Transport(timeout=5).send(_get(srv.url), kind="generated")
