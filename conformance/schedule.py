@@ -28,8 +28,12 @@ order (the index each task got when it was planned), never in the order the answ
 
 from __future__ import annotations
 
+import __future__
+import ast
+import builtins
 import collections
 import queue
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -80,6 +84,43 @@ def partition(units: list[tuple[str, float]], workers: int) -> dict[str, int]:
     return out
 
 
+_AST_LOCK = threading.RLock()
+_FUTURE_FLAGS = sum(getattr(__future__, name).compiler_flag for name in __future__.all_feature_names)  # one bit each
+
+
+def serialize_ast_construction() -> None:
+    """Let one thread of the process at a time build ``ast`` objects (installed once, before the first thread).
+
+    On CPython < 3.12 the AST constructor keeps its recursion depth in state shared by every thread (CPython
+    gh-106905): a thread switched out halfway (a finalizer run by the garbage collector) while another parses
+    fails with ``SystemError: AST constructor recursion depth mismatch``. Hypothesis parses while drawing (its
+    lambdas described in a strategy's repr, the test function's digest, filter bounds, local constants), so
+    the drawing thread, sending threads drawing a sample or a body, and the main thread (pytest formatting a
+    failure, rewriting asserts; traceback's caret anchors) parse at the same time: Hypothesis then replays the
+    failed draw and reports FlakyFailure. ``ast`` objects are only ever built by the builtin compile() with
+    ``ast.PyCF_ONLY_AST`` (``ast.parse`` and ``ast.literal_eval`` call it, whatever module holds them), so
+    that builtin is wrapped: those calls take one process-wide lock, the others pass straight through, and
+    every call keeps its caller's ``from __future__`` imports as compile() would have read them. The runner
+    installs it when it creates its Conductor, before it starts any thread."""
+    if sys.version_info >= (3, 12):
+        return
+    with _AST_LOCK:
+        if getattr(builtins.compile, "serializes_ast", False):
+            return
+        original = builtins.compile
+
+        def compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **options):  # noqa: A001
+            if not dont_inherit:
+                flags |= sys._getframe(1).f_code.co_flags & _FUTURE_FLAGS
+            if not flags & ast.PyCF_ONLY_AST:
+                return original(source, filename, mode, flags, True, optimize, **options)
+            with _AST_LOCK:
+                return original(source, filename, mode, flags, True, optimize, **options)
+
+        compile.serializes_ast = True
+        builtins.compile = compile
+
+
 @dataclass(eq=False)
 class _Op:
     """One operation in the schedule."""
@@ -104,6 +145,7 @@ class Conductor:
     an operation that ``shares_a_write_target`` go one at a time in each lane, in plan order."""
 
     def __init__(self, runner: Any, concurrency: int):
+        serialize_ast_construction()
         self.runner = runner
         self.concurrency = max(1, concurrency)
         self.lock = threading.Lock()
@@ -284,4 +326,4 @@ class Conductor:
             self.ahead.release()
 
 
-__all__ = ["AHEAD", "Conductor", "families", "partition"]
+__all__ = ["AHEAD", "Conductor", "families", "partition", "serialize_ast_construction"]
