@@ -376,7 +376,7 @@ def test_the_resource_writes_aim_at_is_created_once(nested_runner):
 
 def test_each_delete_gets_a_fresh_resource_counted_in_plan_order(nested_runner):
     from conformance.plan import Target
-    from conformance.resources import MAX_CREATED_PER_COLLECTION
+    from conformance.resources.creation import MAX_CREATED_PER_COLLECTION
 
     api, runner = nested_runner
     delete = next(op for op in runner.spec.operations if op.method == "DELETE")
