@@ -16,7 +16,8 @@ import requests
 from schemathesis import GenerationMode
 
 from conformance.catalog import load_catalog
-from conformance.engine import GENERATED, PROBE, Runner
+from conformance.engine import Runner
+from conformance.exercise import GENERATED, PROBE
 from conformance.generation import case_parts, draw_cases
 from conformance.resources import WRITE_LANES
 from conformance.settings import resolve_settings
