@@ -71,3 +71,9 @@ def verdict_record(verdict: Verdict, redactor: Redactor) -> dict[str, Any]:
         # judged on the spec alone: it does not show that the API itself could be judged
         "static": CHECKS[verdict.rule.check].kind == "static",
     }
+
+
+def unjudged_record(rule: Any, operation: str, reason: str, redactor: Redactor) -> dict[str, Any]:
+    """A (rule, operation) the tool failed to judge: skipped with the error, never a silent "not run"."""
+    return {"rule": rule.id, "operation": operation, "status": "skipped", "severity": rule.severity, "violations": [],
+            "violation_count": 0, "judged": 0, "error": True, "reason": redactor.text(reason)}
