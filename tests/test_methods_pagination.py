@@ -208,7 +208,8 @@ def test_arithmetic_problems():
         ["page 3: current_page is 2; expected 3 (the page asked for)"]
     assert arithmetic_problems({**body, "to": 9}, 3) == ["page 3: 'to' is 9; expected 8 (from 7 + 2 items - 1)"]
     assert arithmetic_problems({**body, "from": 1, "to": 2}, 3) == \
-        ["page 3: 'from' is 1; expected 7 ((page 3 - 1) x per_page 3 + 1)"]
+        ["page 3: 'from' is 1; expected 7 ((page 3 - 1) x per_page 3 + 1)", "page 3: 'to' is 2; expected 8 (2 items "
+         "after 6)"]
     assert arithmetic_problems({**body, "per_page": 1}, 3)[0] == "page 3: data holds 2 items but per_page is 1"
     empty = page(4, [], last=3)
     assert arithmetic_problems(empty, 4) == []

@@ -107,16 +107,20 @@ def arithmetic_problems(body: Any, page: Any) -> list[str]:
             if name in body and value is not None:
                 problems.append(f"page {page}: '{name}' is {_short(value)} on an empty page; expected null")
         return problems
-    if _is_int(page) and _is_int(per_page) and per_page > 0 and page >= 1:
-        expected_from = (page - 1) * per_page + 1
+    placed = _is_int(page) and _is_int(per_page) and per_page > 0 and page >= 1  # where the page starts is known
+    expected_from = (page - 1) * per_page + 1 if placed else None
+    if placed:
         if "from" in body and first != expected_from and (first is None or _is_int(first)):
             problems.append(f"page {page}: 'from' is {_short(first)}; expected {expected_from} "
                             f"((page {page} - 1) x per_page {per_page} + 1)")
     if "to" in body and (last is None or _is_int(last)):
-        if _is_int(first):
+        # 'to' counts the items after where the page starts: judged from 'from' where 'from' is right (or where
+        # the page's start is not known), else from the page's start, so a right 'to' beside a wrong 'from' is
+        # no finding
+        if _is_int(first) and (not placed or first == expected_from):
             expected_to = first + count - 1
             how = f"from {first} + {count} items - 1"
-        elif _is_int(page) and _is_int(per_page) and per_page > 0 and page >= 1:
+        elif placed:
             expected_to = (page - 1) * per_page + count
             how = f"{count} items after {(page - 1) * per_page}"
         else:
@@ -126,12 +130,20 @@ def arithmetic_problems(body: Any, page: Any) -> list[str]:
     return problems
 
 
+def no_such_page(status: Any) -> bool:
+    """An answer that says a page does not exist (404, 410, a 400 or 422 refusing the number), not that the client
+    may not see it (401, 403) or should wait (429)."""
+    return _is_int(status) and 400 <= status < 500 and status not in (401, 403, 407, 408, 429)
+
+
 def link_problems(body: Any, page: Any, requested_url: Any, page_param: str = "page", *,
-                  next_is_empty: bool | None = None, past_last: bool = False) -> list[str]:
+                  next_is_empty: bool | None = None, past_last: bool = False,
+                  next_status: int | None = None) -> list[str]:
     """first_page_url, prev_page_url, next_page_url and path point where they say.
 
     ``next_is_empty``: whether the page after this one was seen to be empty (True), to hold items (False),
-    or is unknown (None); ``past_last``: this page is past the last page."""
+    or is unknown (None); ``past_last``: this page is past the last page; ``next_status``: the status the page
+    after this one answered, where it was asked for."""
     if not isinstance(body, dict):
         return []
     problems = []
@@ -177,6 +189,10 @@ def link_problems(body: Any, page: Any, requested_url: Any, page_param: str = "p
                 problems.append(f"page {page}: next_page_url is {_short(nxt)}, but page {page} is "
                                 f"{'past the last page' if past_last else 'the last page'} (page {page + 1} is "
                                 f"empty); expected null")
+            elif no_such_page(next_status) and page_of(nxt, page_param) == page + 1:
+                # the page it links to does not exist: this is the last page (a page past the last may be a 404)
+                problems.append(f"page {page}: next_page_url is {_short(nxt)}, which points at page {page + 1}, "
+                                f"past the last page (page {page + 1} answered {next_status}); expected null")
             else:
                 points("next_page_url", page + 1)
     return problems
@@ -289,11 +305,14 @@ def links(ctx):
     past_page = ctx.result("page-walk").past.page if past is not None else None
     if past is not None and past_page is not None:
         by_page.setdefault(past_page, past)
+    # what each page the walk asked for answered, JSON or not: a page that does not exist may be a 404
+    answered = {step.page: step.exchange.response.status for step in ctx.result("page-walk").steps
+                if step.exchange.response is not None}
     for page, exchange, body in pages:
         after = by_page.get(page + 1)
         is_past = past is exchange
-        for problem in link_problems(body, page, exchange.request.url, name,
-                                     next_is_empty=_is_empty_page(after), past_last=is_past):
+        for problem in link_problems(body, page, exchange.request.url, name, next_is_empty=_is_empty_page(after),
+                                     past_last=is_past, next_status=answered.get(page + 1)):
             yield Violation(problem, exchange)
 
 
