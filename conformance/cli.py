@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .catalog import BUILTIN_PROFILES, Catalog, load_catalog
+from .catalog import BUILTIN_PROFILES, Catalog
 from .demo import FAULTY, NESTED_FAULTY, PROFILES, DemoAPI, NestedDemoAPI
 from .demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN
 from .errors import ConformanceError
 from .report.sources import document_titles, source_label
+from .run import load_catalog
 
 
 def print_rules(catalog: Catalog, out=None) -> None:

@@ -33,13 +33,22 @@ class Run:
     baseline: Baseline | None = None
 
 
+def load_catalog(name: str, *, relative_to: Path | None = None) -> Catalog:
+    """The catalog a run judges by: a built-in profile by name or a catalog file by path, each rule's check one
+    the rules package registers (``rules.CHECKS``), its params valid for it. Raises CatalogError with one plain
+    sentence."""
+    from .catalog import load_catalog as load
+    from .rules import CHECKS
+
+    return load(name, checks=CHECKS, relative_to=relative_to)
+
+
 def build_run(settings: Settings, *, workers: int = 1) -> Run:
     """Load and check everything a run needs, in the order a user fixes it: the catalog, the credentials given,
     the report paths, the target's reachability, the spec, the credential the spec needs, the baseline.
     Under xdist each of ``workers`` keeps its share of the run's limits, so the run as a whole keeps them.
     Raises ConformanceError with one plain sentence."""
     from .baseline import Baseline
-    from .catalog import load_catalog
     from .credentials import Credentials
     from .engine import Runner
     from .redaction import secret_variables

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 
 CATALOGS = sorted((Path(__file__).resolve().parents[1] / "bench" / "catalogs").glob("*.yaml"))
 

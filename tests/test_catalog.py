@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.catalog import BASE_PROFILE, BUILTIN_PROFILES, CATEGORIES, PROFILE_NAMES, load_catalog
+from conformance.catalog import BASE_PROFILE, BUILTIN_PROFILES, CATEGORIES, PROFILE_NAMES
+from conformance.run import load_catalog
 from conformance.errors import CatalogError
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 import conformance
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).parent / "conformance"  # the console script pip installed beside this Python

@@ -320,7 +320,7 @@ def test_the_budget_counts_exactly_with_many_threads():
 def nested_runner():
     """A runner (as the plugin builds it) against the nested demo: projects, envs and flags, whose parent ids
     are found only by listing."""
-    from conformance.catalog import load_catalog
+    from conformance.run import load_catalog
     from conformance.engine import Runner
     from conformance.settings import resolve_settings
     from conformance.spec import load_spec

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 from conformance.rules import CHECKS
 from independent.serving import LoopbackServer
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conformance import bodies, sequences
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 from conformance.resources import created_id
 from conformance.rules.pagination import (DEFAULT_FIELDS, arithmetic_problems, duplicate_problems, field_problems,
                                           item_key, link_problems, page_of, without_query)
@@ -208,8 +208,7 @@ def test_arithmetic_problems():
         ["page 3: current_page is 2; expected 3 (the page asked for)"]
     assert arithmetic_problems({**body, "to": 9}, 3) == ["page 3: 'to' is 9; expected 8 (from 7 + 2 items - 1)"]
     assert arithmetic_problems({**body, "from": 1, "to": 2}, 3) == \
-        ["page 3: 'from' is 1; expected 7 ((page 3 - 1) x per_page 3 + 1)", "page 3: 'to' is 2; expected 8 (2 items "
-         "after 6)"]
+        ["page 3: 'from' is 1; expected 7 ((page 3 - 1) x per_page 3 + 1)"]
     assert arithmetic_problems({**body, "per_page": 1}, 3)[0] == "page 3: data holds 2 items but per_page is 1"
     empty = page(4, [], last=3)
     assert arithmetic_problems(empty, 4) == []

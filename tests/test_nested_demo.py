@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 from conformance.demo import DEMOS, NESTED_FAULTY, NestedDemoAPI, build_nested_spec
 from conformance.demo.nested import FLAG, FLAGS
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from conformance.catalog import Catalog, load_catalog
+from conformance.catalog import Catalog
+from conformance.run import load_catalog
 from conformance.errors import CatalogError
 from conformance.redaction import MASK, Redactor
 from conformance.rules.dates import UNIX_MAX, UNIX_MIN, iso8601_utc_problem, unix_seconds_problem

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.catalog import BASE_PROFILE, BUILTIN_PROFILES, Rule, load_catalog
+from conformance.catalog import BASE_PROFILE, BUILTIN_PROFILES, Rule
+from conformance.run import load_catalog
 from conformance.demo import PROFILES
 
 OWN_TESTS = {"methods.create-status", "methods.put-replaces", "methods.patch-partial", "methods.delete-removes",

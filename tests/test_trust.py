@@ -12,7 +12,7 @@ import servers
 from independent.serving import LoopbackServer
 from servers import inventory
 
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 from conformance.rules import CHECKS
 
 

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Protocol
 
 import jsonschema
 import yaml
@@ -83,6 +83,15 @@ class Override:
     reason: str = ""
 
 
+class CheckSpec(Protocol):
+    """What the loader asks of a registered check (``rules.Check``): the catalog knows no check, it is given them."""
+
+    kind: str  # "exchange" | "operation" | "static"
+
+    def validate_params(self, rule: Rule) -> None:
+        """Raises ValueError with what is wrong with the rule's params."""
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -95,6 +104,7 @@ class Rule:
     applies_to: Match = Match()
     overrides: tuple[Override, ...] = ()
     example: bool = False  # kept from an example of the document, not from a normative sentence
+    static: bool = False  # its check judges the spec alone, sending nothing (the loader reads it off the check)
 
     @property
     def source_text(self) -> str:
@@ -212,16 +222,18 @@ def _validate(path: Path, data: dict[str, Any]) -> None:
     raise CatalogError(f"Catalog '{path}': {where}: {message}.")
 
 
-def load_catalog(name: str, *, relative_to: Path | None = None, _seen: tuple[Path, ...] = ()) -> Catalog:
-    """Load a built-in profile by name or a catalog file by path; raises CatalogError with one plain sentence."""
-    from ..rules import CHECKS  # the registry of check implementations
+def load_catalog(name: str, *, checks: Mapping[str, CheckSpec], relative_to: Path | None = None,
+                 _seen: tuple[Path, ...] = ()) -> Catalog:
+    """Load a built-in profile by name or a catalog file by path; raises CatalogError with one plain sentence.
+    ``checks`` is the registry of checks (``rules.CHECKS``): each rule's check must be one of them, its params
+    valid for it."""
 
     path = resolve_path(name, relative_to).resolve()
     if path in _seen:
         raise CatalogError(f"Catalog '{path}' extends itself (through {' -> '.join(str(p) for p in _seen)}).")
     data = _read(path)
     if "extends" in data:
-        base = load_catalog(data["extends"], relative_to=path.parent, _seen=(*_seen, path))
+        base = load_catalog(data["extends"], checks=checks, relative_to=path.parent, _seen=(*_seen, path))
         raw_rules = {rule.id: rule for rule in base.rules}
         order = [rule.id for rule in base.rules]
     else:
@@ -261,9 +273,9 @@ def load_catalog(name: str, *, relative_to: Path | None = None, _seen: tuple[Pat
             applies_to = Match.from_dict(entry.get("applies_to"))
             overrides = ()
             order.append(rule_id)
-        if merged["check"] not in CHECKS:
-            hint = difflib.get_close_matches(merged["check"], list(CHECKS), n=1)
-            extra = f" Did you mean '{hint[0]}'?" if hint else f" Known checks: {', '.join(sorted(CHECKS))}."
+        if merged["check"] not in checks:
+            hint = difflib.get_close_matches(merged["check"], list(checks), n=1)
+            extra = f" Did you mean '{hint[0]}'?" if hint else f" Known checks: {', '.join(sorted(checks))}."
             raise CatalogError(f"Catalog '{path}': rule '{rule_id}', field 'check': unknown check "
                                f"'{merged['check']}'.{extra}")
         overrides = overrides + tuple(
@@ -272,9 +284,10 @@ def load_catalog(name: str, *, relative_to: Path | None = None, _seen: tuple[Pat
             for o in entry.get("overrides", [])
         )
         rules[rule_id] = Rule(rule_id, merged["category"], merged["title"], merged["severity"], merged["source"],
-                              merged["check"], merged["params"], applies_to, overrides, merged.get("example", False))
+                              merged["check"], merged["params"], applies_to, overrides, merged.get("example", False),
+                              static=checks[merged["check"]].kind == "static")
         try:
-            CHECKS[merged["check"]].validate_params(rules[rule_id])
+            checks[merged["check"]].validate_params(rules[rule_id])
         except ValueError as exc:
             raise CatalogError(f"Catalog '{path}': rule '{rule_id}', field 'params': {exc}.") from None
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import Verdict
-from ..rules import CHECKS
 from ..models import Exchange
 from ..redaction import Redactor
 
@@ -69,7 +68,7 @@ def verdict_record(verdict: Verdict, redactor: Redactor) -> dict[str, Any]:
         "violation_count": verdict.violation_count,
         "judged": verdict.judged,
         # judged on the spec alone: it does not show that the API itself could be judged
-        "static": CHECKS[verdict.rule.check].kind == "static",
+        "static": verdict.rule.static,
     }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 from conformance.credentials import CredentialCheck, Credentials
 from conformance.evidence import Evidence
 from conformance.judge import Context

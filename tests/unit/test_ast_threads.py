@@ -23,7 +23,7 @@ import requests
 from schemathesis import GenerationMode
 
 from conformance import schedule
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 from conformance.engine import Runner
 from conformance.generation import draw_cases
 from conformance.settings import resolve_settings

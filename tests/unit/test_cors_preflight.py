@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 from conformance.models import Exchange, Request, Response
 from conformance.rules import CHECKS
 

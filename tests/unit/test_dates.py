@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 from conformance.models import Exchange, Request, Response
 from conformance.rules import CHECKS, IGNORE
 from conformance.rules.dates import date_like_name, iso8601_utc_problem, timestamp_unit

@@ -15,7 +15,7 @@ import pytest
 import requests
 from schemathesis import GenerationMode
 
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 from conformance.engine import Runner
 from conformance.exercise import GENERATED, PROBE
 from conformance.generation import case_parts, draw_cases

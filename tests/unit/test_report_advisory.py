@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 from conformance.report.html_report import render_html
 from conformance.report.json_report import build_report
 from conformance.report.sarif_report import build_sarif

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from chromium import Chromium, find_browser
-from conformance.catalog import load_catalog
+from conformance.run import load_catalog
 from conformance.cli import main as conformance_cli
 from conformance.demo import FAULTY
 from conformance.models import Exchange, Request, Response
