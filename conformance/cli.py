@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .catalog import BUILTIN_PROFILES, Catalog
+from .catalog import BUILTIN_PROFILES, EXAMPLE_STRUCTURE, EXAMPLE_VALUE, SENTENCE, Catalog
 from .demo import FAULTY, NESTED_FAULTY, PROFILES, DemoAPI, NestedDemoAPI
 from .demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN
 from .errors import ConformanceError
@@ -30,33 +30,34 @@ def print_rules(catalog: Catalog, out=None) -> None:
     out = out or sys.stdout
     width = shutil.get_terminal_size((120, 20)).columns
     titles = document_titles(catalog.documents)
-    # a rule only an example of the document supports reads "should (example)": advisory, it never fails a run
-    rows = [(r.id, r.category, f"{r.severity} (example)" if r.example else r.severity, r.title,
-             source_label(r.source, titles), r.basis) for r in catalog.rules]
-    heads = ("id", "category", "severity", "title", "source")
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads[:3])] if rows else \
-        [len(h) for h in heads[:3]]
-    rest = max(30, width - sum(widths) - 8)
-    examples = sum(1 for r in catalog.rules if r.example)
-    of_example = f", {examples} from the document's example" if examples else ""
-    print(f"{catalog.profile}: {catalog.title} ({len(rows)} rules{of_example})", file=out)
-    if examples:
-        print(textwrap.fill("(example): only an example of the document supports the rule, no sentence that promises "
-                            "it. Examples are not requirements: such a rule is advisory, its failures are reported and "
-                            "never fail a run.", width), file=out)
-    print("  ".join(h.ljust(w) for h, w in zip(heads[:3], widths)) + "  title / source", file=out)
-    print("-" * min(width, sum(widths) + 6 + rest), file=out)
-    for rule_id, category, severity, title, source, basis in rows:
-        lead = "  ".join(v.ljust(w) for v, w in zip((rule_id, category, severity), widths))
+    # each rule's basis: what in the document it rests on; an example's value is advisory, it never fails a run
+    rows = [(r.id, r.category, r.severity, r.basis, r.title, source_label(r.source, titles)) for r in catalog.rules]
+    heads = ("id", "category", "severity", "basis")
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads)] if rows else \
+        [len(h) for h in heads]
+    rest = max(30, width - sum(widths) - 10)
+    structure = sum(1 for r in catalog.rules if r.basis == EXAMPLE_STRUCTURE)
+    values = sum(1 for r in catalog.rules if r.advisory)
+    counts = "".join([f", {structure} binding on the structure of the document's example" if structure else "",
+                      f", {values} advisory on a value of the document's example" if values else ""])
+    print(f"{catalog.profile}: {catalog.title} ({len(rows)} rules{counts})", file=out)
+    print(textwrap.fill(f"basis: {SENTENCE}: a sentence of the document promises it. {EXAMPLE_STRUCTURE}: the document "
+                        "promises a format and its example is the only definition of it, so the example's fields, "
+                        "their types and what their names state bind. "
+                        f"{EXAMPLE_VALUE}: a value the document's example shows; examples are not requirements: "
+                        "such a rule is advisory, its failures are reported and never fail a run.", width), file=out)
+    print("  ".join(h.ljust(w) for h, w in zip(heads, widths)) + "  title / source", file=out)
+    print("-" * min(width, sum(widths) + 8 + rest), file=out)
+    for rule_id, category, severity, basis, title, source in rows:
+        lead = "  ".join(v.ljust(w) for v, w in zip((rule_id, category, severity, basis), widths))
         lines = textwrap.wrap(title, rest) or [""]
         print(f"{lead}  {lines[0]}", file=out)
         pad = " " * (len(lead) + 2)
         for line in lines[1:]:
             print(pad + line, file=out)
         print(pad + f"[{source}]", file=out)
-        if basis != "normative":
-            for line in textwrap.wrap(f"basis: {basis}; advisory, a failure never fails the run", rest):
-                print(pad + line, file=out)
+        if basis == EXAMPLE_VALUE:
+            print(pad + "advisory: a failure never fails the run", file=out)
     if catalog.unobservable:
         print(f"\nPromises that cannot be observed over HTTP ({len(catalog.unobservable)}):", file=out)
         for item in catalog.unobservable:
@@ -208,8 +209,9 @@ def _main(argv: list[str] | None) -> int:
                                      "catalogs and runs the bundled demo APIs.")
     parser.add_argument("--version", action="version", version=f"conformance {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    rules = commands.add_parser("rules", help="print a catalog as a table (id, category, severity, title, source; "
-                                "'should (example)': only the document's example supports it, so it is advisory)")
+    rules = commands.add_parser("rules", help="print a catalog as a table (id, category, severity, basis, title, "
+                                "source; basis example-value: only a value of the document's example supports it, so "
+                                "it is advisory)")
     rules.add_argument("--profile", action="append", help="a built-in profile or a catalog file (default: all four)")
     demo = commands.add_parser("demo", help="run the suite against the bundled demo APIs and write reports/, "
                                "or start one demo API to point pytest at (--serve)",

@@ -13,7 +13,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bodies import candidates, is_empty, object_schema, settable, writable
+from .bodies import candidates, is_empty, iter_candidates, object_schema, settable, writable
 from .models import CREATED, Exchange, PathValue, Skip
 from .paging import page_of, page_param
 from .plan import NO_BODY, RequestPlan, Target, json_body
@@ -34,6 +34,12 @@ class CrudResult:
     change: Exchange | None = None  # the PUT, PATCH or DELETE under test
     after: Exchange | None = None  # GET after it
     left_out: str | None = None  # PUT: the optional field left out
+    # PUT, where the field read as before after it (kept, or reset to a default equal to the value it was created
+    # with): another value set with a PUT (``other``, read back in ``other_set``), then a second PUT without it,
+    # read back in ``after_again``
+    other: Any = None
+    other_set: Exchange | None = None
+    after_again: Exchange | None = None
     patched: str | None = None  # PATCH: the one field sent
     value: Any = None  # PATCH: its new value
 
@@ -194,6 +200,26 @@ def _put(run: ProbeRun, sequence: Sequence, result: CrudResult, created: dict[st
                                          f"'{optional}'", values=dict(sequence.values), body=json_body(body),
                                          origin=False))
     result.after = sequence.read("after the PUT")
+    after = _resource(result.after)
+    if not result.change.ok or after is None or after.get(optional) != resource.get(optional):
+        return
+    # It reads as it did: kept, or reset to what a resource gets without it, which may be the value it was created
+    # with (a status created "draft", a new resource's default). Set another value with a PUT, leave it out again
+    # and read it back: a PUT that keeps what it leaves out keeps that value too.
+    if optional not in properties:
+        return
+    other = next((v for v in iter_candidates(optional, properties[optional],
+                                             lambda: run.generated_bodies(run.operation))
+                  if repr(v) != repr(resource.get(optional))), None)
+    if other is None:
+        return
+    result.other = other
+    run.send(RequestPlan(run.operation, "crud", f"PUT with '{optional}' set to another value", values=dict(sequence.values),
+                         body=json_body({**body, optional: other}), origin=False))
+    result.other_set = sequence.read(f"after the PUT that set '{optional}'")
+    run.send(RequestPlan(run.operation, "crud", f"PUT with only the required fields, leaving out '{optional}' again",
+                         values=dict(sequence.values), body=json_body(body), origin=False))
+    result.after_again = sequence.read("after the second PUT without it")
 
 
 def _patch(run: ProbeRun, sequence: Sequence, result: CrudResult, created: dict[str, Any]):

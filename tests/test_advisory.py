@@ -1,7 +1,9 @@
-"""Examples are not requirements: a value shown in an example informs, never binds. A rule only the document's
-example supports (``example: true``) that fails does not fail the run: each item xfails as advisory, the JSON
-counts it apart, the terminal says so instead of FAILED, the HTML is not red, SARIF has notes; the baseline
-neither needs nor takes it. Real demo APIs, the real plugin."""
+"""Examples are not requirements: a value shown in an example informs, never binds. A rule only a value of the
+document's example supports (``basis: example-value``, formerly ``example: true``) that fails does not fail the
+run: each item xfails as advisory, the JSON counts it apart, the terminal says so instead of FAILED, the HTML is
+not red, SARIF has notes; the baseline neither needs nor takes it. The structure of an example that is the only
+definition of a format the document promises (``basis: example-structure``) binds like a sentence. Real demo
+APIs, the real plugin."""
 
 from __future__ import annotations
 
@@ -22,13 +24,13 @@ def test_a_broken_example_rule_is_advisory_and_the_run_passes(demo, run_conforma
     out = outcome.output()
     assert outcome.ret == 0, out
     rule = outcome.rule(EXAMPLE)
-    assert rule["status"] == "advisory" and rule["basis"] == "the document's example" and rule["example"] is True
+    assert rule["status"] == "advisory" and rule["basis"] == "example-value" and rule["example"] is True
     failing = [v for v in rule["operations"].values() if v["status"] == "failed"]
     assert failing and all(v["advisory"] is True for v in failing)
     assert any(MESSAGE in m for m in outcome.messages(EXAMPLE))  # the evidence is kept
     summary = outcome.report["summary"]
     assert (summary["verdict"], summary["failed"], summary["advisory"], summary["new_failures"]) == ("passed", 0, 1, 0)
-    assert outcome.rule(NORMATIVE)["basis"] == "normative" and outcome.rule(NORMATIVE)["example"] is False
+    assert outcome.rule(NORMATIVE)["basis"] == "sentence" and outcome.rule(NORMATIVE)["example"] is False
 
     # the terminal: advisory instead of FAILED, each item an xfail with the reason
     assert "FAILED" not in out, out
@@ -43,6 +45,26 @@ def test_a_broken_example_rule_is_advisory_and_the_run_passes(demo, run_conforma
     assert 'class="st-failed"' not in page and 'class="st-advisory"' in page
     results = json.loads(sarif.read_text())["runs"][0]["results"]
     assert results and {r["ruleId"] for r in results} == {EXAMPLE} and {r["level"] for r in results} == {"note"}
+
+
+def test_a_broken_example_structure_rule_fails_the_run(demo, run_conformance, pytester):
+    """FeatBit: "The API always returns errors in a common format. Here's an example:": the example is the only
+    definition of that format, so error bodies without its success and data fail the gate (not advisory)."""
+    sarif = pytester.path / "r.sarif"
+    outcome = run_conformance(demo("featbit", faults={"errors.envelope-example"}), "-k", "envelope-example",
+                              f"--conformance-sarif={sarif}")
+    assert outcome.ret == 1, outcome.output()
+    rule = outcome.rule("errors.envelope-example")
+    assert (rule["status"], rule["basis"], rule["example"]) == ("failed", "example-structure", False)
+    assert any("'success' is a required property" in m for m in outcome.messages("errors.envelope-example"))
+    assert not any(v.get("advisory") for v in rule["operations"].values())
+    summary = outcome.report["summary"]
+    assert (summary["verdict"], summary["failed"], summary["advisory"]) == ("failed", 1, 0)
+    assert "FAILED errors.envelope-example (must)" in outcome.output()
+    descriptor = next(r for r in json.loads(sarif.read_text())["runs"][0]["tool"]["driver"]["rules"]
+                      if r["id"] == "errors.envelope-example")
+    assert descriptor["properties"]["basis"] == "example-structure" and descriptor["defaultConfiguration"]["level"] \
+        == "error"
 
 
 def test_an_advisory_rule_beside_a_real_failure_counts_only_the_real_one(demo, run_conformance):

@@ -63,7 +63,7 @@ def test_every_builtin_profile_extends_the_http_base_catalog():
     base = load_catalog(BASE_PROFILE)
     assert [d["file"] for d in base.documents] == ["RFC 9110 HTTP Semantics", "OpenAPI Specification 3.0.3"]
     rfc = [r for r in base.rules if r.source["document"] == "RFC 9110 HTTP Semantics"]
-    assert {r.source["section"].split(" ")[0] for r in rfc} == {"15.5.2", "15.5.4", "15.5.6", "9.3.2"}
+    assert {r.source["section"].split(" ")[0] for r in rfc} == {"15.5.1", "15.5.2", "15.5.4", "15.5.6", "9.3.2", "9.3.4"}
     for profile in BUILTIN_PROFILES:
         catalog = load_catalog(profile)
         ids = {r.id for r in catalog.rules}
@@ -116,34 +116,83 @@ def test_every_quote_is_in_its_document(profile):
     assert not_found == []
 
 
+# The line each built-in catalog draws between its document's sentences, the structure of an example that is the
+# only definition of a format the document promises (binding), and an example's values (advisory). Every rule
+# not listed rests on a sentence.
+EXAMPLE_BASES = {
+    "featbit": {"errors.envelope-example": "example-structure",  # "errors in a common format. Here's an example:"
+                "cors.max-age": "example-value"},  # "Example CORS headers might look like: ... Max-Age: 300"
+    "flextype": {},  # no example response in the document
+    "basic-crud": {"errors.malformed-json": "example-value"},  # the one error example's 400 and code 10000
+    "connectnow": {"pagination.fields": "example-structure", "pagination.page-arithmetic": "example-structure",
+                   "pagination.links": "example-structure",  # the example page is the paginated format
+                   "naming.item-under-collection": "example-value"},  # GET /api/users/1 illustrates "plural"
+    BASE_PROFILE: {},
+}
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_every_builtin_rule_states_its_basis(profile):
+    """Drawn rule by rule: each rule of a built-in catalog says what in its document it rests on, in the
+    current spelling (``basis``, never the older ``example``)."""
+    data = yaml.safe_load((Path(__file__).resolve().parents[1] / "conformance" / "catalog" / "profiles" /
+                           f"{profile}.yaml").read_text(encoding="utf-8"))
+    unstated = [rule["id"] for rule in data["rules"] if "basis" not in rule or "example" in rule]
+    assert unstated == []
+    bases = {rule.id: rule.basis for rule in load_catalog(profile).rules if rule.basis != "sentence"}
+    assert bases == EXAMPLE_BASES[profile]
+
+
 @pytest.mark.parametrize("profile", BUILTIN_PROFILES)
-def test_rules_kept_from_an_example_are_should_and_say_so(profile):
+def test_rules_kept_from_an_example_say_so_and_only_values_are_advisory(profile):
     for rule in load_catalog(profile).rules:
-        if rule.example:
+        assert rule.advisory == rule.example == (rule.basis == "example-value"), rule.id
+        if rule.basis == "example-value":  # an illustration: advice
             assert rule.severity == "should", rule.id
-            assert "the document's example" in rule.title, rule.id
-            assert rule.basis == "the document's example"
-        else:
-            assert rule.basis == "normative"
+        if rule.basis == "sentence":
             assert "example" not in rule.title, rule.id
+        else:
+            assert "the document's example" in rule.title, rule.id
 
 
-def test_example_is_a_rule_field(tmp_path):
+def test_basis_is_a_rule_field_and_example_true_is_its_older_spelling(tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text("profile: mine\ntitle: Mine\nextends: featbit\nrules:\n"
                     "  - {id: cors.max-age, params: {value: 600}}\n"
                     "  - {id: cors.vary-origin, example: true, severity: should}\n"
+                    "  - {id: cors.origin-echo, basis: example-value}\n"
+                    "  - {id: cors.preflight, basis: example-structure, example: false}\n"
                     "  - {id: errors.envelope-example, source: {document: ours.md, section: Errors}}\n"
                     "  - {id: errors.ours, check: errors.envelope, category: errors, title: T, severity: should,\n"
-                    "     source: {document: ours.md, section: Errors}, params: {schema: {type: object}}}\n")
+                    "     source: {document: ours.md, section: Errors}, params: {schema: {type: object}}}\n"
+                    "  - {id: errors.theirs, check: errors.envelope, category: errors, title: T, severity: should,\n"
+                    "     source: {document: ours.md, section: Errors}, example: true,\n"
+                    "     params: {schema: {type: object}}}\n")
     catalog = load_catalog(str(path))
-    assert catalog.rule("cors.max-age").example and catalog.rule("cors.max-age").basis == "the document's example"
-    assert catalog.rule("cors.max-age").for_operation("GET", "/x").example  # overrides keep it
-    assert catalog.rule("cors.vary-origin").example
-    assert not catalog.rule("errors.envelope-example").example  # a source of its own is a new basis
-    assert not catalog.rule("errors.ours").example and catalog.rule("errors.ours").basis == "normative"
+    basis = {rule.id: rule.basis for rule in catalog.rules}
+    assert basis["cors.max-age"] == "example-value"  # new params, the same basis
+    assert catalog.rule("cors.max-age").for_operation("GET", "/x").advisory  # overrides keep it
+    assert basis["cors.vary-origin"] == "example-value" and catalog.rule("cors.vary-origin").example  # older spelling
+    assert basis["cors.origin-echo"] == "example-value" and catalog.rule("cors.origin-echo").advisory
+    assert basis["cors.preflight"] == "example-structure" and not catalog.rule("cors.preflight").advisory
+    assert basis["errors.envelope-example"] == "sentence"  # a source of its own is a new basis
+    assert basis["errors.ours"] == "sentence" and not catalog.rule("errors.ours").advisory
+    assert basis["errors.theirs"] == "example-value"
+    assert basis["errors.envelope"] == "sentence" and load_catalog("featbit").rule("errors.envelope-example").basis \
+        == "example-structure"  # inherited as the base states it
+
     path.write_text("profile: mine\ntitle: Mine\nextends: featbit\nrules:\n  - {id: cors.max-age, example: yes-ish}\n")
     with pytest.raises(CatalogError, match="rule 'cors.max-age', field 'example': 'yes-ish' is not of type 'boolean'"):
+        load_catalog(str(path))
+    path.write_text("profile: mine\ntitle: Mine\nextends: featbit\nrules:\n  - {id: cors.max-age, basis: example}\n")
+    with pytest.raises(CatalogError, match="rule 'cors.max-age', field 'basis': 'example' is not one of "
+                                           r"\['sentence', 'example-structure', 'example-value'\]"):
+        load_catalog(str(path))
+    path.write_text("profile: mine\ntitle: Mine\nextends: featbit\nrules:\n"
+                    "  - {id: cors.max-age, basis: example-structure, example: true}\n")
+    with pytest.raises(CatalogError, match=re.escape(
+            "rule 'cors.max-age': 'example: true' contradicts 'basis: example-structure'; write only "
+            "'basis: example-structure' ('example' is its older spelling: 'example: true' is 'basis: example-value').")):
         load_catalog(str(path))
 
 
@@ -201,7 +250,7 @@ def test_http_is_a_profile_of_its_own(demo, run_conformance):
     statuses = {r["id"]: r["status"] for r in outcome.report["rules"]}
     assert statuses == {"auth.challenge": "passed", "auth.forbidden-credentials": "skipped",
                         "methods.allow-header": "passed", "methods.head": "passed", "methods.head-headers": "passed",
-                        "schema.security-schemes": "skipped"}
+                        "schema.security-schemes": "skipped", "methods.put-replaces": "skipped", "errors.malformed-json": "passed"}
     failing = run_conformance(demo("featbit", faults={"auth.challenge"}), profile="http", token=None, forbidden=None)
     assert failing.failed == {"auth.challenge"}, failing.output()
 

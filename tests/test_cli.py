@@ -51,26 +51,45 @@ def test_rules_shows_each_source_by_document_title_and_section():
     assert "_" + "d9a06a46ed08e79c" not in out and ".txt" not in out  # no file names
 
 
-def test_rules_says_which_rules_rest_only_on_the_documents_example():
-    result = subprocess.run([*CLI, "rules", "--profile", "featbit"], capture_output=True, text=True, timeout=60,
+def _rules_table(profile: str) -> list[str]:
+    result = subprocess.run([*CLI, "rules", "--profile", profile], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    return result.stdout.splitlines()
+
+
+def _row(lines: list[str], rule_id: str) -> list[str]:
+    start = next(i for i, line in enumerate(lines) if line.startswith(rule_id + " "))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i][:1].strip()), len(lines))
+    return lines[start:end]
+
+
+def test_rules_shows_each_rules_basis_and_which_are_advisory():
+    lines = _rules_table("featbit")
     count = len(load_catalog("featbit").rules)
-    assert lines[0] == f"featbit: FeatBit REST API conventions ({count} rules, 2 from the document's example)"
-    assert "Examples are not requirements: such a rule is advisory" in lines[1]
+    assert lines[0] == (f"featbit: FeatBit REST API conventions ({count} rules, 1 binding on the structure of the "
+                        "document's example, 1 advisory on a value of the document's example)")
+    legend = " ".join(lines[1:4])
+    assert "example-structure: the document promises a format and its example is the only definition of it" in legend
+    assert "such a rule is advisory, its failures are reported and never fail a run" in legend
+    assert re.match(r"id +category +severity +basis +title / source$", next(l for l in lines if l.startswith("id ")))
 
-    def row(rule_id: str) -> list[str]:
-        start = next(i for i, line in enumerate(lines) if line.startswith(rule_id + " "))
-        end = next((i for i in range(start + 1, len(lines)) if lines[i][:1].strip()), len(lines))
-        return lines[start:end]
+    value, structure, sentence = _row(lines, "cors.max-age"), _row(lines, "errors.envelope-example"), \
+        _row(lines, "cors.vary-origin")
+    assert re.match(r"cors\.max-age +cors +should +example-value +Preflight answers cache", value[0]), value
+    assert any(line.strip() == "advisory: a failure never fails the run" for line in value), value
+    assert re.match(r"errors\.envelope-example +errors +must +example-structure +Error bodies", structure[0]), structure
+    assert not any("advisory" in line for line in structure), structure
+    assert re.match(r"cors\.vary-origin +cors +should +sentence +A response", sentence[0]), sentence
+    assert not any("advisory" in line for line in sentence), sentence
 
-    example, normative = row("cors.max-age"), row("cors.vary-origin")
-    assert re.match(r"cors\.max-age +cors +should \(example\) +Preflight answers cache", example[0]), example
-    assert any(line.strip() == "basis: the document's example; advisory, a failure never fails the run"
-               for line in example), example
-    assert re.match(r"cors\.vary-origin +cors +should +A response", normative[0]) and "(example)" not in normative[0]
-    assert not any("basis:" in line for line in normative), normative
+
+def test_rules_shows_connectnow_s_example_page_as_binding_structure():
+    lines = _rules_table("connectnow")
+    for rule_id in ("pagination.fields", "pagination.page-arithmetic", "pagination.links"):
+        assert re.match(rf"{re.escape(rule_id)} +pagination +must +example-structure ", _row(lines, rule_id)[0])
+    assert re.match(r"naming\.item-under-collection +naming +should +example-value ",
+                    _row(lines, "naming.item-under-collection")[0])
 
 
 def test_a_closed_pipe_is_not_a_traceback():

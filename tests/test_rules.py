@@ -86,6 +86,7 @@ EXPECTED = {
     ("connectnow", "schema.response-conformance"): "Response violates schema",
     ("connectnow", "schema.status-documented"): "Undocumented status code",
     ("connectnow", "server-errors.no-5xx"): "The API failed with 500",
+    ("connectnow", "errors.malformed-json"): "Expected 422 for a body that is not valid JSON, got 400",
 }
 
 # The base rules (http.yaml), each broken once in the demo of a profile that inherits it unchanged.
@@ -95,19 +96,26 @@ BASE_CASES = {
     "methods.allow-header": ("featbit", "405 for HEAD /api/v1/health without an Allow header"),
     "methods.head": ("featbit", "bytes of content after its headers ('{\"success\": true"),
     "methods.head-headers": ("flextype", "HEAD has Content-Type None where GET has 'application/json'"),
+    "errors.malformed-json": ("featbit", "Expected a 4xx for a body that is not valid JSON, got 500"),
     "schema.security-schemes": ("basic-crud", "The spec's security scheme 'apiKey' (an API key in the header X-API-Key) "
                                               "is not a way the profile lets a credential travel: for GET the "
                                               "document allows the header Authorization as 'Basic "),
 }
 ALL_BASE = {"auth.challenge", "auth.forbidden-credentials", "methods.allow-header", "methods.head",
-            "methods.head-headers", "schema.security-schemes"}
+            "methods.head-headers", "schema.security-schemes", "methods.put-replaces", "errors.malformed-json"}
 # Per profile, the base rules it inherits unchanged (the others it changes, and tests in EXPECTED).
 INHERITED = {
     "featbit": ALL_BASE - {"auth.forbidden-credentials"},  # FeatBit's document names 403 itself
     "flextype": ALL_BASE,
-    "basic-crud": ALL_BASE - {"auth.challenge", "methods.head"},  # a Basic challenge; HEAD from its document
-    "connectnow": ALL_BASE - {"auth.forbidden-credentials"},  # ConnectNow's document names 403 itself
+    "basic-crud": ALL_BASE - {"auth.challenge", "methods.head", "errors.malformed-json"},  # a Basic challenge; HEAD
+    # and the malformed body's answer from its document
+    "connectnow": ALL_BASE - {"auth.forbidden-credentials", "errors.malformed-json"},  # ConnectNow's document names
+    # 403 itself, and 422 for a malformed request
 }
+# PUT replaces: basic-crud's document ("a full update of a resource (replacing the resource ...)") and
+# ConnectNow's ("standard CRUD and REST API principles, using ... PUT for updates") make the base rule theirs.
+INHERITED = {profile: carried - {"methods.put-replaces"} if profile in ("basic-crud", "connectnow") else carried
+             for profile, carried in INHERITED.items()}
 
 # A few faults cannot break one promise alone: the server's answer necessarily breaks a second one too.
 ALSO_BROKEN = {
@@ -116,6 +124,8 @@ ALSO_BROKEN = {
     ("flextype", "auth.missing-credentials"): {"auth.unsupported-channel"},
     # The demo specs document the error envelope, so a body without it also contradicts the spec.
     ("featbit", "errors.envelope"): {"schema.response-conformance", "errors.envelope-example"},
+    # A crash on a malformed body is a 5xx.
+    ("featbit", "errors.malformed-json"): {"server-errors.no-5xx"},
     # flextype's fault is a 404 body that is not JSON, sent as application/json: schemathesis' schema check
     # refuses it too (probe answers are validated against the spec like generated ones).
     ("flextype", "errors.envelope"): {"schema.response-conformance"},
@@ -140,7 +150,9 @@ EXAMPLE_RULES = {(profile, rule.id) for profile in BUILTIN_PROFILES for rule in 
 
 def test_every_rule_has_a_case():
     assert sorted(OWN_CASES) == sorted(EXPECTED), "add a row to EXPECTED for each new rule (and a demo fault)"
-    assert {rule.id for rule in BASE.rules} == set(BASE_CASES) == ALL_BASE, "add a row to BASE_CASES for each base rule"
+    assert {rule.id for rule in BASE.rules} == ALL_BASE, "add each base rule to ALL_BASE"
+    # a base rule with tests of its own (OWN_TESTS: methods.put-replaces) has no row in BASE_CASES
+    assert set(BASE_CASES) == ALL_BASE - OWN_TESTS, "add a row to BASE_CASES for each base rule"
     carried = {profile: {rule.id for rule in load_catalog(profile).rules if inherited(rule)}
                for profile in BUILTIN_PROFILES}
     assert carried == INHERITED

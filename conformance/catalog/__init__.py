@@ -31,6 +31,11 @@ PROFILE_NAMES = (*BUILTIN_PROFILES, BASE_PROFILE)
 CATEGORIES = ("auth", "content-type", "errors", "cors", "pagination", "dates", "methods",
               "rate-limit", "naming", "schema", "server-errors")
 REQUIRED_RULE_FIELDS = ("category", "title", "severity", "source")
+# What in its document a rule rests on. A normative sentence binds; so does the structure of an example that is the
+# only definition of a format the document promises (its fields, their types, what their names state); an example's
+# literal value (Access-Control-Max-Age: 300, per_page: 15) is an illustration: advisory, it never fails a run.
+SENTENCE, EXAMPLE_STRUCTURE, EXAMPLE_VALUE = "sentence", "example-structure", "example-value"
+BASES = (SENTENCE, EXAMPLE_STRUCTURE, EXAMPLE_VALUE)
 
 
 @cache
@@ -103,7 +108,10 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict)
     applies_to: Match = Match()
     overrides: tuple[Override, ...] = ()
-    example: bool = False  # kept from an example of the document, not from a normative sentence
+    # What in the document the rule rests on (BASES): "sentence" (a sentence that promises it: "always", "must",
+    # "will be", a table of statuses), "example-structure" (the document's example is the only definition of a
+    # format the document promises: binding) or "example-value" (a value the example shows: advisory).
+    basis: str = SENTENCE
     static: bool = False  # its check judges the spec alone, sending nothing (the loader reads it off the check)
 
     @property
@@ -111,10 +119,14 @@ class Rule:
         return f"{self.source['document']}, {self.source['section']}"
 
     @property
-    def basis(self) -> str:
-        """What in the document the rule rests on: "normative" (a sentence that promises it: "always", "must",
-        "will be", a table of statuses) or "the document's example" (only an example shows it)."""
-        return "the document's example" if self.example else "normative"
+    def advisory(self) -> bool:
+        """Only a value of the document's example supports the rule: its failures are reported, never fail a run."""
+        return self.basis == EXAMPLE_VALUE
+
+    @property
+    def example(self) -> bool:
+        """The older name of ``advisory`` (a catalog's ``example: true`` is ``basis: example-value``)."""
+        return self.advisory
 
     def for_operation(self, method: str, path: str) -> Rule | None:
         """The rule as it stands for one operation (overrides applied), or None where it is switched off."""
@@ -222,6 +234,26 @@ def _validate(path: Path, data: dict[str, Any]) -> None:
     raise CatalogError(f"Catalog '{path}': {where}: {message}.")
 
 
+def _basis(path: Path, entry: dict[str, Any], inherited: str | None) -> str:
+    """The rule's basis as the entry states it: ``basis``, or ``example`` (the older field: ``example: true`` is
+    ``basis: example-value``, ``example: false`` a basis that binds); otherwise the inherited one, except that an
+    entry with a source of its own rests on that source, a sentence unless it says otherwise."""
+    basis, example = entry.get("basis"), entry.get("example")
+    if basis is not None and example is not None and (basis == EXAMPLE_VALUE) != example:
+        raise CatalogError(f"Catalog '{path}': rule '{entry['id']}': 'example: {str(example).lower()}' contradicts "
+                           f"'basis: {basis}'; write only 'basis: {basis}' ('example' is its older spelling: "
+                           f"'example: true' is 'basis: {EXAMPLE_VALUE}').")
+    if basis is not None:
+        return basis
+    if example is True:
+        return EXAMPLE_VALUE
+    if example is False:  # "not advisory": the structure it inherits still binds, else a sentence
+        return inherited if inherited == EXAMPLE_STRUCTURE and "source" not in entry else SENTENCE
+    if inherited is None or "source" in entry:
+        return SENTENCE
+    return inherited
+
+
 def load_catalog(name: str, *, checks: Mapping[str, CheckSpec], relative_to: Path | None = None,
                  _seen: tuple[Path, ...] = ()) -> Catalog:
     """Load a built-in profile by name or a catalog file by path; raises CatalogError with one plain sentence.
@@ -259,8 +291,8 @@ def load_catalog(name: str, *, checks: Mapping[str, CheckSpec], relative_to: Pat
                 "source": entry.get("source", previous.source),
                 "check": entry.get("check", previous.check),
                 "params": _merge(previous.params, entry.get("params", {})),
-                # a new source is a new basis: the rule is normative unless the entry says it is an example
-                "example": entry.get("example", False if "source" in entry else previous.example),
+                # a new source is a new basis: a sentence unless the entry says what else it rests on
+                "basis": _basis(path, entry, previous.basis),
             }
             applies_to = Match.from_dict(entry["applies_to"]) if "applies_to" in entry else previous.applies_to
             overrides = previous.overrides
@@ -269,7 +301,8 @@ def load_catalog(name: str, *, checks: Mapping[str, CheckSpec], relative_to: Pat
             if missing:
                 raise CatalogError(f"Catalog '{path}': rule '{rule_id}' is new here, so it needs the field(s) "
                                    f"{', '.join(missing)}.")
-            merged = {**entry, "check": entry.get("check", rule_id), "params": entry.get("params", {})}
+            merged = {**entry, "check": entry.get("check", rule_id), "params": entry.get("params", {}),
+                      "basis": _basis(path, entry, None)}
             applies_to = Match.from_dict(entry.get("applies_to"))
             overrides = ()
             order.append(rule_id)
@@ -284,7 +317,7 @@ def load_catalog(name: str, *, checks: Mapping[str, CheckSpec], relative_to: Pat
             for o in entry.get("overrides", [])
         )
         rules[rule_id] = Rule(rule_id, merged["category"], merged["title"], merged["severity"], merged["source"],
-                              merged["check"], merged["params"], applies_to, overrides, merged.get("example", False),
+                              merged["check"], merged["params"], applies_to, overrides, merged["basis"],
                               static=checks[merged["check"]].kind == "static")
         try:
             checks[merged["check"]].validate_params(rules[rule_id])

@@ -22,7 +22,8 @@ from .sources import document_titles, with_title
 FORMAT = "conformance-report/1"
 STATUS_ORDER = ("failed", "passed", "skipped", "not-applicable")
 # Examples are not requirements: a value shown in an example informs, never binds. A rule whose only basis is
-# an example of the document (Rule.example) is reported when it fails, and never fails the run.
+# a value of the document's example (basis example-value: Rule.advisory) is reported when it fails, and never fails
+# the run. The structure of an example that is the only definition of a promised format binds (example-structure).
 ADVISORY = "advisory: the document's example"
 
 
@@ -83,8 +84,8 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
             "id": rule.id,
             "category": rule.category,
             "severity": rule.severity,
-            "basis": rule.basis,
-            "example": rule.example,
+            "basis": rule.basis,  # sentence | example-structure | example-value
+            "example": rule.advisory,  # the first format's name for basis example-value: advisory
             "title": rule.title,
             "source": with_title(rule.source, titles),
             "status": status,

@@ -92,7 +92,7 @@ def _descriptor(rule: dict[str, Any]) -> dict[str, Any]:
         "defaultConfiguration": {"level": ADVISORY_LEVEL if rule.get("example") else
                                  LEVELS.get(rule.get("severity"), "warning")},
         "properties": {"category": rule.get("category"), "severity": rule.get("severity"),
-                       "basis": rule.get("basis", "normative"), "example": bool(rule.get("example")),
+                       "basis": rule.get("basis", "sentence"), "example": bool(rule.get("example")),
                        "source": dict(source),
                        "tags": list(dict.fromkeys(t for t in (rule.get("category"), rule.get("severity")) if t))},
     }

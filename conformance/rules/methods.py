@@ -144,13 +144,21 @@ def _resource(exchange):
     return resource if isinstance(resource, dict) else None
 
 
+def _one_resource(ctx) -> str | None:
+    """The stateful method rules judge a PUT, PATCH or DELETE of one resource: a path that ends in its id. A PUT
+    to /flags/{key}/archive is an action on the resource, not a state of its own to replace."""
+    if ctx.operation.collection_path is None:
+        return f"{ctx.operation.path} is not the path of one resource (it does not end in its id)"
+    return None
+
+
 def _need(exchange, what: str):
     if exchange is None:
         raise Skip(f"the sequence did not get as far as {what}")
     return exchange
 
 
-@check("methods.put-replaces", kind="operation", probes=["crud"], needs_credential=True)
+@check("methods.put-replaces", kind="operation", probes=["crud"], applies=_one_resource, needs_credential=True)
 def put_replaces(ctx):
     crud = ctx.result("crud")
     put = _need(crud.change, "the PUT")
@@ -163,14 +171,33 @@ def put_replaces(ctx):
     if after.response is None or after.response.status != 200 or resource is None:
         raise Skip(f"GET after the PUT answered {after.status_text}: nothing to compare")
     before = _resource(crud.before) or {}
-    # Replaced means not kept: gone, null, or back to what the API gives a resource created without it.
-    if resource.get(field) is not None and resource.get(field) == before.get(field):
-        yield Violation(f"PUT without '{field}' kept it: GET after the PUT shows {field}={resource[field]!r}, as "
-                        f"before the PUT; expected it absent, null or reset (a PUT replaces the whole resource).",
-                        after)
+    # RFC 9110 9.3.4: the state is "replaced with the state defined by the representation enclosed", so what a PUT
+    # leaves out is not kept: gone, null, or back to what the API gives a resource created without it.
+    value = resource.get(field)
+    if value is None or value != before.get(field):
+        return
+    # It reads as it did. Kept, or reset to a default that is the value it was created with? The probe set another
+    # value with a PUT and left the field out again: that answers it.
+    if crud.after_again is None:
+        raise Skip(f"PUT without '{field}' left {field}={value!r}, as the resource was created, and no other value "
+                   f"of '{field}' could be set to tell a kept value from one reset to its default")
+    shown = _resource(crud.other_set)
+    if shown is None or shown.get(field) != crud.other:
+        raise Skip(f"PUT without '{field}' left {field}={value!r}, as the resource was created; a PUT setting it to "
+                   f"{crud.other!r} did not show it set ({crud.other_set.status_text if crud.other_set else 'no GET'}),"
+                   " so a kept value cannot be told from one reset to its default")
+    again = _resource(crud.after_again)
+    if again is None:
+        raise Skip(f"GET after the second PUT without '{field}' answered {crud.after_again.status_text}: nothing to "
+                   "compare")
+    if again.get(field) == crud.other:
+        yield Violation(f"PUT without '{field}' kept it: GET after the PUT shows {field}={crud.other!r}, the value "
+                        f"the PUT before it set (and {field}={value!r} after a first PUT without it, as the resource "
+                        "was created); expected it absent, null or reset (a PUT replaces the whole resource, RFC 9110 "
+                        "9.3.4).", crud.after_again)
 
 
-@check("methods.patch-partial", kind="operation", probes=["crud"], needs_credential=True)
+@check("methods.patch-partial", kind="operation", probes=["crud"], applies=_one_resource, needs_credential=True)
 def patch_partial(ctx):
     crud = ctx.result("crud")
     patch = _need(crud.change, "the PATCH")
@@ -198,7 +225,8 @@ def patch_partial(ctx):
                             "expected it unchanged.", after)
 
 
-@check("methods.delete-removes", kind="operation", probes=["crud"], needs_credential=True, params=status_schema())
+@check("methods.delete-removes", kind="operation", probes=["crud"], applies=_one_resource, needs_credential=True,
+       params=status_schema())
 def delete_removes(ctx):
     crud = ctx.result("crud")
     delete = _need(crud.change, "the DELETE")

@@ -22,8 +22,9 @@ resources wrapped in ``{"data": ...}``, errors as ``{"message", "errors": {field
 microseconds); stores are paged with Laravel's full paginator (the document's fields plus ``last_page``,
 ``last_page_url``, ``links``, ``total``) and products with the simple one (exactly the document's fields);
 ``per_page`` may be chosen; page URLs keep the other query parameters but never ``api_token``; slug and
-string ids (``corner-bakery-3f9a``, ``prd_...``) found only by listing; ``PUT`` accepts a partial
-update (as Laravel's ``sometimes`` rules do); a form-encoded body is accepted (the document names a
+string ids (``corner-bakery-3f9a``, ``prd_...``) found only by listing; ``PUT`` replaces the resource with
+what it encloses, as the document's "standard CRUD and REST API principles" have it (RFC 9110 §9.3.4: a field
+it leaves out goes back to what a new resource gets); a form-encoded body is accepted (the document names a
 "form parameter"); routing comes before authentication (404/405 without a token, as in Laravel);
 ``X-RateLimit-Limit``/``X-RateLimit-Remaining`` on every throttled answer.
 """
@@ -65,9 +66,9 @@ PRODUCT_FIELDS = {
     "in_stock": {"type": "boolean"},
 }
 STORE_CREATE = {"type": "object", "required": ["name"], "properties": STORE_FIELDS}
-STORE_UPDATE = {"type": "object", "properties": STORE_FIELDS}
+STORE_UPDATE = {"type": "object", "required": ["name"], "properties": STORE_FIELDS}  # a PUT encloses the whole state
 PRODUCT_CREATE = {"type": "object", "required": ["name", "price_cents"], "properties": PRODUCT_FIELDS}
-PRODUCT_UPDATE = {"type": "object", "properties": PRODUCT_FIELDS}
+PRODUCT_UPDATE = {"type": "object", "required": ["name", "price_cents"], "properties": PRODUCT_FIELDS}
 _VALIDATORS = {name: Draft202012Validator(schema) for name, schema in {
     "store_create": STORE_CREATE, "store_update": STORE_UPDATE,
     "product_create": PRODUCT_CREATE, "product_update": PRODUCT_UPDATE}.items()}
@@ -353,7 +354,9 @@ class ConnectNowShop:
     def update_store(self, request: BoundedRequest, fields: dict[str, Any], store_slug: str) -> Response:
         with self.lock:
             store = self._store(store_slug)
-            store.update(self._valid("store_update", fields), updated_at=_timestamp(datetime.now(timezone.utc)))
+            values = self._valid("store_update", fields)  # replaced: what is left out is what a new store gets
+            store.update(name=values["name"], city=values.get("city", ""), currency=values.get("currency", "GBP"),
+                         updated_at=_timestamp(datetime.now(timezone.utc)))
             return self._json({"data": copy.deepcopy(store)})
 
     def delete_store(self, request: BoundedRequest, fields: dict[str, Any], store_slug: str) -> Response:
@@ -389,7 +392,10 @@ class ConnectNowShop:
                        product_id: str) -> Response:
         with self.lock:
             product = self._product(store_slug, product_id)
-            product.update(self._valid("product_update", fields), updated_at=_timestamp(datetime.now(timezone.utc)))
+            values = self._valid("product_update", fields)  # replaced: what is left out is what a new product gets
+            product.update(name=values["name"], sku=values.get("sku"), price_cents=values["price_cents"],
+                           currency=values.get("currency", self.stores[store_slug]["currency"]),
+                           in_stock=values.get("in_stock", True), updated_at=_timestamp(datetime.now(timezone.utc)))
             return self._json({"data": copy.deepcopy(product)})
 
     def delete_product(self, request: BoundedRequest, fields: dict[str, Any], store_slug: str,
@@ -498,7 +504,7 @@ SPEC: dict[str, Any] = {
             "get": {"operationId": "getProduct", "summary": "Show a product",
                     "responses": {"200": {"description": "The product", "content": _json_content(_data("#/components/schemas/Product"))},
                                   "401": _MESSAGE, "404": _MESSAGE, "429": _MESSAGE}},
-            "put": {"operationId": "updateProduct", "summary": "Update a product (only the fields given)",
+            "put": {"operationId": "updateProduct", "summary": "Replace a product",
                     "requestBody": {"required": True, "content": _json_content({"$ref": "#/components/schemas/ProductUpdate"})},
                     "responses": {"200": {"description": "The product", "content": _json_content(_data("#/components/schemas/Product"))},
                                   "401": _MESSAGE, "403": _MESSAGE, "404": _MESSAGE, "422": _validation_error(), "429": _MESSAGE}},

@@ -143,6 +143,20 @@ def test_connectnow_statuses_of_the_document(shop):
         assert answer.headers["Content-Type"] == "application/json"
 
 
+def test_connectnow_put_replaces(shop):
+    """ "standard CRUD and REST API principles, using ... PUT for updates": what a PUT leaves out goes back to what a
+    new resource gets; a PUT without the required fields is refused."""
+    auth = {"Authorization": f"Bearer {connectnow_shop.TOKEN}", "Accept": "application/json"}
+    created = requests.post(shop.products, headers=auth, json={"name": "Bap", "price_cents": 80, "sku": "BAP-1",
+                                                                "in_stock": False}).json()["data"]
+    item = f"{shop.products}/{created['id']}"
+    replaced = requests.put(item, headers=auth, json={"name": "Bap", "price_cents": 85})
+    assert replaced.status_code == 200
+    shown = requests.get(item, headers=auth).json()["data"]
+    assert (shown["sku"], shown["in_stock"], shown["price_cents"]) == (None, True, 85)
+    assert requests.put(item, headers=auth, json={"sku": "BAP-2"}).status_code == 422
+
+
 def test_connectnow_pages(shop):
     auth = {"Authorization": f"Bearer {connectnow_shop.TOKEN}"}
     first = requests.get(shop.products, headers=auth, params={"api_token": connectnow_shop.TOKEN}).json()

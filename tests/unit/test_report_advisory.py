@@ -1,5 +1,5 @@
-"""Advisory rules in the reports: a rule only the document's example supports (Rule.example) informs and never
-binds. build_report counts its failures as advisory (not failed, not new failures, not in the verdict), the HTML
+"""Advisory rules in the reports: a rule only a value of the document's example supports (basis example-value,
+Rule.advisory) informs and never binds. build_report counts its failures as advisory (not failed, not new failures, not in the verdict), the HTML
 shows them muted (neither red nor the baseline's amber), SARIF as notes; every rule carries its basis."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from conformance.report.sarif_report import build_sarif
 DATA = Path(__file__).resolve().parent.parent / "data"
 OPS = ("GET /api/v1/projects", "POST /api/v1/projects", "GET /api/v1/health")
 EXAMPLE, NORMATIVE = "cors.max-age", "cors.vary-origin"
+STRUCTURE = "errors.envelope-example"  # the structure of the example that defines FeatBit's error format: it binds
 META = {"requests": 40, "duration_s": 1.0, "target": "http://127.0.0.1:9", "spec": "openapi.json", "profile": "featbit",
         "catalog": "featbit.yaml", "seed": 1, "operations": len(OPS), "started_at": "2025-11-03T10:00:00Z"}
 
@@ -54,8 +55,16 @@ def _rule(report: dict, rule_id: str) -> dict:
 
 def test_the_rules_carry_their_basis():
     report = _report({})
-    assert _rule(report, EXAMPLE)["basis"] == "the document's example" and _rule(report, EXAMPLE)["example"] is True
-    assert _rule(report, NORMATIVE)["basis"] == "normative" and _rule(report, NORMATIVE)["example"] is False
+    assert _rule(report, EXAMPLE)["basis"] == "example-value" and _rule(report, EXAMPLE)["example"] is True
+    assert _rule(report, NORMATIVE)["basis"] == "sentence" and _rule(report, NORMATIVE)["example"] is False
+    assert _rule(report, STRUCTURE)["basis"] == "example-structure" and _rule(report, STRUCTURE)["example"] is False
+
+
+def test_a_failed_example_structure_rule_fails_the_report():
+    report = _report({STRUCTURE: {OPS[0]}})
+    assert _rule(report, STRUCTURE)["status"] == "failed"
+    assert (report["summary"]["verdict"], report["summary"]["failed"], report["summary"]["advisory"]) == \
+        ("failed", 1, 0)
 
 
 def test_an_example_rule_that_fails_is_advisory_and_passes_the_run():
@@ -99,7 +108,9 @@ def test_html_shows_advisory_muted_and_the_run_green():
     row = re.search(r'<tr class="rule-row" data-rule="cors.max-age" data-status="advisory".*?</tr>', html, re.S).group(0)
     assert '<span class="basis"' in row and ">example</span>" in row
     normative = re.search(r'<tr class="rule-row" data-rule="cors.vary-origin".*?</tr>', html, re.S).group(0)
-    assert 'class="basis"' not in normative
+    assert 'class="basis' not in normative
+    structure = re.search(r'<tr class="rule-row" data-rule="errors.envelope-example".*?</tr>', html, re.S).group(0)
+    assert '<span class="basis bind"' in structure and ">example structure</span>" in structure
     data = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S).group(1))
     assert data[EXAMPLE]["example"] is True and data[EXAMPLE]["operations"][OPS[0]]["advisory"] is True
 
@@ -143,9 +154,11 @@ def test_sarif_advisory_results_are_notes_and_rules_carry_their_basis():
     run = sarif["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert rules[EXAMPLE]["defaultConfiguration"]["level"] == "note"
-    assert rules[EXAMPLE]["properties"]["basis"] == "the document's example" and rules[EXAMPLE]["properties"]["example"]
+    assert rules[EXAMPLE]["properties"]["basis"] == "example-value" and rules[EXAMPLE]["properties"]["example"]
+    assert rules[STRUCTURE]["defaultConfiguration"]["level"] == "error"
+    assert rules[STRUCTURE]["properties"]["basis"] == "example-structure"
     assert rules[NORMATIVE]["defaultConfiguration"]["level"] == "warning"
-    assert rules[NORMATIVE]["properties"]["basis"] == "normative" and rules[NORMATIVE]["properties"]["example"] is False
+    assert rules[NORMATIVE]["properties"]["basis"] == "sentence" and rules[NORMATIVE]["properties"]["example"] is False
     results = {r["ruleId"]: r for r in run["results"]}
     assert results[EXAMPLE]["level"] == "note" and "advisory" in results[EXAMPLE]["properties"]
     assert "suppressions" not in results[EXAMPLE]  # not the baseline's: nothing to suppress
