@@ -83,3 +83,25 @@ def test_a_ledger_whose_page_arithmetic_or_links_are_off_fails_the_run(fault, le
     assert f"FAILED {rule} (must)" in outcome.output()
     assert not any(v.get("advisory") for v in outcome.rule(rule)["operations"].values())
 
+
+# -- PUT replaces ----------------------------------------------------------------------------------------------
+def test_put_replaces_no_false_positive_when_the_field_left_out_resets_to_the_value_it_was_created_with(ledger):
+    """The suite creates an invoice with status "draft" (the first value the spec allows), which is also what a
+    PUT that leaves status out resets it to: reading "draft" after that PUT is no sign that it was kept. The
+    ledger replaces, so the rule passes (it judges, it is not skipped)."""
+    outcome = ledger(set(), "-k", "put-replaces")
+    assert outcome.ret == 0, outcome.output()
+    rule = outcome.rule("methods.put-replaces")
+    assert (rule["status"], rule["severity"], rule["basis"]) == ("passed", "must", "sentence"), rule
+    assert rule["source"]["document"] == "004_923e2cd2c9b2b8b8.txt"
+
+
+def test_a_put_that_merges_like_a_patch_fails(ledger):
+    outcome = ledger({"put-merges"}, "-k", "put-replaces")
+    assert outcome.ret == 1, outcome.output()
+    assert outcome.status("methods.put-replaces") == "failed"
+    assert outcome.messages("methods.put-replaces") == [
+        "PUT without 'status' kept it: GET after the PUT shows status='sent', the value the PUT before it set (and "
+        "status='draft' after a first PUT without it, as the resource was created); expected it absent, null or "
+        "reset (a PUT replaces the whole resource, RFC 9110 9.3.4)."]
+    assert "FAILED methods.put-replaces (must)" in outcome.output()
