@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 import servers
 from conformance.builder import Builder, Draft
@@ -155,18 +155,29 @@ def test_without_a_variable_for_it_a_secret_is_redacted_not_guessed():
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(secret=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=4, max_size=20),
        filler=st.text(max_size=20), name=st.sampled_from(list(CHANNELS)), named=st.booleans())
+@example(secret="data", filler="", name="raw header", named=False)  # a word of curl's own (--data-binary)
+@example(secret="s3cr3t-data", filler="", name="json body", named=True)
 def test_no_curl_command_shows_a_secret(secret, filler, name, named):
     """Whatever the secret and the request around it, the command shows the variable or [REDACTED], never it."""
     if name == "basic":
         secret = "user:" + secret.replace(":", "")
     if secret.strip() != secret or len(secret) < 4:
         return  # requests refuses header values with leading or trailing whitespace
-    redactor = Redactor([secret], NAMES, secret_variables(secret, None) if named else {})
-    fields = {"name": filler, "also": secret + filler}
-    draft = Draft({"X-Note": "".join(c for c in filler if " " < c < "~") or "x"}, {"note": filler},
-                  Body("form", fields) if name == "form body" else json_body(fields))
-    Channel.from_dict(CHANNELS[name]).apply(draft, secret)
-    sent = _prepare("POST", "http://127.0.0.1:9/api/" + quote_plus(filler), draft)
-    command = redactor.curl(sent.method, sent.url, sent.headers, sent.body)
+
+    def command(token: str) -> str:
+        redactor = Redactor([token], NAMES, secret_variables(token, None) if named else {})
+        fields = {"name": filler, "also": token + filler}
+        draft = Draft({"X-Note": "".join(c for c in filler if " " < c < "~") or "x"}, {"note": filler},
+                      Body("form", fields) if name == "form body" else json_body(fields))
+        Channel.from_dict(CHANNELS[name]).apply(draft, token)
+        sent = _prepare("POST", "http://127.0.0.1:9/api/" + quote_plus(filler), draft)
+        return redactor.curl(sent.method, sent.url, sent.headers, sent.body)
+
+    # A secret that is a piece of the command whatever the secret ("data" of --data-binary) cannot be hidden
+    # and gives nothing away: only the places the secret itself went are judged.
+    without = command("user:ZQXJWVKP" if name == "basic" else "ZQXJWVKP")
+    shown = command(secret)
     for form in derived_forms(secret):
-        assert form not in command, (form, command)
+        if form in without:
+            continue
+        assert form not in shown, (form, shown)
