@@ -29,7 +29,7 @@ from .generation import _Enough, draw_cases
 from .judge import Context, judge
 from .models import Exchange, PathValue, Skip, UnusableDefinition, Verdict
 from .plan import NO_BODY, Credential, RequestPlan, Target
-from .probes import natural_target
+from .probes import OPT_IN, natural_target
 from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers the stateful probes in PROBES)
 from .reach import Reach
 from .redaction import Redactor
@@ -64,7 +64,7 @@ class Runner:
         self.resources = Resources(spec, given, read_only=settings.read_only)
         self.builder = Builder(settings.url, self.credentials, self.resources, token=settings.token,
                                forbidden_token=settings.forbidden_token, request_headers=dict(catalog.request_headers),
-                               uses_cors=any(rule.category == "cors" for rule in catalog.rules))
+                               uses_cors=any(CHECKS[rule.check].reads_origin for rule in catalog.rules))
         self.setup_exchanges: list[Exchange] = []  # discovery, creation, the credential check, clean-up
         self.resources.sender = self.send_setup
         self.reach = Reach()
@@ -175,8 +175,8 @@ class Runner:
             nonlocal probes_sent
             probes_sent = True
             for number, name in enumerate(run.probes_needed()):
-                if name == "rate-limit" and not self.settings.rate_limit_probe:
-                    run.probe_skips[name] = "the rate-limit probe is off (opt in with --conformance-rate-limit-probe=N)"
+                if name in OPT_IN and not getattr(self.settings, OPT_IN[name][0]):
+                    run.probe_skips[name] = f"the {name} probe is off (opt in with {OPT_IN[name][1]})"
                     continue
                 submit(run.probe(number, name))
 

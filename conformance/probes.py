@@ -42,11 +42,17 @@ class ProbeRun(Protocol):
     def rate_limit_target(self) -> Any: ...
 
 
-def probe(name: str):
+OPT_IN: dict[str, tuple[str, str]] = {}  # probe -> (the setting that turns it on, the option that says so)
+
+
+def probe(name: str, *, opt_in: tuple[str, str] | None = None):
+    """Register a probe; ``opt_in`` (setting, option): sent only where the user turned it on."""
     def register(func):
         if name in PROBES:
             raise RuntimeError(f"probe {name!r} registered twice")
         PROBES[name] = func
+        if opt_in is not None:
+            OPT_IN[name] = opt_in
         return func
     return register
 

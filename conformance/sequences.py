@@ -316,7 +316,7 @@ def page_walk(run: ProbeRun) -> PageWalk:
 
 
 # -- the rate-limit burst ---------------------------------------------------------------------------
-@probe("rate-limit")
+@probe("rate-limit", opt_in=("rate_limit_probe", "--conformance-rate-limit-probe=N"))
 def rate_limit(run: ProbeRun) -> list[Exchange]:
     """Up to N quick GETs (--conformance-rate-limit-probe=N), stopping at the first 429. Once per run: on the
     first GET operation by path that a rule asks it for. A 429 is kept as it came (no waiting, no retry)."""

@@ -13,7 +13,7 @@ def _acao(exchange) -> list[str]:
     return exchange.response.headers.get("access-control-allow-origin", [])
 
 
-@check("cors.origin-echo")
+@check("cors.origin-echo", reads_origin=True)
 def origin_echo(ctx, exchange):
     origin = exchange.request.headers.get("Origin")
     if not origin or not _is_simple(exchange):
@@ -27,7 +27,7 @@ def origin_echo(ctx, exchange):
             f"expected the request's origin {origin}.")
 
 
-@check("cors.wildcard-without-origin", probes=["no-origin"])
+@check("cors.wildcard-without-origin", reads_origin=True, probes=["no-origin"])
 def wildcard_without_origin(ctx, exchange):
     if exchange.request.headers.get("Origin") or not _is_simple(exchange):
         return IGNORE
@@ -38,7 +38,7 @@ def wildcard_without_origin(ctx, exchange):
     return f"Access-Control-Allow-Origin is {shown} on a {exchange.response.status} response to a request without Origin; expected *."
 
 
-@check("cors.vary-origin")
+@check("cors.vary-origin", reads_origin=True)
 def vary_origin(ctx, exchange):
     origin = exchange.request.headers.get("Origin")
     if not origin or _acao(exchange) != [origin]:
@@ -50,7 +50,7 @@ def vary_origin(ctx, exchange):
     return f"The origin is echoed but Vary is {vary or 'missing'}; expected Vary: Origin."
 
 
-@check("cors.credentials-wildcard")
+@check("cors.credentials-wildcard", reads_origin=True)
 def credentials_wildcard(ctx, exchange):
     if not _acao(exchange):
         return IGNORE
@@ -60,7 +60,7 @@ def credentials_wildcard(ctx, exchange):
     return None
 
 
-@check("cors.allow-origin")
+@check("cors.allow-origin", reads_origin=True)
 def allow_origin(ctx, exchange):
     origin = exchange.request.headers.get("Origin")
     if not origin or not _is_simple(exchange):
@@ -79,7 +79,7 @@ def _tokens(exchange, header: str) -> set[str]:
     return {t.strip().lower() for v in exchange.response.headers.get(header, []) for t in v.split(",") if t.strip()}
 
 
-@check("cors.preflight", probes=["preflight"], only_probes=["preflight"], params={
+@check("cors.preflight", reads_origin=True, probes=["preflight"], only_probes=["preflight"], params={
     "type": "object",
     "properties": {"request_headers": {"type": "array", "items": {"type": "string"}},
                    "allow_headers": {"type": "array", "items": {"type": "string"}}}})
@@ -111,7 +111,7 @@ def preflight(ctx, exchange):
     return None
 
 
-@check("cors.max-age", probes=["preflight"], only_probes=["preflight"],
+@check("cors.max-age", reads_origin=True, probes=["preflight"], only_probes=["preflight"],
        params={"type": "object", "properties": {"value": {"type": "integer", "minimum": 0}}})
 def max_age(ctx, exchange):
     value = exchange.response.header("access-control-max-age")

@@ -24,6 +24,7 @@ class Check:
     params_schema: dict[str, Any] = field(default_factory=dict)
     judges_failures: bool = False  # exchange checks: a request that got no answer is a violation of this rule
     needs: frozenset[str] = frozenset()  # the preconditions (evidence.py) an exchange must meet to be judged
+    reads_origin: bool = False  # judges what the API does with an Origin header: requests carry one
 
     @property
     def needs_credential(self) -> bool:
@@ -44,7 +45,8 @@ CHECKS: dict[str, Check] = {}
 
 def check(name: str, *, kind: str = "exchange", probes: Iterable[str] = (), only_probes: Iterable[str] | None = None,
           applies: Callable[..., str | None] | None = None, params: dict[str, Any] | None = None,
-          judges_failures: bool = False, judges_throttled: bool = False, needs_credential: bool = False):
+          judges_failures: bool = False, judges_throttled: bool = False, needs_credential: bool = False,
+          reads_origin: bool = False):
     """Register a check. What it needs of an exchange is said here, once: a complete answer (unless it
     ``judges_failures``), not a 429 (unless it ``judges_throttled``), the resource it named reached (when it
     judges only its own probes, which are about what the request carried), and the valid credential accepted
@@ -64,7 +66,7 @@ def check(name: str, *, kind: str = "exchange", probes: Iterable[str] = (), only
             raise RuntimeError(f"check {name!r} registered twice")
         CHECKS[name] = Check(name, kind, func, tuple(probes), tuple(only_probes) if only_probes is not None else None,
                              applies, params or {}, judges_failures,
-                             frozenset(needs - {RESOURCE} if resource_only else needs))
+                             frozenset(needs - {RESOURCE} if resource_only else needs), reads_origin)
         return func
     return register
 
