@@ -22,19 +22,33 @@ $(VENV)/.installed: pyproject.toml
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/conformance demo $(DEMO_ARGS)
+	@echo "== conformance and its pytest are in $(VENV)/bin: run them by that path, or activate it in each new terminal:"
+	@echo "   . $(VENV)/bin/activate"
 
 # Exits 0 when exactly the planted violations fail: that is what this demo is for.
 demo-faulty: $(VENV)/.installed
 	$(VENV)/bin/conformance demo --faulty $(DEMO_ARGS)
 
-# The browser test of the HTML report needs Chromium; install it where we may (root with apt), else it skips.
+# The browser tests of the HTML report need Chromium. As root with apt-get, it is installed without recommended
+# packages, and only where that upgrades nothing already on the machine (apt's own plan is read first and its
+# size shown); otherwise those tests skip, each saying why.
 browser:
 	@if command -v chromium >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "== Installing Chromium with apt-get (as root): the browser tests of the HTML report drive it headless."; \
-	  echo "   Once, about a minute; without it those tests are skipped."; \
-	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } || \
-	  echo "== Chromium could not be installed: the browser tests of the HTML report will be skipped."; \
+	  apt-get update -qq >/dev/null 2>&1 || true; \
+	  plan=$$(LC_ALL=C apt-get install --no-install-recommends --assume-no chromium 2>/dev/null); \
+	  counts=$$(printf '%s\n' "$$plan" | grep -E '^[0-9]+ upgraded'); \
+	  size=$$(printf '%s\n' "$$plan" | grep -E '^(Need to get|After this operation)' | tr '\n' ' '); \
+	  case "$$counts" in \
+	  "0 upgraded, "*) \
+	    echo "== Installing Chromium with apt-get --no-install-recommends (as root), for the browser tests of the HTML report:"; \
+	    echo "   $$counts"; echo "   $$size"; \
+	    if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-upgrade chromium >/dev/null; \
+	    then echo "== Chromium installed."; \
+	    else echo "== Chromium could not be installed: the browser tests of the HTML report will be skipped."; fi ;; \
+	  *) echo "== Chromium is not installed, and apt-get would upgrade packages already here to install it"; \
+	     echo "   ($${counts:-no plan from apt-get}): the browser tests of the HTML report will be skipped (install chromium to run them).";; \
+	  esac; \
 	else \
 	  echo "== Chromium is not installed and this is not root with apt-get: the browser tests of the HTML report"; \
 	  echo "   will be skipped (install chromium to run them)."; \

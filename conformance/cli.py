@@ -157,6 +157,15 @@ def run_demos(profiles: list[str], *, faulty: bool, reports: Path, examples: int
     return 0
 
 
+def pytest_command() -> str:
+    """The pytest this installation's plugin lives in, spelled so that it runs from any terminal: the one beside
+    the running interpreter (a virtual environment's own, whether or not it is activated there)."""
+    beside = Path(sys.executable).parent / "pytest"
+    if beside.exists():
+        return shlex.quote(str(beside))
+    return f"{shlex.quote(sys.executable)} -m pytest"
+
+
 def serve_demo(name: str, *, faulty: bool, port: int) -> int:
     """`conformance demo --serve NAME`: one demo API in the foreground until Ctrl-C."""
     demo = SERVABLE[name]
@@ -179,7 +188,8 @@ def serve_demo(name: str, *, faulty: bool, port: int) -> int:
              f"  token:            {api.token}   (the demo's own public token)"]
     if demo.forbidden:
         lines.append(f"  forbidden token:  {api.forbidden_token}   (valid, without permission)")
-    command = " ".join([*(f"{k}={shlex.quote(v)}" for k, v in env.items()), "pytest", f"--conformance-url={api.url}",
+    command = " ".join([*(f"{k}={shlex.quote(v)}" for k, v in env.items()), pytest_command(),
+                        f"--conformance-url={api.url}",
                         f"--conformance-profile={demo.profile}", f"--conformance-html=reports/{name}.html"])
     lines += ["", "Run the suite against it from any directory (no test files needed), in another terminal:",
               f"  {command}", "", "Ctrl-C stops it."]

@@ -158,13 +158,18 @@ def test_serve_starts_one_demo_prints_how_to_point_pytest_at_it_and_stops_on_ctr
         answer = requests.get(f"{url}/api/v1/projects", headers={"Authorization": "demo-token"}, timeout=10)
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
         command = next(line.strip() for line in lines if "pytest --conformance-url=" in line)
-        assert command == (f"CONFORMANCE_TOKEN=demo-token CONFORMANCE_FORBIDDEN_TOKEN=demo-readonly pytest "
+        pytest_path = Path(sys.executable).parent / "pytest"
+        assert command == (f"CONFORMANCE_TOKEN=demo-token CONFORMANCE_FORBIDDEN_TOKEN=demo-readonly {pytest_path} "
                            f"--conformance-url={url} --conformance-profile=featbit "
                            f"--conformance-html=reports/featbit.html")
-        # the command runs as printed, from an empty directory (fewer examples, to keep the test short)
-        run = subprocess.run(["bash", "-c", command + " --conformance-max-examples=2 -q -p no:cacheprovider"],
-                             cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                             env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+        # the command runs as printed, from an empty directory and a new shell whose PATH has no virtual
+        # environment (a new terminal), with fewer examples to keep the test short
+        venv = str(Path(sys.executable).parent)
+        bare = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+        bare["PATH"] = ":".join(p for p in os.environ["PATH"].split(":") if p and p != venv) or "/usr/bin:/bin"
+        run = subprocess.run(["bash", "--norc", "--noprofile", "-c",
+                              command + " --conformance-max-examples=2 -q -p no:cacheprovider"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=300, env=bare)
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
         assert "profile featbit: 0 rules failed" in run.stdout and (tmp_path / "reports" / "featbit.html").exists()
     finally:
@@ -236,21 +241,48 @@ def test_installing_says_what_and_why_before_doing_it_and_shows_pip_progress(tmp
     assert len(pips) == 2 and all(" -q" not in line and "--progress-bar on" in line for line in pips)
 
 
-@needs_make
-def test_make_browser_says_it_installs_chromium_with_apt_and_shows_apt_progress(tmp_path):
-    """A PATH without chromium, as root, with an apt-get that only says what it would do (nothing is installed)."""
+def _fake_apt(tmp_path: Path, plan: str) -> tuple[dict[str, str], Path]:
+    """A PATH without chromium, as root, with an apt-get that logs what it is asked and plans as ``plan`` says
+    (nothing is installed); grep, tr and cat, which the recipe and the stub read the plan with, are the machine's own."""
     log = tmp_path / "apt.log"
+    (tmp_path / "plan.txt").write_text(plan)
     (tmp_path / "id").write_text("#!/bin/sh\necho 0\n")
-    (tmp_path / "apt-get").write_text(f'#!/bin/sh\necho "apt-get $*" >> {log}\necho "Progress: apt-get $*"\n')
+    (tmp_path / "apt-get").write_text(f'#!/bin/sh\necho "apt-get $*" >> {log}\n'
+                                      f'case "$*" in *--assume-no*) cat {tmp_path / "plan.txt"};; '
+                                      f'*) echo "Progress: apt-get $*";; esac\n')
     for stub in ("id", "apt-get"):
         (tmp_path / stub).chmod(0o755)
-    result = _make("browser", env={"PATH": str(tmp_path), "HOME": str(tmp_path)})
+    for tool in ("grep", "tr", "cat"):
+        (tmp_path / tool).symlink_to(shutil.which(tool))
+    return {"PATH": str(tmp_path), "HOME": str(tmp_path)}, log
+
+
+APT_PLAN = ("The following NEW packages will be installed:\n  chromium chromium-common\n"
+            "{upgraded} upgraded, 25 newly installed, 0 to remove and 144 not upgraded.\n"
+            "Need to get 113 MB/124 MB of archives.\nAfter this operation, 414 MB of additional disk space will be used.\n")
+
+
+@needs_make
+def test_make_browser_installs_chromium_without_recommends_saying_what_and_how_much_first(tmp_path):
+    env, log = _fake_apt(tmp_path, APT_PLAN.format(upgraded=0))
+    result = _make("browser", env=env)
     assert result.returncode == 0, result.stderr
     out = result.stdout.splitlines()
-    assert out[0].startswith("== Installing Chromium with apt-get (as root): the browser tests of the HTML report")
-    assert "Progress: apt-get update" in out and "Progress: apt-get install -y chromium" in out  # not silenced
-    assert out.index("Progress: apt-get update") > 0
-    assert log.read_text().splitlines() == ["apt-get update", "apt-get install -y chromium"]
+    assert out[0].startswith("== Installing Chromium with apt-get --no-install-recommends (as root)"), out
+    assert out[1].strip() == "0 upgraded, 25 newly installed, 0 to remove and 144 not upgraded."
+    assert "Need to get 113 MB" in out[2] and "414 MB of additional disk space" in out[2]
+    assert log.read_text().splitlines() == ["apt-get update -qq", "apt-get install --no-install-recommends --assume-no chromium",
+                                            "apt-get install -y -qq --no-install-recommends --no-upgrade chromium"]
+
+
+@needs_make
+def test_make_browser_upgrades_nothing_already_on_the_machine_and_says_why_it_skips(tmp_path):
+    env, log = _fake_apt(tmp_path, APT_PLAN.format(upgraded=15))
+    result = _make("browser", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "would upgrade packages already here" in result.stdout and "15 upgraded" in result.stdout
+    assert "will be skipped" in result.stdout
+    assert not any("-y" in line for line in log.read_text().splitlines()), log.read_text()  # nothing installed
 
 
 @needs_make

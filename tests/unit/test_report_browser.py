@@ -26,7 +26,7 @@ from conformance.report.json_report import build_report
 from conformance.report.records import exchange_record
 
 BROWSER = find_browser()
-pytestmark = pytest.mark.skipif(BROWSER is None, reason="no chromium binary")
+pytestmark = pytest.mark.skipif(BROWSER is None, reason="Chromium is not installed (make test installs it as root with apt-get where that upgrades nothing already on the machine; else install chromium)")
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 WIDE_SPEC = SHARED / "realworld" / "specs" / "directus-10.13.4-admin.oas.json"  # 136 operations
