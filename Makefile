@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE :=
 .PHONY: demo demo-faulty test bench browser clean
 
 $(VENV)/.installed: pyproject.toml
-	@echo "== Installing conformance into $(VENV) (a Python virtual environment, so nothing else on this machine changes):"
+	@echo "== Installing pytest-conformance (the conformance command and its pytest plugin) into $(VENV) (a Python virtual environment, so nothing else on this machine changes):"
 	@echo "   its dependencies schemathesis, hypothesis, pytest, jsonschema, requests, PyYAML, Jinja2 and pytest-xdist."
 	@echo "   Once, about 30 s the first time (pip downloads them); later runs skip this step."
 	python3 -m venv $(VENV)

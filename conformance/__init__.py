@@ -13,4 +13,5 @@ Data flows one way::
 from .errors import CatalogError, ConformanceError, SpecError, TargetError, UsageError
 
 __version__ = "0.1.0"
-__all__ = ["CatalogError", "ConformanceError", "SpecError", "TargetError", "UsageError", "__version__"]
+DISTRIBUTION = "pytest-conformance"  # the name on the package index (pytest plugins are found by their pytest- name)
+__all__ = ["CatalogError", "ConformanceError", "SpecError", "TargetError", "UsageError", "DISTRIBUTION", "__version__"]

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__
+from . import DISTRIBUTION, __version__
 from .catalog import BUILTIN_PROFILES, EXAMPLE_STRUCTURE, EXAMPLE_VALUE, SENTENCE, Catalog
 from .demo import FAULTY, NESTED_FAULTY, PROFILES, DemoAPI, NestedDemoAPI
 from .demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN
@@ -217,7 +217,7 @@ def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="conformance", description="Check a live HTTP API against the conventions it "
                                      "promises. Run the checks with pytest --conformance-url=...; this command reads "
                                      "catalogs and runs the bundled demo APIs.")
-    parser.add_argument("--version", action="version", version=f"conformance {__version__}")
+    parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     rules = commands.add_parser("rules", help="print a catalog as a table (id, category, severity, basis, title, "
                                 "source; basis example-value: only a value of the document's example supports it, so "

@@ -29,8 +29,13 @@ CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "conformance.
 def test_version_prints_the_installed_version():
     result = subprocess.run([*CLI, "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"conformance {metadata.version('conformance')}"
-    assert conformance.__version__ == metadata.version("conformance")
+    # the distribution is pytest-conformance (pytest's plugin list is built from that prefix; "conformance" on the
+    # package index is another project): the install line, --version and the metadata say the same name
+    assert result.stdout.strip() == f"pytest-conformance {metadata.version('pytest-conformance')}"
+    assert conformance.__version__ == metadata.version("pytest-conformance")
+    readme = (ROOT / "README.md").read_text()
+    installs = re.findall(r"pip install ([^\s`#]+)", readme)
+    assert installs and all(name in ("pytest-conformance", "-e") for name in installs), installs
 
 
 def test_the_license_is_mit_and_named_in_pyproject():
@@ -38,7 +43,7 @@ def test_the_license_is_mit_and_named_in_pyproject():
     assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
     text = (ROOT / "LICENSE").read_text()
     assert text.startswith("MIT License") and "THE SOFTWARE IS PROVIDED \"AS IS\"" in text
-    assert metadata.metadata("conformance")["License-Expression"] == "MIT"
+    assert metadata.metadata("pytest-conformance")["License-Expression"] == "MIT"
 
 
 def test_rules_shows_each_source_by_document_title_and_section():
@@ -236,7 +241,7 @@ def test_installing_says_what_and_why_before_doing_it_and_shows_pip_progress(tmp
     lines = [line for line in dry.stdout.splitlines() if line.strip()]
     first_command = next(n for n, line in enumerate(lines) if line.startswith("python3 -m venv"))
     said = " ".join(lines[:first_command])
-    assert "Installing conformance into" in said and "virtual environment" in said and "30 s" in said
+    assert "Installing pytest-conformance (the conformance command and its pytest plugin) into" in said and "virtual environment" in said and "30 s" in said
     pips = [line for line in lines if " -m pip install" in line]
     assert len(pips) == 2 and all(" -q" not in line and "--progress-bar on" in line for line in pips)
 
@@ -296,3 +301,16 @@ def test_make_demo_faulty_ends_saying_the_failures_were_planted_and_make_reports
     assert result.returncode == 0, text
     assert result.stdout.rstrip().splitlines()[-1].startswith("All 3 failing rules were the planted ones")
     assert "Error" not in text and "ignored" not in text
+
+
+def test_the_readme_shows_the_counts_a_real_demo_run_prints(tmp_path):
+    """The sample output in the README is what `make demo` prints for featbit (timings aside)."""
+    result = subprocess.run([*CLI, "demo", "--profile", "featbit", "--reports", str(tmp_path)], capture_output=True,
+                            text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = re.search(r"^(profile featbit: \d+ rules? failed, \d+ passed, \d+ skipped);", result.stdout, re.M)
+    items = re.search(r"^(\d+ passed(?:, \d+ skipped)?) in ", result.stdout, re.M)
+    assert summary and items, result.stdout
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{summary.group(1)}`" in readme, f"README: write `{summary.group(1)}`"
+    assert f"`{items.group(1)}`" in readme, f"README: write `{items.group(1)}`"

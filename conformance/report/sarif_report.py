@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -153,10 +152,8 @@ def _fixed(rule_ids: dict[str, int], entry: dict[str, Any], spec_uri: str, spec_
 
 
 def _version() -> str:
-    try:
-        return metadata.version("conformance")
-    except metadata.PackageNotFoundError:
-        return "0"
+    from .. import __version__
+    return __version__
 
 
 def build_sarif(report: dict[str, Any], *, spec_uri: str | None = None) -> dict[str, Any]:
