@@ -96,7 +96,7 @@ class CredentialCheck:
 
     def describe(self) -> str:
         if self.refused:
-            return (f"the valid credential was refused: {self.operation} answered {self.answered} to it, sent "
+            return (f"the credential given (--conformance-token) was refused: {self.operation} answered {self.answered} to it, sent "
                     f"{self.channel}")
         return self.reason
 

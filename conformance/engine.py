@@ -448,6 +448,9 @@ class Runner:
         if reach is not None and reach.reached:
             return ""
         values = reach.values if reach is not None else {}
+        credential = self.credential_status
+        if credential.refused and self.protected(operation) and not (reach is not None and reach.reached):
+            return f"{credential.describe()}: check --conformance-token (or CONFORMANCE_TOKEN) and how it travels"
         hints = []
         for name in path_parameters(operation.path):
             value = values.get(name)

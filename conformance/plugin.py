@@ -69,6 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from .run import build_run, share_hypothesis_home
 
     share_hypothesis_home()
+    config.pluginmanager.register(CredentialFirst(), "conformance-credential-first")
     for category in CATEGORIES:
         config.addinivalue_line("markers", f"{category}: conformance rules of the {category} category")
     config.addinivalue_line("markers", "xdist_group(name): the operation whose requests serve the item")
@@ -359,6 +360,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode(status)  # a gate that could check nothing does not pass
     record.write(settings=run.settings, baseline=run.baseline, spec_location=run.spec.location)
     run.runner.transport.close()
+
+
+class CredentialFirst:
+    """A refused credential leads the end of the run: said before pytest lists the failures it explains (pytest
+    lists them inside its own wrapper of this hook, so this one wraps it), and again in the conformance section."""
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> Any:
+        state = config.stash.get(STATE, None)
+        report = state.record.report if state is not None else None
+        if report is not None and report["summary"]["credential"]["status"] == "refused":
+            from .report.terminal import credential_line
+
+            terminalreporter.write_sep("=", "conformance: the credential was refused", red=True)
+            terminalreporter.write_line(credential_line(report["summary"]), red=True)
+        return (yield)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -102,8 +102,12 @@ def test_a_refused_credential_is_one_finding_and_nothing_that_needs_it_passes(de
     assert outcome.ret == 1
     text = outcome.output()
     summary_lines = text.split(" conformance =")[1].split("\n", 1)[1].strip().splitlines()
-    assert summary_lines[0].startswith("CREDENTIAL REFUSED: the valid credential was refused: GET "), summary_lines[0]
+    assert summary_lines[0].startswith("CREDENTIAL REFUSED: the credential given (--conformance-token) was refused: GET "), summary_lines[0]
     assert "sent in the header Authorization" in summary_lines[0]
+    # it leads: said before pytest lists the failures it explains, and the unreached operations' hints name it
+    assert text.index("CREDENTIAL REFUSED") < text.index("= FAILURES =") < text.index(" conformance =")
+    hints = [entry["hint"] for entry in outcome.report["summary"]["reach"]["by_operation"].values() if not entry["reached"]]
+    assert hints and all("check --conformance-token" in hint for hint in hints), hints
     assert outcome.report["summary"]["credential"]["status"] == "refused"
     assert outcome.failed == {"auth.valid-credentials"}, outcome.failed
     failed_cells = [op for op, v in outcome.rule("auth.valid-credentials")["operations"].items() if v["status"] == "failed"]

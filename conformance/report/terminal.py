@@ -64,6 +64,12 @@ def failure_text(verdict: Verdict, *, redactor: Redactor, catalog: Catalog, base
     return "\n".join(lines)
 
 
+def credential_line(summary: dict[str, Any]) -> str:
+    """The one line that says the credential given was refused, and what follows from it."""
+    return (f"CREDENTIAL REFUSED: {summary['credential']['message']}. Every rule that needs it was not judged; "
+            "check --conformance-token (or CONFORMANCE_TOKEN) and how the profile says it travels.")
+
+
 def summary_lines(record: RunRecord) -> list[Line]:
     """The run's summary, from its record once finished: the counts, what was not reached, each failed rule,
     the errors, the baseline's news and the files written."""
@@ -81,9 +87,7 @@ def summary_lines(record: RunRecord) -> list[Line]:
                    red=True)
     reach = summary["reach"]
     if summary["credential"]["status"] == "refused":
-        write_line(f"CREDENTIAL REFUSED: {summary['credential']['message']}. Every rule that needs it "
-                   "was not judged; check --conformance-token (or CONFORMANCE_TOKEN) and how the "
-                   "profile says it travels.", red=True)
+        write_line(credential_line(summary), red=True)
     accepted = f"{summary['accepted']} accepted by the baseline, " if summary.get("baseline") else ""
     advisory = f"{summary['advisory']} advisory (the document's example), " if summary.get("advisory") else ""
     write_line(

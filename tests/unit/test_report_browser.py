@@ -387,7 +387,7 @@ def test_a_refused_credential_is_a_red_banner_at_the_very_top(browser, shots, de
         r = b.getBoundingClientRect(); return {top: r.top, left: r.left, width: r.width, text: b.innerText,
         first: document.querySelector(".page").firstElementChild === b}; })()""")
     assert banner["top"] == 0 and banner["left"] == 0 and banner["first"] and banner["width"] >= WIDTH - 20
-    assert banner["text"].startswith("CREDENTIAL REFUSED: the valid credential was refused: ")
+    assert banner["text"].startswith("CREDENTIAL REFUSED: the credential given (--conformance-token) was refused: ")
     assert _colour(page, "#credential-refused", "backgroundColor") == _var(page, "--fail")
     assert page.evaluate("document.getElementById('verdict').className") == "verdict failed"
     assert page.evaluate("document.title").startswith("Conformance FAILED")

@@ -97,7 +97,7 @@ def test_a_report_without_reach_has_no_badges():
 
 def test_a_refused_credential_is_a_red_banner_at_the_very_top():
     report = _report()
-    message = "the valid credential was refused: GET /api/v1/projects answered 401 to it, sent in the header Authorization"
+    message = "the credential given (--conformance-token) was refused: GET /api/v1/projects answered 401 to it, sent in the header Authorization"
     report["summary"]["credential"] = {"status": "refused", "operation": LIST, "answered": 401,
                                        "channel": "in the header Authorization", "message": message}
     report["rules"] = [r for r in report["rules"] if r["status"] != "failed"]  # nothing failed: still not green
