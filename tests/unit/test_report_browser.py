@@ -129,6 +129,22 @@ def test_clicking_a_failing_cell_opens_its_evidence(browser, page_file):
     assert not _panel(page)["open"]
 
 
+def test_the_evidence_panel_counts_every_violation_as_the_cell_and_the_json_do(browser, tmp_path):
+    """Five violations with one message keep one piece of evidence: the panel says five, as the cell's tooltip,
+    the JSON and the terminal do, and how many distinct ones it shows."""
+    report = _report()
+    report["rules"][0]["operations"][OP]["violation_count"] = 5
+    path = tmp_path / "five.html"
+    write_html(report, path)
+    page = browser.open(path.as_uri())
+    tip = page.evaluate("document.querySelector('td button.c[data-op]').title")
+    assert "5 violations" in tip
+    page.click("td button.c[data-op]")
+    text = _panel(page)["text"].upper()
+    assert ("5 violations on " + OP + " (1 distinct shown)").upper() in text, text
+    assert "ALL OPERATIONS (5)" in text
+
+
 def test_filters_hide_columns_as_well_as_rows(browser, page_file):
     page = browser.open(page_file.as_uri())
     page.type("#q", "envelope")
