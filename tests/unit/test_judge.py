@@ -19,9 +19,9 @@ def verdict(profile, rule_id, op, found):
     return judge(CHECKS[ctx.rule.check], ctx)
 
 
-def test_a_refused_credential_leaves_plain_text_answers_a_finding_of_the_content_type_rule(tmp_path):
+def test_a_refused_credential_leaves_plain_text_answers_a_finding_of_the_content_type_rule():
     # PowerDNS under featbit: the credential travels the wrong way, so every answer is 401 or 404, as text/plain.
-    op = operation(tmp_path, "GET /items/{id}")
+    op = operation("GET /items/{id}")
     found = evidence(op.label, answer(401, TEXT, b"Unauthorized"),
                      answer(404, TEXT, b"Not Found", kind="unknown-id", source="unknown"),
                      answer(405, TEXT, b"Method Not Allowed", method="PATCH", kind="wrong-method"),
@@ -33,8 +33,8 @@ def test_a_refused_credential_leaves_plain_text_answers_a_finding_of_the_content
     assert any("on a 405 response" in v.message for v in content.violations)  # the wrong method's answer too
 
 
-def test_a_rule_about_what_the_request_carried_drops_answers_to_a_refused_credential_and_says_so(tmp_path):
-    op = operation(tmp_path, "GET /items/{id}")
+def test_a_rule_about_what_the_request_carried_drops_answers_to_a_refused_credential_and_says_so():
+    op = operation("GET /items/{id}")
     found = evidence(op.label, answer(401, TEXT, b"Unauthorized"),
                      answer(401, TEXT, b"Unauthorized", method="PATCH", kind="wrong-method"), credential=REFUSED)
     methods = verdict("connectnow", "methods.not-allowed", op, found)
@@ -44,9 +44,9 @@ def test_a_rule_about_what_the_request_carried_drops_answers_to_a_refused_creden
                                      "header Authorization")
 
 
-def test_no_false_positive_on_a_permission_where_the_valid_credential_is_refused_on_the_operation(tmp_path):
+def test_no_false_positive_on_a_permission_where_the_valid_credential_is_refused_on_the_operation():
     # DRF read with a Bearer profile: GET is public, POST answers 401 to the valid credential and to the limited one.
-    op = operation(tmp_path, "POST /items")
+    op = operation("POST /items")
     found = evidence(op.label,
                      answer(401, JSON, b"{}", method="POST", kind="valid-credentials", operation="POST /items",
                             url="http://api.test/items"),
@@ -59,8 +59,8 @@ def test_no_false_positive_on_a_permission_where_the_valid_credential_is_refused
     assert valid.status == "failed"  # the one finding: the valid credential is refused there
 
 
-def test_the_permission_rule_still_judges_where_the_valid_credential_is_accepted(tmp_path):
-    op = operation(tmp_path, "POST /items")
+def test_the_permission_rule_still_judges_where_the_valid_credential_is_accepted():
+    op = operation("POST /items")
     found = evidence(op.label,
                      answer(201, JSON, b"{}", method="POST", kind="valid-credentials", operation="POST /items",
                             url="http://api.test/items"),
@@ -71,8 +71,8 @@ def test_the_permission_rule_still_judges_where_the_valid_credential_is_accepted
     assert forbidden.violations[0].message.startswith("A valid credential without the permission got 401 on POST")
 
 
-def test_allow_lists_every_method_the_run_saw_succeed_on_the_path(tmp_path):
-    op = operation(tmp_path, "GET /items/{id}")
+def test_allow_lists_every_method_the_run_saw_succeed_on_the_path():
+    op = operation("GET /items/{id}")
     found = evidence(op.label, answer(200, JSON, b"{}"),
                      answer(204, method="DELETE", kind="crud", operation="DELETE /items/{id}"),
                      answer(405, {"Allow": "PATCH", **JSON}, b"{}", method="POST", kind="wrong-method"))
@@ -85,8 +85,8 @@ def test_allow_lists_every_method_the_run_saw_succeed_on_the_path(tmp_path):
     assert verdict("http", "methods.allow-header", op, kept).status == "passed"
 
 
-def test_a_json_body_labelled_text_plain_that_is_accepted_fails_the_json_request_rule(tmp_path):
-    op = operation(tmp_path, "POST /items")
+def test_a_json_body_labelled_text_plain_that_is_accepted_fails_the_json_request_rule():
+    op = operation("POST /items")
     found = evidence(op.label,
                      answer(415, JSON, b"{}", method="POST", kind="form-body", operation="POST /items"),
                      answer(201, JSON, b"{}", method="POST", kind="text-plain-body", operation="POST /items"))
@@ -95,8 +95,8 @@ def test_a_json_body_labelled_text_plain_that_is_accepted_fails_the_json_request
         "A JSON body labelled Content-Type: text/plain was accepted with 201; expected a refusal with a 4xx."]
 
 
-def test_an_unreached_resource_says_nothing_about_a_probe_and_the_reason_names_it(tmp_path):
-    op = operation(tmp_path, "GET /items/{id}")
+def test_an_unreached_resource_says_nothing_about_a_probe_and_the_reason_names_it():
+    op = operation("GET /items/{id}")
     found = evidence(op.label, answer(404, JSON, b"{}", method="PATCH", kind="wrong-method", source="invented"),
                      unreached_hint="no id known to exist")
     methods = verdict("connectnow", "methods.not-allowed", op, found)
