@@ -3,7 +3,7 @@ specs: no server, seconds."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -12,6 +12,9 @@ from conformance.evidence import Evidence
 from conformance.models import Exchange, Request, Response, Skip, Violation
 from conformance.probes import HeadPair
 from conformance.rules import CHECKS, IGNORE
+from conformance.spec import Operation
+
+from evidence_kit import context, operation as spec_operation
 
 
 def answer(status: int, headers: dict[str, Any] | None = None, body: bytes = b"", method: str = "GET",
@@ -21,8 +24,34 @@ def answer(status: int, headers: dict[str, Any] | None = None, body: bytes = b""
                     operation="GET /items/{id}")
 
 
-def judge(name: str, ctx: Any, *args: Any) -> list[str]:
+OK = {"responses": {"200": {"description": "ok"}}}
+PROFILES = {"methods.not-allowed": "connectnow"}  # the rule's profile: http (RFC 9110) unless it has not the rule
+
+
+def op(label: str, declared: tuple[str, ...] = ("GET",)) -> Operation:
+    """An operation of a small spec: GET and POST /items, and /items/{id} with the methods ``declared``."""
+    item = {"parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            **{method.lower(): OK for method in declared}}
+    collection = {"get": OK, "post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                                      "responses": {"201": {"description": "created"}}}}
+    return spec_operation(label, {"/items": collection, "/items/{id}": item})
+
+
+@dataclass(frozen=True)
+class Case:
+    """What a test varies: the operation, its evidence, the rule's params and the catalog's auth block. judge()
+    gives the check the real Context of the rule it judges, made of them."""
+
+    operation: Operation
+    evidence: Evidence
+    params: dict[str, Any] | None = None  # None: the catalog's own
+    auth: dict[str, Any] | None = None  # None: the catalog's own
+
+
+def judge(name: str, case: Case, *args: Any) -> list[str]:
     """An exchange check's verdict as a list of messages (IGNORE as ["IGNORE"]); an operation check's messages."""
+    found = replace(case.evidence, exchanges=case.evidence.exchanges + args)  # the exchange judged is evidence too
+    ctx = context(PROFILES.get(name, "http"), name, case.operation, found, params=case.params, auth=case.auth)
     outcome = CHECKS[name].judge(ctx, *args)
     if outcome is IGNORE:
         return ["IGNORE"]
@@ -33,9 +62,12 @@ def judge(name: str, ctx: Any, *args: Any) -> list[str]:
     return [o.message if isinstance(o, Violation) else str(o) for o in outcome]
 
 
-def ctx(params: dict[str, Any] | None = None, **extra: Any) -> SimpleNamespace:
-    operation = extra.pop("operation", SimpleNamespace(path="/items/{id}", method="GET", declared_methods=["GET"]))
-    return SimpleNamespace(params=params or {}, operation=operation, **extra)
+def ctx(params: dict[str, Any] | None = None, *, operation: Operation | None = None, evidence: Evidence | None = None,
+        path_reached: bool = False, results: dict[str, Any] | None = None, auth: dict[str, Any] | None = None) -> Case:
+    operation = operation or op("GET /items/{id}")
+    if evidence is None:
+        evidence = Evidence(operation.label, results=results or {}, path_reached=path_reached)
+    return Case(operation, evidence, params, auth)
 
 
 # -- auth.challenge: RFC 9110 15.5.2 -------------------------------------------------------------------
@@ -82,7 +114,7 @@ def test_allow_header_is_skipped_where_no_405_came():
 
 
 def test_not_allowed_judges_the_status_and_leaves_allow_to_the_allow_rule():
-    operation = SimpleNamespace(path="/items", method="GET", declared_methods=["GET", "POST"])
+    operation = op("GET /items")
     check = ctx(operation=operation, path_reached=True)
     assert judge("methods.not-allowed", check, answer(405, method="PATCH", kind="wrong-method")) == []
     assert judge("methods.not-allowed", check, answer(405, {"Allow": "GET"}, method="PATCH")) == []
@@ -97,10 +129,9 @@ def test_not_allowed_judges_the_status_and_leaves_allow_to_the_allow_rule():
 JSON = {"Content-Type": "application/json", "Content-Length": "13", "X-Rate": "5"}
 
 
-def head_ctx(get: Exchange, head: Exchange, raw: Exchange | None = None, declared=("GET",)) -> SimpleNamespace:
+def head_ctx(get: Exchange, head: Exchange, raw: Exchange | None = None, declared=("GET",)) -> Case:
     pair = HeadPair(get, head, raw)
-    operation = SimpleNamespace(path="/items/{id}", method="GET", declared_methods=list(declared))
-    return ctx(operation=operation, result=lambda name: pair)
+    return ctx(operation=op("GET /items/{id}", tuple(declared)), results={"head": pair})
 
 
 def test_head_like_get_without_content_passes_both_rules():
@@ -170,20 +201,20 @@ FLEXTYPE = {"channels": [{"in": "query", "name": "token", "methods": ["GET", "HE
 
 
 def schemes_ctx(auth: dict[str, Any], schemes: dict[str, Any] | None, *, security: Any = "root", method: str = "GET",
-                swagger: bool = False) -> SimpleNamespace:
-    root: dict[str, Any] = {"openapi": "3.0.3", "paths": {}}
+                swagger: bool = False) -> Case:
+    root: dict[str, Any] = {}
     if schemes is not None:
         if swagger:
             root["securityDefinitions"] = schemes
         else:
             root["components"] = {"securitySchemes": schemes}
-    definition: dict[str, Any] = {}
+    definition: dict[str, Any] = dict(OK)
     if security == "root":
         root["security"] = [{name: []} for name in schemes or {}]
     elif security is not None:
         definition["security"] = security
-    operation = SimpleNamespace(root=root, definition=definition, method=method, path="/items")
-    return ctx(operation=operation, catalog=SimpleNamespace(auth=auth))
+    operation = spec_operation(f"{method} /items", {"/items": {method.lower(): definition}}, swagger=swagger, **root)
+    return ctx(operation=operation, auth=auth)
 
 
 def test_an_api_key_header_where_the_document_allows_only_basic_is_one_finding_per_scheme():
@@ -267,6 +298,6 @@ def test_swagger_2_security_definitions_are_read():
 
 def test_a_profile_without_channels_does_not_apply():
     applies = CHECKS["schema.security-schemes"].applies
-    assert applies(SimpleNamespace(catalog=SimpleNamespace(auth={}))) == (
+    assert applies(context("http", "schema.security-schemes", op("GET /items"), auth={})) == (
         "the profile names no credential channel to compare the spec's security schemes with")
-    assert applies(SimpleNamespace(catalog=SimpleNamespace(auth=BASIC))) is None
+    assert applies(context("http", "schema.security-schemes", op("GET /items"), auth=BASIC)) is None
