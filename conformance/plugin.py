@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .errors import ConformanceError
+from .errors import ConformanceError, UsageError
 from .models import UnusableDefinition
-from .settings import OPTIONS, Settings, resolve_settings
+from .settings import OPTIONS, Settings, described, ini_name, resolve_settings
 
 if TYPE_CHECKING:  # the engine (schemathesis, Hypothesis) is imported only when a run is asked for
     from .catalog import Rule
@@ -40,20 +40,32 @@ STATE = pytest.StashKey[State]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "API conformance (conventions of a live HTTP API)")
-    for name, help_text, kind in OPTIONS:
-        dest = f"conformance_{name.replace('-', '_')}"
+    for name, bare_help, kind in OPTIONS:
+        dest = ini_name(name)
+        help_text = described(name, bare_help)
         if kind == "bool":
             group.addoption(f"--conformance-{name}", dest=dest, action="store_true", default=None, help=help_text)
         elif kind == "list":
             group.addoption(f"--conformance-{name}", dest=dest, action="append", default=None, help=help_text)
         else:
             group.addoption(f"--conformance-{name}", dest=dest, default=None, help=help_text)
-        parser.addini(dest, help=help_text, default=None, type="linelist" if kind == "list" else None)
+        parser.addini(dest, help=help_text, default=None,
+                      type={"list": "linelist", "bool": "bool"}.get(kind))
 
 
 def _settings(config: pytest.Config) -> Settings | None:
-    return resolve_settings(lambda key: config.getoption(f"conformance_{key}"),
-                            lambda key: config.getini(key), config.rootpath)
+    return resolve_settings(lambda key: config.getoption(f"conformance_{key}"), lambda key: _ini(config, key),
+                            config.rootpath)
+
+
+def _ini(config: pytest.Config, key: str) -> Any:
+    """An ini value as pytest reads it; one pytest cannot read as its type (a boolean key set to 'maybe') is one
+    sentence that names the option, the key and what it takes."""
+    try:
+        return config.getini(key)
+    except pytest.UsageError as exc:
+        option = "--" + key.replace("_", "-")
+        raise UsageError(f"{option} takes true or false; got an {exc} (from the ini option {key}).") from None
 
 
 @pytest.hookimpl(trylast=True)

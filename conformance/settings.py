@@ -11,16 +11,17 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from .catalog import BASE_PROFILE, BUILTIN_PROFILES
 from .errors import UsageError
 
 # name, help, kind ("str" | "int" | "float" | "bool" | "path" | "list")
 OPTIONS: list[tuple[str, str, str]] = [
     ("url", "Base URL of the API under test, e.g. http://127.0.0.1:8000. Without it the plugin does nothing.", "str"),
     ("spec", "OpenAPI description: a path or URL, JSON or YAML. Default: look on the server (/openapi.json, ...).", "str"),
-    ("profile", "Conventions to check: featbit, flextype, basic-crud, connectnow, http (the RFC 9110 base of them all), "
+    ("profile", f"Conventions to check: {', '.join(BUILTIN_PROFILES)}, {BASE_PROFILE} (the RFC 9110 base of them all), "
                 "or the path of a catalog file.", "str"),
-    ("token", "A valid credential (user:password for HTTP Basic profiles). Prefer the CONFORMANCE_TOKEN variable.", "str"),
-    ("forbidden-token", "A valid credential that lacks permission, for the 403 rules (env CONFORMANCE_FORBIDDEN_TOKEN).", "str"),
+    ("token", "A valid credential (user:password for HTTP Basic profiles). Prefer the environment variable.", "str"),
+    ("forbidden-token", "A valid credential that lacks permission, for the 403 rules. Prefer the environment variable.", "str"),
     ("json", "Write the JSON report to this path.", "path"),
     ("html", "Write the HTML report to this path.", "path"),
     ("sarif", "Write a SARIF 2.1.0 report to this path.", "path"),
@@ -38,7 +39,23 @@ OPTIONS: list[tuple[str, str, str]] = [
     ("retry-after-cap", "Longest wait, in seconds, when a 429 asks to retry later (default 30).", "float"),
     ("param", "A path parameter's value, NAME=VALUE, or PATH_GLOB:NAME=VALUE for some paths only "
               "(/servers/*:server_id=localhost). Repeatable; in the environment separated by spaces, in the ini file one per line.", "list"),
+    ("shard", "K/N: judge only share K of N (e.g. 2/4), for a run split across CI jobs; each shard writes its JSON "
+              "report (--conformance-json) and `conformance merge` makes one report and one exit status of them. "
+              "Needs --conformance-seed, the same in every shard.", "str"),
 ]
+
+def env_name(name: str) -> str:
+    return f"CONFORMANCE_{name.replace('-', '_').upper()}"
+
+
+def ini_name(name: str) -> str:
+    return f"conformance_{name.replace('-', '_')}"
+
+
+def described(name: str, help_text: str) -> str:
+    """An option's help as every surface shows it: what it does, and its other two spellings."""
+    return f"{help_text} (env {env_name(name)}; ini {ini_name(name)})"
+
 
 DEFAULTS = {"max-examples": 10, "timeout": 10.0, "retry-after-cap": 30.0, "concurrency": 8}
 
@@ -92,6 +109,7 @@ class Settings:
     rootdir: Path
     params: tuple[GivenValue, ...] = ()
     concurrency: int = 8
+    shard: tuple[int, int] | None = None  # (K, N): this run judges share K of N (run.shard_operations)
 
     @property
     def secrets(self) -> list[str]:
@@ -139,12 +157,13 @@ def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any
     """Settings from the three sources, or None when no URL is given (the plugin then does nothing)."""
     environ = dict(os.environ) if environ is None else environ
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     for name, _, kind in OPTIONS:
         key = name.replace("-", "_")
-        env_name = f"CONFORMANCE_{key.upper()}"
+        env = env_name(name)
         raw, origin = get_cli(key), "from the command line"
-        if raw in (None, False) and environ.get(env_name) not in (None, ""):
-            raw, origin = environ[env_name], f"from the environment variable {env_name}"
+        if raw in (None, False) and environ.get(env) not in (None, ""):
+            raw, origin = environ[env], f"from the environment variable {env}"
         if raw in (None, False):
             ini = get_ini(f"conformance_{key}")
             if ini not in (None, "", []):
@@ -153,6 +172,7 @@ def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any
             values[key] = DEFAULTS.get(name, False if kind == "bool" else () if kind == "list" else None)
         else:
             values[key] = _convert(name, raw, kind, origin, rootdir)
+            origins[key] = origin
     if not values["url"]:
         return None
     url = values["url"].rstrip("/")
@@ -162,10 +182,13 @@ def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any
         raise UsageError(f"--conformance-url must be an absolute http(s) URL such as http://127.0.0.1:8000; "
                          f"got {url!r}.{hint}")
     if not values["profile"]:
-        raise UsageError("Name the conventions to check with --conformance-profile: featbit, flextype, basic-crud, "
-                         "connectnow, or the path of a catalog file.")
+        raise UsageError(f"Name the conventions to check with --conformance-profile: {', '.join(BUILTIN_PROFILES)}, "
+                         f"{BASE_PROFILE} (the RFC 9110 base of them all), or the path of a catalog file.")
     if values["update_baseline"] and not values["baseline"]:
         raise UsageError("--conformance-update-baseline needs --conformance-baseline=FILE to know where to write.")
+    shard = parse_shard(values["shard"], origins.get("shard", "")) if values["shard"] else None
+    if shard is not None:
+        need_for_shard(values)
     seed_given = values["seed"] is not None
     seed = values["seed"] if seed_given else random.SystemRandom().randrange(1, 2**31)
     return Settings(
@@ -175,5 +198,33 @@ def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any
         max_examples=values["max_examples"], seed=seed, seed_given=seed_given, timeout=values["timeout"],
         max_rps=values["max_rps"], max_requests=values["max_requests"], read_only=values["read_only"],
         rate_limit_probe=values["rate_limit_probe"], retry_after_cap=values["retry_after_cap"], rootdir=rootdir,
-        params=values["param"], concurrency=values["concurrency"],
+        params=values["param"], concurrency=values["concurrency"], shard=shard,
     )
+
+
+def parse_shard(text: str, origin: str) -> tuple[int, int]:
+    """``K/N`` -> (K, N), 1 <= K <= N; anything else is one sentence."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if match is None:
+        raise UsageError(f"--conformance-shard takes K/N, share K of N shares (e.g. 2/4); got {text!r} ({origin}).")
+    k, n = int(match[1]), int(match[2])
+    if n < 1:
+        raise UsageError(f"--conformance-shard={text}: N, the number of shares, must be at least 1 ({origin}).")
+    if not 1 <= k <= n:
+        raise UsageError(f"--conformance-shard={text}: K must be between 1 and N ({n}); shares are numbered 1 to "
+                         f"{n} ({origin}).")
+    return k, n
+
+
+def need_for_shard(values: dict[str, Any]) -> None:
+    """A shard is one part of a run: it needs the seed every shard shares and a JSON report for the merge, and
+    cannot write a baseline from its share alone."""
+    if values["seed"] is None:
+        raise UsageError("--conformance-shard needs --conformance-seed (or CONFORMANCE_SEED), the same in every "
+                         "shard, so that the shards are parts of one run (in GitHub Actions: ${{ github.run_id }}).")
+    if not values["json"]:
+        raise UsageError("--conformance-shard needs --conformance-json=PATH: `conformance merge` reads each "
+                         "shard's JSON report.")
+    if values["update_baseline"]:
+        raise UsageError("--conformance-update-baseline cannot go with --conformance-shard: a shard sees only its "
+                         "share; pass --update-baseline to `conformance merge` instead.")
