@@ -3,22 +3,27 @@ the headers the preflight requested, not the header list of a document's example
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from conformance.run import load_catalog
+from conformance.evidence import Evidence
 from conformance.models import Exchange, Request, Response
 from conformance.rules import CHECKS
 
+from evidence_kit import context, operation
+
+OK = {"responses": {"200": {"description": "ok"}}}
+PROJECT = {"parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+           "get": OK, "patch": OK, "delete": OK}
+
 
 def judge(method: str, asked: str, answer: dict[str, str], profile: str = "featbit") -> str | None:
-    rule = load_catalog(profile).rule("cors.preflight")
-    ctx = SimpleNamespace(params=rule.params, operation=SimpleNamespace(method=method, path="/api/v1/projects/{id}"))
     request = Request("OPTIONS", "http://127.0.0.1:1/api/v1/projects/1",
                       {"Origin": "https://app.example", "Access-Control-Request-Method": method,
                        "Access-Control-Request-Headers": asked})
     headers = {"access-control-allow-origin": ["https://app.example"]}
     headers.update({k.lower(): [v] for k, v in answer.items()})
-    return CHECKS["cors.preflight"].judge(ctx, Exchange("preflight", request, Response(204, headers, b"")))
+    preflight = Exchange("preflight", request, Response(204, headers, b""))
+    op = operation(f"{method} /api/v1/projects/{{id}}", {"/api/v1/projects/{id}": PROJECT})
+    ctx = context(profile, "cors.preflight", op, Evidence(op.label, (preflight,)))
+    return CHECKS["cors.preflight"].judge(ctx, preflight)
 
 
 def test_cors_preflight_no_false_positive_headers_of_the_example_not_listed():
