@@ -8,15 +8,16 @@ date the document allows, must not be reported.
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from conformance.run import load_catalog
+from conformance.evidence import Evidence
 from conformance.models import Exchange, Request, Response
 from conformance.rules import CHECKS, IGNORE
 from conformance.rules.dates import date_like_name, iso8601_utc_problem, timestamp_unit
+
+from evidence_kit import context, operation
 
 UNIX = "dates.unix-seconds"
 ISO = "dates.iso8601-utc"
@@ -24,13 +25,15 @@ ISO = "dates.iso8601-utc"
 
 def judge(rule_id: str, body: Any, *, formats: dict[str, str] | None = None, status: int = 200,
           params: dict[str, Any] | None = None) -> Any:
-    """The check's outcome on one GET answered with ``body`` as JSON, with the params of the built-in profile."""
-    if params is None:
-        profile = "flextype" if rule_id == UNIX else "basic-crud"
-        params = load_catalog(profile).rule(rule_id).params
-    ctx = SimpleNamespace(params=params, operation=SimpleNamespace(date_formats=lambda: dict(formats or {})))
+    """The check's outcome on one GET answered with ``body`` as JSON, with the params of the built-in profile
+    (``params`` in their place where given); the spec's answer marks the properties ``formats`` names."""
+    schema = {"type": "object", "properties": {name: {"format": kind} for name, kind in (formats or {}).items()}}
+    op = operation("GET /x", {"/x": {"get": {"responses": {"200": {
+        "description": "ok", "content": {"application/json": {"schema": schema}}}}}}})
     response = Response(status, {"content-type": ["application/json"]}, json.dumps(body).encode())
-    exchange = Exchange("generated", Request("GET", "http://127.0.0.1:1/x"), response)
+    exchange = Exchange("generated", Request("GET", "http://127.0.0.1:1/x"), response, operation=op.label)
+    profile = "flextype" if rule_id == UNIX else "basic-crud"
+    ctx = context(profile, rule_id, op, Evidence(op.label, (exchange,)), params=params)
     return CHECKS[rule_id].judge(ctx, exchange)
 
 
