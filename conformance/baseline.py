@@ -83,6 +83,12 @@ class Baseline:
     def expired(self, today: dt.date | None = None) -> list[Entry]:
         return [e for e in self.entries.values() if not e.active(today or dt.date.today())]
 
+    def unexplained(self) -> list[Entry]:
+        """Entries that accept a violation without saying why (the reason --conformance-update-baseline writes,
+        TODO_REASON, or any reason that starts with TODO)."""
+        return [e for _, e in sorted(self.entries.items()) if not e.reason.strip() or
+                e.reason.strip().upper().startswith("TODO")]
+
     def fixed(self, failing: set[tuple[str, str]]) -> list[Entry]:
         """Entries whose violation no longer occurs."""
         return [e for key, e in sorted(self.entries.items()) if key not in failing]

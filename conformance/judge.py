@@ -178,14 +178,25 @@ def as_violation(outcome: Any, exchange: Exchange | None) -> Violation:
     return Violation(str(outcome), exchange)
 
 
+def _readability(violation: Violation) -> tuple[int, int]:
+    exchange = violation.exchange
+    if exchange is None:
+        return (0, 0)
+    drawn = sum(1 for value in exchange.values.values() if not value.real)
+    return (drawn, len(exchange.request.url))
+
+
 def finish(ctx: Context, violations: list[Violation], judged: int) -> Verdict:
     if not violations:
         return Verdict(ctx.rule, ctx.operation.label, "passed", judged=judged)
-    # Keep distinct messages, critical ones first.
+    # Keep distinct messages, critical ones first; of the violations that say the same, the one a person can
+    # most easily replay: path values known to exist rather than drawn ones, then the shortest URL.
     distinct: dict[str, Violation] = {}
-    for violation in sorted(violations, key=lambda v: not v.critical):
-        distinct.setdefault(violation.message, violation)
-    kept = list(distinct.values())[:MAX_EVIDENCE]
+    for violation in violations:
+        kept = distinct.get(violation.message)
+        if kept is None or _readability(violation) < _readability(kept):
+            distinct[violation.message] = violation
+    kept = sorted(distinct.values(), key=lambda v: not v.critical)[:MAX_EVIDENCE]
     return Verdict(ctx.rule, ctx.operation.label, "failed", violations=kept, violation_count=len(violations),
                    judged=judged)
 

@@ -60,6 +60,9 @@ def read_spec(location: str, *, timeout: float, session: requests.Session | None
     path = Path(location)
     if base_dir is not None and not path.is_absolute() and not path.exists():
         path = base_dir / path
+    if path.is_dir():
+        raise SpecError(f"The spec {location} is a directory: give --conformance-spec the OpenAPI file itself "
+                        f"(e.g. {location.rstrip('/')}/openapi.yaml).")
     if not path.is_file():
         raise SpecError(f"The spec file {location} does not exist: check the path given to --conformance-spec.")
     try:

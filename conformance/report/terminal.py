@@ -91,7 +91,7 @@ def summary_lines(record: RunRecord) -> list[Line]:
     accepted = f"{summary['accepted']} accepted by the baseline, " if summary.get("baseline") else ""
     advisory = f"{summary['advisory']} advisory (the document's example), " if summary.get("advisory") else ""
     write_line(
-        f"profile {summary['profile']}: {summary['failed']} rules failed, {accepted}{advisory}{summary['passed']} "
+        f"profile {summary['profile']}: {summary['failed']} rule{'' if summary['failed'] == 1 else 's'} failed, {accepted}{advisory}{summary['passed']} "
         f"passed, {summary['skipped']} skipped; reached {reach['reached']} of {reach['operations']} operations; "
         f"{summary['requests']} requests in {summary['duration_s']:.1f} s",
         green=summary.get("verdict") == "passed" and bool(accepted or advisory))
@@ -127,6 +127,9 @@ def summary_lines(record: RunRecord) -> list[Line]:
         for entry in baseline["fixed"]:
             write_line(f"  FIXED {entry['rule']} on {entry['operation']}: no longer occurs; "
                        "remove it from the baseline", green=True)
+        for entry in baseline.get("unexplained", []):
+            write_line(f"  NO REASON {entry['rule']} on {entry['operation']}: the baseline accepts it with "
+                       f"'{entry['reason']}'; say why it is accepted", yellow=True)
         for entry in baseline["expired"]:
             write_line(f"  EXPIRED {entry['rule']} on {entry['operation']} "
                        f"(expired {entry['expires']}): it counts again", yellow=True)

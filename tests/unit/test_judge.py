@@ -103,3 +103,14 @@ def test_an_unreached_resource_says_nothing_about_a_probe_and_the_reason_names_i
     assert methods.status == "skipped"
     assert methods.reason.startswith("every answer it could judge came from a resource that was never reached")
     assert methods.reason.endswith("no id known to exist")
+
+
+def test_of_the_violations_that_say_the_same_the_evidence_kept_is_the_one_a_person_can_replay():
+    op = operation("GET /items/{id}")
+    drawn = answer(404, {"Content-Type": "text/html"}, b"<h1>Not Found</h1>", source="invented",
+                   url="http://api.test/items/-3.574414690607084e-77")
+    known = answer(404, {"Content-Type": "text/html"}, b"<h1>Not Found</h1>", url="http://api.test/items/1")
+    found = evidence(op.label, answer(200, JSON, b"{}"), drawn, known)
+    content = verdict("featbit", "content-type.json-response", op, found)
+    assert content.violation_count == 2 and len(content.violations) == 1
+    assert content.violations[0].exchange.request.url == "http://api.test/items/1"
