@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
+from conformance.evidence import Evidence
 from conformance.models import Exchange, Request, Response
 from conformance.rules import CHECKS
+from conformance.sequences import CrudResult
+
+from evidence_kit import context, operation
+
+OK = {"responses": {"200": {"description": "ok"}}}
+ARTICLES = {"/api/articles": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                                       "responses": {"201": {"description": "created"}}}},
+            "/api/articles/{id}": {"parameters": [{"name": "id", "in": "path", "required": True,
+                                                   "schema": {"type": "string"}}],
+                                   "get": OK, "delete": {"responses": {"204": {"description": "gone"}}}}}
 
 
 def judge(after_status: int, params: dict | None = None) -> list[str]:
     url = "http://127.0.0.1:1/api/articles/7"
-    delete = Exchange("crud", Request("DELETE", url), Response(204, {}, b""))
+    create = Exchange("crud", Request("POST", "http://127.0.0.1:1/api/articles"),
+                      Response(201, {"content-type": ["application/json"]}, b'{"id": 7}'), judged=False)
+    delete = Exchange("crud", Request("DELETE", url), Response(204, {}, b""), operation="DELETE /api/articles/{id}")
     after = Exchange("crud", Request("GET", url), Response(after_status, {"content-type": ["application/json"]}, b"{}"))
-    crud = SimpleNamespace(change=delete, after=after)
-    ctx = SimpleNamespace(params=params or {}, result=lambda probe: crud)
+    crud = CrudResult(create=create, change=delete, after=after)
+    op = operation("DELETE /api/articles/{id}", ARTICLES)
+    found = Evidence(op.label, (create, delete, after), results={"crud": crud}, reached=True, path_reached=True)
+    ctx = context("basic-crud", "methods.delete-removes", op, found, params=params)
     return [v.message for v in CHECKS["methods.delete-removes"].judge(ctx)]
 
 
