@@ -5,12 +5,14 @@ format is none."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from typing import Any
 
+from conformance.evidence import Evidence
 from conformance.models import Exchange, Request, Response
 from conformance.rules import CHECKS
 from conformance.sequences import PageStep, PageWalk
+
+from evidence_kit import context, operation
 
 URL = "http://api.test/api/invoices"
 ROWS = [{"invoice_no": f"INV-{n:04d}"} for n in range(1, 24)]  # 23 items, ten a page: pages 1, 2, 3
@@ -34,10 +36,17 @@ def step(number: int, body: Any = None, status: int = 200, past_last: bool = Fal
     return PageStep(number, exchange, past_last, "past-last" if past_last else "page")
 
 
+INVOICES = {"/api/invoices": {"get": {
+    "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+    "responses": {"200": {"description": "one page of invoices"}}}}}
+
+
 def judge(rule: str, *steps: PageStep) -> list[str]:
     walk = PageWalk(list(steps))
-    ctx = SimpleNamespace(params={}, result=lambda name: walk,
-                          operation=SimpleNamespace(method="GET", path="/api/invoices"))
+    op = operation("GET /api/invoices", INVOICES)
+    found = Evidence(op.label, tuple(s.exchange for s in steps), results={"page-walk": walk}, reached=True,
+                     path_reached=True)
+    ctx = context("connectnow", rule, op, found)
     return [violation.message for violation in CHECKS[rule].judge(ctx)]
 
 
