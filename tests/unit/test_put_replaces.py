@@ -5,14 +5,16 @@ reset to a default equal to it by a second value."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from conformance.evidence import Evidence
 from conformance.models import Exchange, Request, Response, Skip
 from conformance.rules import CHECKS
 from conformance.sequences import CrudResult
+
+from evidence_kit import context, operation
 
 ITEM = "http://api.test/api/invoices/INV-1"
 
@@ -26,10 +28,22 @@ def put(status: int = 200) -> Exchange:
     return Exchange("crud", Request("PUT", ITEM), Response(status, {}, b"{}"), operation="PUT /api/invoices/{id}")
 
 
+INVOICE = {"type": "object", "properties": {"invoice_no": {"type": "string"}, "customer": {"type": "string"},
+                                           "status": {"type": "string"}}}
+BODY = {"content": {"application/json": {"schema": INVOICE}}}
+INVOICES = {"/api/invoices": {"post": {"requestBody": BODY, "responses": {"201": {"description": "created"}}}},
+            "/api/invoices/{id}": {"parameters": [{"name": "id", "in": "path", "required": True,
+                                                   "schema": {"type": "string"}}],
+                                   "get": {"responses": {"200": {"description": "ok"}}},
+                                   "put": {"requestBody": BODY, "responses": {"200": {"description": "replaced"}}}}}
+
+
 def judge(crud: CrudResult) -> list[str]:
-    ctx = SimpleNamespace(params={}, result=lambda name: crud,
-                          operation=SimpleNamespace(method="PUT", path="/api/invoices/{id}",
-                                                    collection_path="/api/invoices"))
+    op = operation("PUT /api/invoices/{id}", INVOICES)
+    steps = (crud.create, crud.before, crud.change, crud.after, crud.other_set, crud.after_again)
+    found = Evidence(op.label, tuple(e for e in steps if e is not None), results={"crud": crud}, reached=True,
+                     path_reached=True)
+    ctx = context("connectnow", "methods.put-replaces", op, found)
     return [v.message for v in CHECKS["methods.put-replaces"].judge(ctx)]
 
 
