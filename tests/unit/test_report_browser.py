@@ -145,6 +145,25 @@ def test_the_evidence_panel_counts_every_violation_as_the_cell_and_the_json_do(b
     assert "ALL OPERATIONS (5)" in text
 
 
+def test_at_1400_px_the_header_shows_whole_values_and_the_matrix_uses_the_width(browser, tmp_path):
+    report = _report()
+    report["summary"]["spec"] = "https://api.staging.example.test/internal/v2/openapi/specification.json"
+    report["summary"]["credential"] = {"status": "accepted", "operation": "GET /api/v1/projects", "answered": 200,
+                                       "channel": "in the header Authorization",
+                                       "message": "accepted, in the header Authorization, by GET /api/v1/projects"}
+    path = tmp_path / "wide.html"
+    write_html(report, path)
+    page = browser.open(path.as_uri())
+    clipped = page.evaluate("Array.from(document.querySelectorAll('.meta dd')).filter(function (d) { "
+                            "return d.scrollWidth > d.clientWidth + 1; }).map(function (d) { return d.textContent; })")
+    assert clipped == [], clipped
+    text = page.evaluate("document.querySelector('.meta').innerText").replace("\n", "")
+    assert "https://api.staging.example.test/internal/v2/openapi/specification.json" in text
+    # two operations leave the rule column its widest, not half the page empty
+    width = page.evaluate("document.getElementById('matrix').getBoundingClientRect().width")
+    assert width >= 0.55 * WIDTH, width
+
+
 def test_filters_hide_columns_as_well_as_rows(browser, page_file):
     page = browser.open(page_file.as_uri())
     page.type("#q", "envelope")
