@@ -51,3 +51,11 @@ def test_every_surface_lists_the_same_demos():
     assert re.findall(r"`([a-z-]+)`", said) == list(SERVABLE), said
     result = subprocess.run([*CLI, "demo", "--help"], capture_output=True, text=True, timeout=60)
     assert f"start one demo API in the foreground: {', '.join(SERVABLE)}" in re.sub(r"\s+", " ", result.stdout)
+
+
+def test_a_skip_line_names_the_rule_and_operation_not_the_plugins_source(demo, run_conformance):
+    outcome = run_conformance(demo("featbit"), "-rs")
+    skips = [line for line in outcome.result.stdout.lines if line.startswith("SKIPPED")]
+    assert skips, outcome.output()
+    assert all(line.split("] ", 1)[1].startswith("conformance: ") for line in skips), skips
+    assert not any("plugin.py" in line for line in skips), skips

@@ -110,6 +110,7 @@ def test_a_refused_credential_is_one_finding_and_nothing_that_needs_it_passes(de
     assert hints and all("check --conformance-token" in hint for hint in hints), hints
     assert outcome.report["summary"]["credential"]["status"] == "refused"
     assert outcome.failed == {"auth.valid-credentials"}, outcome.failed
+    assert "profile featbit: 1 rule failed, " in text, text  # one rule: not "1 rules"
     failed_cells = [op for op, v in outcome.rule("auth.valid-credentials")["operations"].items() if v["status"] == "failed"]
     assert len(failed_cells) == 1, failed_cells
     judged_anyway = set()

@@ -87,6 +87,11 @@ def test_spec_file_that_does_not_exist(pytester, api):
     assert "does not exist" in message and "no-such-spec.yaml" in message
 
 
+def test_spec_that_is_a_directory_says_so(pytester, api):
+    message = usage_error(pytester, *base(api.url, f"--conformance-spec={pytester.path}"))
+    assert "is a directory" in message and "the OpenAPI file itself" in message and "does not exist" not in message
+
+
 def test_spec_url_that_answers_404(pytester, api):
     message = usage_error(pytester, *base(api.url, f"--conformance-spec={api.url}/missing.json"))
     assert "answered 404" in message and "/missing.json" in message
