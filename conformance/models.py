@@ -95,6 +95,9 @@ class Exchange:
     channel: str = ""  # how that credential travelled (e.g. "in the header Authorization"), "" where none did
     prepared: Any = None  # the requests.PreparedRequest that was sent
     sent: bool = True  # False: never sent (the API had stopped answering)
+    # the JSON bodies of this run's earlier writes the API accepted to this URL, a parent or a child of it: what
+    # the suite itself stored there (an answer may carry it back; see transport.sender.WriteLedger)
+    written: tuple[Any, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -204,6 +204,57 @@ def test_dates_iso8601_utc_no_false_positive_the_clients_own_value_echoed(serve,
     assert outcome.status("dates.iso8601-utc") == "passed", outcome.output()
 
 
+def test_dates_iso8601_utc_no_false_positive_a_value_the_suite_wrote_earlier(serve, run_conformance, tmp_path):
+    """json-server (issue 18's sweep): a generated PUT /posts/36 stored createdAt '0788-10-02T08:03:16.28+21:35',
+    and the next PATCH of the same post, which sent no createdAt, answered with it. The date is the suite's own,
+    written earlier to that resource; the API's own dates (the seed's, and a new post's) are UTC."""
+    posts: dict[int, dict[str, Any]] = {1: {"id": 1, "title": "a", "createdAt": "2024-01-02T00:00:00Z"}}
+
+    def handler(request: Request) -> Response:
+        parts = [p for p in request.path.split("/") if p]
+        body = request.get_json(silent=True)
+        if parts == ["posts"] and request.method == "GET":
+            return js(200, list(posts.values()))
+        if parts == ["posts"] and request.method == "POST" and isinstance(body, dict):
+            new = {"createdAt": "2024-06-01T12:00:00Z", **body, "id": max(posts) + 1}
+            posts[new["id"]] = new
+            return js(201, new)
+        post = posts.get(int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
+        if post is None:
+            return js(404, {"errors": [{"message": "not found", "code": 404}]})
+        if request.method == "GET":
+            return js(200, post)
+        if request.method == "DELETE":
+            del posts[post["id"]]
+            return js(200, {})
+        if request.method in ("PUT", "PATCH") and isinstance(body, dict):
+            posts[post["id"]] = {**(post if request.method == "PATCH" else {}), **body, "id": post["id"]}
+            return js(200, posts[post["id"]])
+        return js(400, {"errors": [{"message": "bad request", "code": 10000}]})
+
+    title = {"type": "string", "minLength": 1, "maxLength": 8}
+    replace = {"type": "object", "required": ["title", "createdAt"], "additionalProperties": False,
+               "properties": {"title": title, "createdAt": {"type": "string", "enum": ["2024-05-01T10:00:00+02:00"]}}}
+    patch = {"type": "object", "required": ["title"], "additionalProperties": False, "properties": {"title": title}}
+    item = {"parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "get": {"responses": {"200": {"description": "a post"}, "404": {"description": "none"}}},
+            "put": {"requestBody": {"required": True, "content": {"application/json": {"schema": replace}}},
+                    "responses": {"200": {"description": "replaced"}, "404": {"description": "none"}}},
+            "patch": {"requestBody": {"required": True, "content": {"application/json": {"schema": patch}}},
+                      "responses": {"200": {"description": "updated"}, "404": {"description": "none"}}},
+            "delete": {"responses": {"200": {"description": "deleted"}, "404": {"description": "none"}}}}
+    spec = {"openapi": "3.0.3", "info": {"title": "posts", "version": "1"}, "paths": {
+        "/posts": {"get": {"responses": {"200": {"description": "posts"}}},
+                   "post": {"requestBody": {"required": True, "content": {"application/json": {"schema": patch}}},
+                            "responses": {"201": {"description": "created"}}}},
+        "/posts/{id}": item}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-k", "dates", profile="basic-crud",
+                       token="u:p", examples=6)
+    rule = outcome.rule("dates.iso8601-utc")
+    assert rule["operations"]["PATCH /posts/{id}"]["status"] == "passed", outcome.output()
+    assert rule["status"] == "passed", outcome.output()
+
+
 # -- Kinto: DELETE on a collection path removes everything ------------------------------------------------
 def test_generated_writes_never_touch_a_whole_collection(serve, run_conformance, tmp_path):
     """Kinto: a generated DELETE /v1/buckets (no id) removed every bucket and a DELETE /v1/accounts the admin

@@ -158,20 +158,22 @@ def date_fields(ctx, exchange) -> Iterator[tuple[str, Any, str, bool]]:
 
 
 def _echoed(exchange) -> set[tuple[str, str]]:
-    """(key, value) pairs the request's own JSON body carried: an API that stores and returns what the client
-    sent says nothing about how it writes dates itself."""
+    """(key, value) pairs the client itself sent: the request's own JSON body, and the bodies of the run's
+    earlier writes to the same resource, a parent or a child (``Exchange.written``). An API that stores and
+    returns what the client sent says nothing about how it writes dates itself."""
     try:
-        sent = json.loads(exchange.request.body or b"")
+        sent = [json.loads(exchange.request.body)] if exchange.request.body else []
     except ValueError:
-        return set()
-    return {(key, repr(value)) for _, key, value in walk(sent) if not isinstance(value, (dict, list))}
+        sent = []
+    return {(key, repr(value)) for body in (*sent, *exchange.written) for _, key, value in walk(body)
+            if not isinstance(value, (dict, list))}
 
 
 def _judge_all(ctx, exchange, judge_one):
     if not has_body(exchange):
         return IGNORE
     seen = False
-    echoed = _echoed(exchange) if exchange.request.body else set()
+    echoed = _echoed(exchange)
     for pointer, value, fmt, named in date_fields(ctx, exchange):
         if (pointer.rsplit("/", 1)[-1], repr(value)) in echoed:
             continue

@@ -4,8 +4,11 @@ bounded in size; a 429 pauses every request and is retried; an API that stopped 
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -25,6 +28,46 @@ BREAKER_TRIAL_EVERY = 10
 # (until an answer other than 429 comes): the run stays bounded however long the API asks to wait.
 THROTTLED_GIVE_UP = 3
 USER_AGENT = "conformance (+https://pypi.org/project/conformance)"  # when the builder did not set one
+
+
+class WriteLedger:
+    """What this run wrote and the API accepted (a 2xx): each write's JSON body, by the resource it went to. An
+    answer from the same resource, a parent (a listing) or a child (a POST creates under its collection) may
+    carry those values back: json-server returned a date a generated PUT had stored on every later PATCH of the
+    post. The writes to one resource go one at a time, and one collection's operations one after the other, so
+    what was written before a request is the same at any concurrency."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._at: dict[tuple[str, ...], list[Any]] = {}  # written to exactly this resource
+        self._below: dict[tuple[str, ...], list[Any]] = {}  # written to a resource under this one
+
+    @staticmethod
+    def _key(url: str) -> tuple[str, ...]:
+        parts = urlsplit(url)
+        return (f"{parts.scheme}://{parts.netloc}", *[p for p in parts.path.split("/") if p])
+
+    def record(self, exchange: Exchange) -> None:
+        if not (exchange.request.is_write and exchange.ok and exchange.request.body):
+            return
+        try:
+            body = json.loads(exchange.request.body)
+        except (ValueError, UnicodeDecodeError):
+            return
+        key = self._key(exchange.request.url)
+        with self._lock:
+            self._at.setdefault(key, []).append(body)
+            for depth in range(1, len(key)):
+                self._below.setdefault(key[:depth], []).append(body)
+
+    def before(self, url: str) -> tuple[Any, ...]:
+        """The bodies written so far to the resource at ``url``, to its parents and to its children."""
+        key = self._key(url)
+        with self._lock:
+            found = [*self._at.get(key, ()), *self._below.get(key, ())]
+            for depth in range(1, len(key)):
+                found.extend(self._at.get(key[:depth], ()))
+        return tuple(found)
 
 
 class Transport:
@@ -48,6 +91,7 @@ class Transport:
         self._last_failure = ""
         self._held = 0  # requests not sent since the breaker opened
         self._throttled_in_a_row = 0  # requests whose last answer was still 429 after waiting
+        self.ledger = WriteLedger()
 
     @property
     def sent(self) -> int:
@@ -96,7 +140,7 @@ class Transport:
             self.policy.admit(prepared.method or "GET")
         sent = Request(prepared.method or "GET", prepared.url or "", dict(prepared.headers),
                        prepared.body.encode() if isinstance(prepared.body, str) else prepared.body)
-        exchange = Exchange(kind, sent, note=note, prepared=prepared)
+        exchange = Exchange(kind, sent, note=note, prepared=prepared, written=self.ledger.before(sent.url))
         if held is not None:
             exchange.error = held
             exchange.sent = False
@@ -129,6 +173,7 @@ class Transport:
             headers.setdefault(name.lower(), []).append(value)
         exchange.response = Response(raw.status_code, headers, body, time.monotonic() - started, truncated,
                                      raw.reason or "")
+        self.ledger.record(exchange)
         with self._lock:
             self._failures = 0
         return exchange
