@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from .catalog import BASE_PROFILE, BUILTIN_PROFILES
 from .errors import UsageError
 
-# name, help, kind ("str" | "int" | "float" | "bool" | "path" | "list")
+# name, help, kind ("str" | "int" | "float" | "percent" | "bool" | "path" | "list" | "globs")
 OPTIONS: list[tuple[str, str, str]] = [
     ("url", "Base URL of the API under test, e.g. http://127.0.0.1:8000. Without it the plugin does nothing.", "str"),
     ("spec", "OpenAPI description: a path or URL, JSON or YAML. Default: look on the server (/openapi.json, ...).", "str"),
@@ -39,6 +39,12 @@ OPTIONS: list[tuple[str, str, str]] = [
     ("retry-after-cap", "Longest wait, in seconds, when a 429 asks to retry later (default 30).", "float"),
     ("param", "A path parameter's value, NAME=VALUE, or PATH_GLOB:NAME=VALUE for some paths only "
               "(/servers/*:server_id=localhost). Repeatable; in the environment separated by spaces, in the ini file one per line.", "list"),
+    ("min-reach", "Fail the run (exit 1) when fewer than this percent of the operations were reached (a valid "
+                  "request got a 2xx); 100 is the strict form: every operation not excluded with "
+                  "--conformance-reach-exclude. The failure lists the unreached operations and why.", "percent"),
+    ("reach-exclude", "Operations --conformance-min-reach does not count, as 'METHOD /path' globs (e.g. 'PUT /profile', "
+                      "'* /admin/*'). Repeatable; in the environment separated by commas, in the ini file one per line.",
+     "globs"),
     ("shard", "K/N: judge only share K of N (e.g. 2/4), for a run split across CI jobs; each shard writes its JSON "
               "report (--conformance-json) and `conformance merge` makes one report and one exit status of them. "
               "Needs --conformance-seed, the same in every shard.", "str"),
@@ -110,6 +116,8 @@ class Settings:
     params: tuple[GivenValue, ...] = ()
     concurrency: int = 8
     shard: tuple[int, int] | None = None  # (K, N): this run judges share K of N (run.shard_operations)
+    min_reach: float | None = None  # percent of the operations (less the excluded) a run must reach to pass
+    reach_exclude: tuple[str, ...] = ()  # 'METHOD /path' globs min_reach does not count
 
     @property
     def secrets(self) -> list[str]:
@@ -143,6 +151,17 @@ def _convert(name: str, value: Any, kind: str, origin: str, rootdir: Path) -> An
         if not number > 0:
             raise UsageError(f"{flag} must be greater than 0; got {value!r} ({origin}).")
         return number
+    if kind == "percent":
+        try:
+            number = float(str(value).strip().rstrip("%"))
+        except ValueError:
+            raise UsageError(f"{flag} takes a percent from 0 to 100 (e.g. 80); got {value!r} ({origin}).") from None
+        if not 0 <= number <= 100:
+            raise UsageError(f"{flag} takes a percent from 0 to 100; got {value!r} ({origin}).")
+        return number
+    if kind == "globs":
+        texts = value if isinstance(value, (list, tuple)) else str(value).split(",")
+        return tuple(t.strip() for t in texts if str(t).strip())
     if kind == "list":
         texts = value if isinstance(value, (list, tuple)) else re.split(r"\s+", str(value))
         return parse_given([str(t) for t in texts], origin)
@@ -169,7 +188,7 @@ def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any
             if ini not in (None, "", []):
                 raw, origin = ini, f"from the ini option conformance_{key}"
         if raw in (None, False, "", []):
-            values[key] = DEFAULTS.get(name, False if kind == "bool" else () if kind == "list" else None)
+            values[key] = DEFAULTS.get(name, False if kind == "bool" else () if kind in ("list", "globs") else None)
         else:
             values[key] = _convert(name, raw, kind, origin, rootdir)
             origins[key] = origin
@@ -198,7 +217,8 @@ def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any
         max_examples=values["max_examples"], seed=seed, seed_given=seed_given, timeout=values["timeout"],
         max_rps=values["max_rps"], max_requests=values["max_requests"], read_only=values["read_only"],
         rate_limit_probe=values["rate_limit_probe"], retry_after_cap=values["retry_after_cap"], rootdir=rootdir,
-        params=values["param"], concurrency=values["concurrency"], shard=shard,
+        params=values["param"], concurrency=values["concurrency"], shard=shard, min_reach=values["min_reach"],
+        reach_exclude=values["reach_exclude"],
     )
 
 

@@ -131,10 +131,13 @@ def _verdict(summary: dict[str, Any]) -> dict[str, str]:
     advisory = summary.get("advisory", 0)
     refused = (summary.get("credential") or {}).get("status") == "refused"
     errors = len(summary.get("errors") or [])
+    gate = (summary.get("reach") or {}).get("gate")
     if verdict == "failed" and failed:
         text = f"✗ {failed} rule{'s' if failed != 1 else ''} failed"
     elif verdict == "failed" and errors:
         text = f"✗ Failed: the tool could not judge {errors} rule cell{'s' if errors != 1 else ''} (a bug: see the cells)"
+    elif verdict == "failed" and gate is not None and not gate["passed"]:
+        text = f"✗ Reach below the minimum: {gate['reached']} of {gate['operations']} operations"
     elif verdict == "failed":
         text = "✗ Failed: no rule could be judged"
     elif refused:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .reach_gate import gate_line
 from .records import exchange_record
 from .sources import document_titles, source_label
 
@@ -64,6 +65,15 @@ def failure_text(verdict: Verdict, *, redactor: Redactor, catalog: Catalog, base
     return "\n".join(lines)
 
 
+def not_judged(reach: dict[str, Any]) -> str:
+    """What an incomplete reach means, said plainly beside the count."""
+    missing = reach["operations"] - reach["reached"]
+    if missing <= 0:
+        return ""
+    return (f" ({missing} not reached: no rule judged {'it' if missing == 1 else 'them'} beyond what "
+            f"{'its' if missing == 1 else 'their'} errors show)")
+
+
 def credential_line(summary: dict[str, Any]) -> str:
     """The one line that says the credential given was refused, and what follows from it."""
     return (f"CREDENTIAL REFUSED: {summary['credential']['message']}. Every rule that needs it was not judged; "
@@ -92,10 +102,17 @@ def summary_lines(record: RunRecord) -> list[Line]:
     advisory = f"{summary['advisory']} advisory (the document's example), " if summary.get("advisory") else ""
     write_line(
         f"profile {summary['profile']}: {summary['failed']} rule{'' if summary['failed'] == 1 else 's'} failed, {accepted}{advisory}{summary['passed']} "
-        f"passed, {summary['skipped']} skipped; reached {reach['reached']} of {reach['operations']} operations; "
+        f"passed, {summary['skipped']} skipped; reached {reach['reached']} of {reach['operations']} operations"
+        f"{not_judged(reach)}; "
         f"{summary['requests']} requests in {summary['duration_s']:.1f} s",
         green=summary.get("verdict") == "passed" and bool(accepted or advisory))
-    unreached = [(label, entry) for label, entry in reach["by_operation"].items() if not entry["reached"]]
+    gate = reach.get("gate")
+    if gate is not None and not gate["passed"]:
+        write_line(gate_line(gate), red=True)
+        for entry in gate["unreached"]:
+            write_line(f"  UNREACHED {entry['operation']}: {entry['hint']}", red=True)
+    unreached = [(label, entry) for label, entry in reach["by_operation"].items() if not entry["reached"]
+                 and not (gate is not None and not gate["passed"])]  # (listed once: by the gate, when it failed)
     for label, entry in unreached[:MAX_UNREACHED_SHOWN]:
         write_line(f"  UNREACHED {label}: {entry['hint']}", yellow=True)
     if len(unreached) > MAX_UNREACHED_SHOWN:
