@@ -21,6 +21,7 @@ from . import DISTRIBUTION, __version__
 from .catalog import BUILTIN_PROFILES, EXAMPLE_STRUCTURE, EXAMPLE_VALUE, SENTENCE, Catalog
 from .demo import FAULTY, NESTED_FAULTY, PROFILES, DemoAPI, NestedDemoAPI
 from .demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN
+from .derive.command import add_derive, derive_command, print_coverage
 from .errors import ConformanceError
 from .report.sources import document_titles, source_label
 from .run import load_catalog
@@ -223,6 +224,8 @@ def _main(argv: list[str] | None) -> int:
                                 "source; basis example-value: only a value of the document's example supports it, so "
                                 "it is advisory)")
     rules.add_argument("--profile", action="append", help="a built-in profile or a catalog file (default: all four)")
+    rules.add_argument("--coverage", action="store_true", help="list the document's normative sentences: checked by "
+                       "which rules, or unchecked and why (a catalog written by `conformance derive`)")
     demo = commands.add_parser("demo", help="run the suite against the bundled demo APIs and write reports/, "
                                "or start one demo API to point pytest at (--serve)",
                                description="Without --serve: start each demo API in turn, run the suite against it "
@@ -239,11 +242,17 @@ def _main(argv: list[str] | None) -> int:
     demo.add_argument("--reports", type=Path, default=Path("reports"), help="where to write reports (default reports/)")
     demo.add_argument("--max-examples", type=int, default=10)
     demo.add_argument("--seed", type=int, default=1)
+    add_derive(commands)
     args = parser.parse_args(argv)
     try:
+        if args.command == "derive":
+            return derive_command(args)
         if args.command == "rules":
             for name in args.profile or BUILTIN_PROFILES:
-                print_rules(load_catalog(name, relative_to=Path.cwd()))
+                catalog = load_catalog(name, relative_to=Path.cwd())
+                print_rules(catalog)
+                if args.coverage:
+                    print_coverage(name, {rule.id for rule in catalog.rules})
             return 0
         if args.serve:
             return serve_demo(args.serve, faulty=args.faulty, port=args.port or 0)

@@ -1,0 +1,181 @@
+"""The formats a document defines: its error body, its page, its CORS answer, by sentence or by example.
+
+A sentence that names the fields of a format defines it (its names bind); where a document promises a format and
+only its example shows it, the example's structure binds (basis example-structure); a value an example shows is
+advice at most (basis example-value), and only where a check takes that value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..rules.pagination import DEFAULT_FIELDS
+from . import examples
+from .mapping import BODY_METHODS, MUST, SHOULD, Derivation, _has
+from .reader import Example, Sentence
+
+# A field a sentence names and says nothing else of: present, and not empty, whatever its type.
+NON_EMPTY = {"type": ["array", "string", "object"], "minItems": 1, "minLength": 1, "minProperties": 1}
+ERROR = r"\berrors?\b"
+FORMAT_PROMISE = r"\b(?:common|following|same|this|standard) format\b|\bformat\b.*\bexample\b|\blooks? like\b"
+
+
+def _json_examples(d: Derivation, section: str) -> list[tuple[Example, Any]]:
+    return [(e, e.json) for e in d.document.examples if e.section == section and e.json is not None]
+
+
+def _error_example(d: Derivation) -> tuple[Example, Any] | None:
+    for s in d.document.sentences:
+        if _has(ERROR, s.text + " " + s.section):
+            for example, body in _json_examples(d, s.section):
+                if isinstance(body, dict):
+                    return example, body
+    return None
+
+
+def _named(key: str, text: str) -> re.Match[str] | None:
+    return re.search(rf"\b(?:list of|the|an?) {re.escape(key)} (?:indicates?|is|are|contains?|holds?|gives?|lists?|"
+                     rf"says?|identifies)\b|\blist of {re.escape(key)}\b", text, re.I)
+
+
+def error_format(d: Derivation) -> None:
+    found = _error_example(d)
+    sentences = [s for s in d.document.sentences if _has(ERROR, s.text) and not s.row]
+    schema: dict[str, Any] = {"type": "object", "required": [], "properties": {}}
+    defining: list[Sentence] = []
+    named: set[str] = set()
+    if found:
+        example, body = found
+        for s in sentences:
+            for key, value in body.items():
+                match = _named(key, s.text)
+                if not match or key in named:
+                    continue
+                named.add(key)
+                defining.append(s)
+                schema["required"].append(key)
+                prop: dict[str, Any] = dict(NON_EMPTY)
+                if match.group(0).lower().startswith("list of") and isinstance(value, list):
+                    prop = {"type": "array", "minItems": 1}
+                    items = value[0] if value and isinstance(value[0], dict) else None
+                    each = [t for t in sentences if _has(r"\beach \w+ (?:has|contains|includes)\b", t.text)]
+                    item_keys = [k for k in (items or {}) for t in each if re.search(rf"\b{re.escape(k)}\b", t.text)]
+                    if item_keys:
+                        prop["items"] = {"type": "object", "required": list(dict.fromkeys(item_keys))}
+                        named |= set(item_keys)
+                        defining += [t for t in each if t not in defining]
+                schema["properties"][key] = prop
+    if defining:
+        first = defining[0]
+        d.add("errors.envelope", first, f"the fields it names: {', '.join(sorted(named))}", stronger=True)
+        d.rules["errors.envelope"].params = {"schema": schema}
+        for s in defining[1:]:
+            d.add("errors.envelope", s, "the fields it names")
+        for s in sentences:  # an error body in a format of named fields is JSON: those sentences are checked too
+            if _has(r"\bjson\b", s.text) and _has(r"\b(?:body|response)\b", s.text):
+                d.add("errors.envelope", s, "an error with a JSON body")
+    else:
+        for s in sentences:
+            if _has(r"\bjson\b", s.text) and _has(r"\b(?:body|response)\b", s.text):
+                d.add("errors.envelope", s, "an error with a JSON body", params={"schema": {}})
+    if found:
+        example, body = found
+        promise = next((s for s in sentences if s.section == example.section and _has(FORMAT_PROMISE, s.text)), None)
+        if promise is not None and not examples.keys(body) <= named:
+            d.add("errors.envelope-example", promise, "a format the document promises, which only its example defines",
+                  basis="example-structure", check="errors.envelope",
+                  params={"schema": examples.structure(body, error=True)})
+        values(d, example, body)
+    for rule_id in ("errors.envelope", "errors.envelope-example"):
+        if rule_id in d.rules and "server-errors.no-5xx" not in d.rules:
+            rule = d.rules[rule_id]
+            source = next(s for s in d.document.sentences if s.text == rule.quote)
+            d.add("server-errors.no-5xx", source, "the document describes its errors (a 5xx is the server failing)")
+
+
+def values(d: Derivation, example: Example, body: Any) -> None:
+    """A value an error example shows that a check takes: the status and code of a body that is not JSON."""
+    if not _has(r"json pars\w*|malformed json|invalid json", example.text):
+        return
+    params = {k: v for k, v in (("status", examples.status_line(example.text)),
+                                ("code", examples.integer_field(body, "code"))) if v is not None}
+    lines = [ln.strip().rstrip(",") for ln in example.text.splitlines()
+             if _has(r"json pars|malformed|invalid json|\"code\"", ln)]
+    d.add("errors.malformed-json", None, "a value of the document's example", severity=SHOULD, basis="example-value",
+          params=params, applies_to={"methods": BODY_METHODS}, quote=", ".join(lines), section=example.section)
+
+
+def pagination(d: Derivation) -> None:
+    for s in d.document.sentences:
+        if not _has(r"\bpaginat\w+", s.text):
+            continue
+        for example, body in _json_examples(d, s.section):
+            if not isinstance(body, dict):
+                continue
+            if set(DEFAULT_FIELDS) <= set(body):
+                promise = next((t for t in d.document.sentences if t.section == s.section and
+                                _has(r"\bpaginat\w+ \w+ (?:include|contain|have|return)", t.text)), s)
+                for rule_id in ("pagination.fields", "pagination.page-arithmetic", "pagination.links"):
+                    d.add(rule_id, promise, "a page format the document promises, which only its example defines",
+                          basis="example-structure")
+            else:
+                d.unmapped.append({"sentence": s, "kind": "no-check", "why": "The example page's fields ("
+                                   f"{', '.join(sorted(body))}) are not a page format the pagination checks know."})
+        for t in d.document.sentences:
+            if t.section != s.section:
+                continue
+            param = re.search(r"`?([\w-]+)`? (?:query )?parameter", t.marked.replace("`", ""))
+            if param and _has(r"\bpages?\b", t.text) and _has(r"\b(?:passing|pass|using|with)\b", t.text):
+                params = {} if param.group(1) == "page" else {"page_param": param.group(1)}
+                d.add("pagination.no-duplicates", t, f"pages by the {param.group(1)} parameter", params=params)
+        return
+
+
+def cors_values(d: Derivation) -> None:
+    for example in d.document.examples:
+        if not _has(r"cors|cross[- ]origin", example.section + " " + example.text):
+            continue
+        for name, value in examples.header_values(example.text).items():
+            if name.lower() == "access-control-max-age" and value.isdigit():
+                d.add("cors.max-age", None, "a value of the document's example", severity=SHOULD,
+                      basis="example-value", params={"value": int(value)}, quote=f"{name}: {value}",
+                      section=example.section)
+
+
+def client_headers(d: Derivation) -> None:
+    """What the run sends with every request: what the document asks of clients, else the media type it promises."""
+    if "Accept" in d.request_headers:
+        return
+    rule = d.rules.get("content-type.json-response")
+    if rule:
+        d.request_headers["Accept"] = (rule.params["media_types"][0], f"the media type the document promises "
+                                       f"(\"{rule.quote}\")")
+
+
+def unmapped_reason(s: Sentence) -> tuple[str, str]:
+    text = s.text
+    if s.row:
+        return "no-check", "No check of this kind exists yet (a row of the document's table of statuses)."
+    if _has(r"\btls\b|\bhttps\b|\bssl\b|encrypt|\bstored?\b|\blogs?\b|internal|console|command|\bwebsite|"
+            r"\bpage\b.*\bmanage|\bcreate (?:a )?new token", text):
+        return "not-observable", "Not observable from outside: it is about how the API is run or managed, not " \
+                                 "what it answers over HTTP."
+    if _has(r"^(?:you (?:should|must|can|need)|we recommend|use |wait |go |run |please)|\byou should\b|\bdo not\b|"
+            r"\bdon't\b|\bwe recommend\b", text):
+        return "client", "A requirement or advice to the client, not behaviour of the API the run can observe."
+    if _has(r"\b(?:some|most|usually|may|might|depending|certain)\b", text):
+        return "ambiguous", "Ambiguous: it says which operations or values only in part (some, most, usually)."
+    return "no-check", "No check of this kind exists yet."
+
+
+def leftovers(d: Derivation) -> None:
+    """Every normative sentence that drew no rule, with the reason."""
+    listed = {u["sentence"].index for u in d.unmapped}
+    for s in d.document.sentences:
+        if s.index in d.normative and not d.checked.get(s.index) and s.index not in listed:
+            kind, why = unmapped_reason(s)
+            d.unmapped.append({"sentence": s, "kind": kind, "why": why})
+
+
+__all__ = ["MUST", "NON_EMPTY", "client_headers", "cors_values", "error_format", "leftovers", "pagination"]
