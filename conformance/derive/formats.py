@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from ..rules.pagination import DEFAULT_FIELDS
-from . import examples
+from .examples import header_values, integer_field, keys, status_line, structure
 from .mapping import BODY_METHODS, MUST, SHOULD, Derivation, _has
 from .reader import Example, Sentence
 
@@ -59,7 +59,8 @@ def error_format(d: Derivation) -> None:
                 if match.group(0).lower().startswith("list of") and isinstance(value, list):
                     prop = {"type": "array", "minItems": 1}
                     items = value[0] if value and isinstance(value[0], dict) else None
-                    each = [t for t in sentences if _has(r"\beach \w+ (?:has|contains|includes)\b", t.text)]
+                    each = [t for t in d.document.sentences if t.section == s.section and not t.row
+                            and _has(r"\beach \w+ (?:has|contains|includes)\b", t.text)]
                     item_keys = [k for k in (items or {}) for t in each if re.search(rf"\b{re.escape(k)}\b", t.text)]
                     if item_keys:
                         prop["items"] = {"type": "object", "required": list(dict.fromkeys(item_keys))}
@@ -82,10 +83,10 @@ def error_format(d: Derivation) -> None:
     if found:
         example, body = found
         promise = next((s for s in sentences if s.section == example.section and _has(FORMAT_PROMISE, s.text)), None)
-        if promise is not None and not examples.keys(body) <= named:
+        if promise is not None and not keys(body) <= named:
             d.add("errors.envelope-example", promise, "a format the document promises, which only its example defines",
                   basis="example-structure", check="errors.envelope",
-                  params={"schema": examples.structure(body, error=True)})
+                  params={"schema": structure(body, error=True)})
         values(d, example, body)
     for rule_id in ("errors.envelope", "errors.envelope-example"):
         if rule_id in d.rules and "server-errors.no-5xx" not in d.rules:
@@ -98,8 +99,8 @@ def values(d: Derivation, example: Example, body: Any) -> None:
     """A value an error example shows that a check takes: the status and code of a body that is not JSON."""
     if not _has(r"json pars\w*|malformed json|invalid json", example.text):
         return
-    params = {k: v for k, v in (("status", examples.status_line(example.text)),
-                                ("code", examples.integer_field(body, "code"))) if v is not None}
+    params = {k: v for k, v in (("status", status_line(example.text)),
+                                ("code", integer_field(body, "code"))) if v is not None}
     lines = [ln.strip().rstrip(",") for ln in example.text.splitlines()
              if _has(r"json pars|malformed|invalid json|\"code\"", ln)]
     d.add("errors.malformed-json", None, "a value of the document's example", severity=SHOULD, basis="example-value",
@@ -136,7 +137,7 @@ def cors_values(d: Derivation) -> None:
     for example in d.document.examples:
         if not _has(r"cors|cross[- ]origin", example.section + " " + example.text):
             continue
-        for name, value in examples.header_values(example.text).items():
+        for name, value in header_values(example.text).items():
             if name.lower() == "access-control-max-age" and value.isdigit():
                 d.add("cors.max-age", None, "a value of the document's example", severity=SHOULD,
                       basis="example-value", params={"value": int(value)}, quote=f"{name}: {value}",

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import examples
 from .normative import MUST, SHOULD, Normative, classify, method_table, status_table
 from .reader import HTTP_METHODS, Document, Example, Sentence
 
