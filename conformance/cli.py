@@ -206,6 +206,32 @@ def serve_demo(name: str, *, faulty: bool, port: int) -> int:
     return 0
 
 
+def add_merge(commands: Any) -> None:
+    merge = commands.add_parser(
+        "merge", help="one report and one exit status from the JSON reports of a run's shards (--conformance-shard)",
+        description="Merge the JSON reports of the shards of one run (pytest --conformance-shard=K/N "
+        "--conformance-json=...) into one report, with one exit status: 0 when no rule failed, 1 when one did, 4 when "
+        "the reports cannot be merged (a shard missing, unreadable or given twice, reports of different runs).")
+    merge.add_argument("reports", nargs="*", type=Path, metavar="REPORT", help="every shard's JSON report")
+    for kind in ("json", "html", "sarif"):
+        merge.add_argument(f"--{kind}", type=Path, metavar="PATH", help=f"write the merged {kind.upper()} report")
+    merge.add_argument("--junitxml", type=Path, metavar="PATH", help="write JUnit XML, its items named as pytest's")
+    merge.add_argument("--baseline", type=Path, metavar="FILE", default=os.environ.get("CONFORMANCE_BASELINE") or None,
+                       help="accepted violations, applied to the whole run (default: $CONFORMANCE_BASELINE)")
+    merge.add_argument("--update-baseline", action="store_true", help="write the baseline from the run's violations")
+
+
+def merge(args: argparse.Namespace) -> int:
+    """`conformance merge`: one report and one exit status from the shards' JSON reports (report/merge.py)."""
+    from .report.merge import merge_files
+
+    status, lines = merge_files(args.reports, json_path=args.json, html=args.html, sarif=args.sarif,
+                                junitxml=args.junitxml, baseline_path=args.baseline,
+                                update_baseline=args.update_baseline)
+    print("\n".join(lines), flush=True)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -242,9 +268,12 @@ def _main(argv: list[str] | None) -> int:
     demo.add_argument("--reports", type=Path, default=Path("reports"), help="where to write reports (default reports/)")
     demo.add_argument("--max-examples", type=int, default=10)
     demo.add_argument("--seed", type=int, default=1)
+    add_merge(commands)
     add_derive(commands)
     args = parser.parse_args(argv)
     try:
+        if args.command == "merge":
+            return merge(args)
         if args.command == "derive":
             return derive_command(args)
         if args.command == "rules":

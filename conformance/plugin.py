@@ -136,20 +136,21 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         + (f", {len(run.spec.invalid)} unusable" if run.spec.invalid else "") + ")",
         f"conformance: profile {run.catalog.profile} ({rules} rules, {run.catalog.origin})",
         f"conformance: seed {s.seed} (repeat this run with --conformance-seed={s.seed})",
-    ]
+    ] + ([(f"conformance: shard {s.shard[0]}/{s.shard[1]}: {len(run.operations)} of the {len(run.spec.operations)} "
+           "operations (`conformance merge` makes one report of the shards' JSON reports)")] if s.shard else [])
 
 
 class ConformanceRoot(pytest.File):
     def collect(self):
         run = self.config.stash[STATE].run
-        operations = run.spec.operations
+        operations = run.operations  # the spec's, or this shard's share of them
         if _distributed(self.config):
             # xdist hands each operation to one worker (its requests serve all its rules); giving out the
             # heavy ones first keeps one worker from starting the heaviest last while the other sits idle.
             operations = sorted(operations, key=lambda op: -op.weight)
         for operation in operations:
             yield OperationNode.from_parent(self, name=operation.label, operation=operation)
-        for label, why in run.spec.invalid:
+        for label, why in run.unusable:
             yield UnusableOperationItem.from_parent(self, name=f"unusable {label}", why=why)
 
 
@@ -366,8 +367,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     record.finish(settings=run.settings, catalog=run.catalog, spec=run.spec, baseline=run.baseline,
                   applicability=run.runner.applicability, requests=run.runner.transport.sent,
-                  reach=run.runner.reach_report(), credential=run.runner.credential_status.as_dict())
-    status = record.gate(session.exitstatus)
+                  reach=run.runner.reach_report(), credential=run.runner.credential_status.as_dict(),
+                  operations=run.operations, shard=run.settings.shard)
+    status = session.exitstatus
+    if run.settings.shard and not (run.operations or run.unusable) and status == pytest.ExitCode.NO_TESTS_COLLECTED:
+        status = pytest.ExitCode.OK  # more shards than operations: an empty share is a share all the same
+    status = record.gate(status)
     if status != session.exitstatus:
         session.exitstatus = pytest.ExitCode(status)  # a gate that could check nothing does not pass
     record.write(settings=run.settings, baseline=run.baseline, spec_location=run.spec.location)

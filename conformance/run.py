@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .errors import UsageError
+from .schedule import families, partition
 
 if TYPE_CHECKING:
     from .baseline import Baseline
@@ -31,6 +33,36 @@ class Run:
     spec: Spec
     runner: Runner
     baseline: Baseline | None = None
+
+    @cached_property
+    def operations(self) -> list[Any]:
+        """The operations this run judges: the spec's, or under --conformance-shard=K/N share K of them."""
+        return shard_operations(self.spec.operations, self.settings.shard)
+
+    @property
+    def unusable(self) -> list[tuple[str, str]]:
+        """The operations the spec defines unusably (each one failing item): judged by the first shard only."""
+        shard = self.settings.shard
+        return list(self.spec.invalid) if shard is None or shard[0] == 1 else []
+
+
+def shard_operations(operations: Sequence[Any], shard: tuple[int, int] | None) -> list[Any]:
+    """Share K of N of the operations, ``shard`` being (K, N). Every operation is in exactly one share, and a
+    family's operations (the paths under one collection: ``/users``, ``/users/{id}``, ``/users/{id}/keys``) all in
+    the same one: a verdict may rest on its family's requests (a create-read sequence reaches ``GET /users/{id}``;
+    a 405 probe asks whether any operation on its path was reached), so a share judges exactly as the whole run
+    does. The shares are balanced by expected work (Operation.weight, summed per family, by
+    ``schedule.partition`` as xdist's static share is); every shard computes the same split from the same spec,
+    and keeps the spec's order."""
+    if shard is None:
+        return list(operations)
+    k, n = shard
+    family = families([op.path for op in operations])
+    work: dict[str, float] = {}
+    for op in operations:  # partition counts 1 per unit on top of its weight: each operation counts weight + 1
+        work[family[op.path]] = work.get(family[op.path], -1.0) + op.weight + 1
+    share = partition(list(work.items()), n)
+    return [op for op in operations if share[family[op.path]] == k - 1]
 
 
 def load_catalog(name: str, *, relative_to: Path | None = None) -> Catalog:

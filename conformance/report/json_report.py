@@ -3,7 +3,10 @@
     {"format": "conformance-report/1",
      "summary": {verdict, passed, failed, accepted, advisory, skipped, new_failures, requests, duration_s, target,
                  spec, profile, seed, reach: {reached, operations, by_operation}, credential: {status, ...},
-                 baseline?: {file, accepted, fixed, expired}, ...},
+                 baseline?: {file, accepted, fixed, expired},
+                 shard?: {index, count, operations, reach_elsewhere, exit_status},  (a --conformance-shard run)
+                 shards?: [{index, file, requests, duration_s, exit_status}], ...},  (`conformance merge`)
+     "run": {tool, spec, spec_digest, profile, catalog, seed, max_examples, read_only, operations, unusable},
      "documents": [{file, title}],
      "rules": [{id, category, severity, basis, example, title, source: {document, document_title, section, quote?},
                 status, operations: {label: status}, violations: [...]}],
@@ -58,6 +61,16 @@ def _operation_entry(record: dict[str, Any], expired_on: str | None) -> dict[str
         entry["advisory"] = True  # failed, and only the document's example supports the rule: it informs
     if expired_on is not None:
         entry["baseline_expired"] = expired_on  # the baseline accepted it until then: it counts again
+    # what the run's verdict and `conformance merge` read beside the status (each only when it holds): judged on
+    # the spec alone, a cell no test item reported (not collected; not_run: it would have been), a tool error
+    if record.get("static"):
+        entry["static"] = True
+    if "not_run" in record:
+        entry["collected"] = False
+        if record["not_run"]:
+            entry["not_run"] = True
+    if record.get("error"):
+        entry["error"] = True
     return entry
 
 

@@ -8,6 +8,7 @@ sends its view (``worker_output``) and the controller merges them (``RunRecord.m
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,21 @@ def worker_output(*, requests: int, reach: dict[str, Any], credential: dict[str,
     it sent, its reach report, and whether the API accepted the credential."""
     return {"conformance_requests": requests, "conformance_reach": json.dumps(reach),
             "conformance_credential": json.dumps(credential)}
+
+
+def run_identity(*, settings: Settings, catalog: Catalog, spec: Any) -> dict[str, Any]:
+    """What the JSON report says of the run it comes from (``run``): `conformance merge` (merge.py) takes only
+    shards of one run."""
+    from .. import DISTRIBUTION, __version__
+
+    text = json.dumps(spec.raw, sort_keys=True, separators=(",", ":"), default=str)
+    return {"tool": f"{DISTRIBUTION} {__version__}", "spec": spec.location,
+            "spec_digest": "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "profile": catalog.profile, "catalog": catalog.origin, "seed": settings.seed,
+            "max_examples": settings.max_examples, "read_only": settings.read_only,
+            "min_reach": settings.min_reach, "reach_exclude": list(settings.reach_exclude),
+            "operations": [operation.label for operation in spec.operations],
+            "unusable": [[label, why] for label, why in spec.invalid]}
 
 
 @dataclass
@@ -60,15 +76,18 @@ class RunRecord:
 
     def finish(self, *, settings: Settings, catalog: Catalog, spec: Any, baseline: Baseline | None,
                applicability: Callable[[Rule, Any], tuple[Rule | None, str]], requests: int,
-               reach: dict[str, Any], credential: dict[str, Any]) -> dict[str, Any]:
+               reach: dict[str, Any], credential: dict[str, Any], operations: list[Any] | None = None,
+               shard: tuple[int, int] | None = None) -> dict[str, Any]:
         """The report (json_report's model) of the whole run: the records reported, plus a cell for every
         (rule, operation) no item reported: not applicable, or not run. ``requests``, ``reach`` and
-        ``credential`` are this process's own view; ``applicability`` is the runner's."""
+        ``credential`` are this process's own view; ``applicability`` is the runner's. A shard of a run
+        (``shard`` = (K, N)) reports its ``operations`` only, and what `conformance merge` needs (merge.py)."""
         from .json_report import build_report
 
+        operations = list(spec.operations if operations is None else operations)
         records = list(self.records)
         seen = {(r["rule"], r["operation"]) for r in records}
-        for operation in spec.operations:  # the cells no item reported: not applicable, or not run
+        for operation in operations:  # the cells no item reported: not applicable, or not run
             for rule in catalog.rules:
                 if (rule.id, operation.label) in seen:
                     continue
@@ -89,9 +108,15 @@ class RunRecord:
             "seed": s.seed,
             "operations": len(spec.operations),
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
-            "reach": self.reach_summary(reach, [operation.label for operation in spec.operations]),
+            "reach": self.reach_summary(reach, [operation.label for operation in operations]),
             "credential": self.credential_summary(credential),
         }
+        if shard is not None:  # what merge.py needs: the share, and what this shard saw of the others' operations
+            mine = {operation.label for operation in operations}
+            views = [reach, *self.worker_reach]
+            meta["shard"] = {"index": shard[0], "count": shard[1], "operations": [op.label for op in operations],
+                             "reach_elsewhere": self.reach_summary(reach, sorted(
+                                 {label for view in views for label in view} - mine))["by_operation"]}
         failing = {(r["rule"], r["operation"]) for r in records if r["status"] == "failed"}
         if baseline is not None:
             meta["baseline"] = {
@@ -102,6 +127,7 @@ class RunRecord:
             }
         self.cells = records
         self.report = build_report(catalog=catalog, records=records, meta=meta)
+        self.report["run"] = run_identity(settings=s, catalog=catalog, spec=spec)
         return self.report
 
     def gate(self, status: int) -> int:
@@ -110,7 +136,10 @@ class RunRecord:
         judged = [r for r in self.cells if r["status"] in ("passed", "failed") and not r.get("static")]
         ran = [r for r in self.cells if r["status"] != "not-applicable" and not r.get("not_run") and not r.get("static")]
         if ran and not judged and status == 0:
-            return FAILED_STATUS
+            status = FAILED_STATUS
+        shard = (self.report or {}).get("summary", {}).get("shard")
+        if shard is not None:  # the merge takes only a shard that finished (0 or 1) and says which did not
+            shard["exit_status"] = int(status)
         return status
 
     def write(self, *, settings: Settings, baseline: Baseline | None, spec_location: str) -> None:
