@@ -175,8 +175,8 @@ def distinct(body: dict[str, Any], schema: Any, rng: random.Random) -> dict[str,
     out = dict(body)
     tag = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6))
     for name, value in body.items():
-        if not isinstance(value, str) or name.lower() not in IDENTIFYING_FIELDS:
-            continue
+        if not isinstance(value, str) or (name.lower() not in IDENTIFYING_FIELDS and name.lower() != "id"):
+            continue  # (a string id in a body that creates is chosen by the client: Flextype's {"id": "movies/..."})
         for variant in (f"conformance-{tag}-{value}", f"conformance{tag}{value}", f"{value}{tag}"):
             if valid_for(variant, properties.get(name, {})):
                 out[name] = variant

@@ -5,6 +5,7 @@ credential where the profile says it travels, and encodes the body."""
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 import random
 import threading
@@ -12,15 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
+import jsonschema
 import requests
 from schemathesis import GenerationMode
 
 from .bodies import creation_body, distinct, example_body, like
 from .credentials import Credentials
 from .generation import CaseParts, case_parts, draw_cases
-from .models import INVENTED, PathValue, Request, Skip
+from .models import CREATED, INVENTED, UNKNOWN, PathValue, Request, Skip
 from .plan import Body, RequestPlan, Target, json_body
-from .resources import Resources, path_parameters
+from .reach import is_negative
+from .resources import Resources, identifiers, parameter_schema, path_parameters
 from .transport import USER_AGENT
 
 
@@ -62,6 +65,7 @@ class Builder:
     request_headers: dict[str, str] = field(default_factory=dict)
     uses_cors: bool = False
     seed: int = 0
+    writable: tuple[str, ...] = ()  # path globs the user lets the suite write to (--conformance-writable)
     _samples: dict[str, CaseParts | None] = field(default_factory=dict)
     _bodies: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -155,7 +159,7 @@ class Builder:
         say whose fresh resource a DELETE gets (see Resources.resolve)."""
         operation = plan.operation
         method = plan.http_method
-        _refuse_foreign_writes(plan)
+        _refuse_foreign_writes(plan, self.writable)
         parts = self.parts(plan.case) if plan.case is not None else None
         sample = self.sample(operation, seed) if parts is None else None
         if parts is None and sample is None and plan.body.kind == "sample" and operation.body_schema is not None:
@@ -186,6 +190,7 @@ class Builder:
                     headers.pop(name)
             elif body.kind == "json" and isinstance(body.value, dict) and channel.name in body.value:
                 body = json_body({k: v for k, v in body.value.items() if k != channel.name})
+        body = self._place_identifiers(plan, values, query, body)
         draft = Draft(headers, query, body)
         self._credential(plan, draft, method)
         for name, value in plan.headers.items():
@@ -264,6 +269,55 @@ class Builder:
                 values[name] = PathValue(placeholder, INVENTED, value.detail if value is not None else "")
         return values
 
+    def _place_identifiers(self, plan: RequestPlan, values: dict[str, PathValue], query: dict[str, Any],
+                           body: Body) -> Body:
+        """Put the identifiers the API takes in the query or the JSON body where it takes them (``query`` is
+        changed in place; the body is returned). An invalid request drawn to break one of them keeps its broken
+        value (not one a resource is known by); a write goes only to a resource the suite created (or an id that
+        does not exist), never to one it did not create nor to a whole collection (see _refuse_foreign_writes)."""
+        operation = plan.operation
+        negative = is_negative(plan)
+        write = plan.http_method in ("PUT", "PATCH", "DELETE")
+        for place, name in identifiers(operation):
+            if place == "body" and plan.http_method in ("GET", "HEAD", "OPTIONS"):
+                continue
+            fields = body.value if body.kind in ("json", "form") and isinstance(body.value, dict) else None
+            current = query.get(name) if place == "query" else (fields or {}).get(name)
+            present = name in query if place == "query" else fields is not None and name in fields
+            value = values.get(name)
+            on_purpose = negative or (place == "query" and name in plan.query) or (
+                place == "body" and plan.body.kind in ("json", "form"))  # the plan's own value: kept where broken
+            if on_purpose and present and _breaks(current, parameter_schema(operation, name)) \
+                    and not self.resources.is_known(name, current):
+                values[name] = PathValue(current, INVENTED, "generated to break the schema", place)
+                continue
+            if negative and not present and plan.case is not None:
+                if write:
+                    raise Skip(f"not sent: an invalid {plan.http_method} {operation.path} drawn without its {place} "
+                               f"{name} names no resource the suite created")
+                values.pop(name, None)
+                continue
+            if value is None or value.value is None:
+                if present:
+                    values[name] = PathValue(current, INVENTED, value.detail if value is not None else "", place)
+                continue
+            if place == "query":
+                query[name] = value.value
+            elif body.kind in ("json", "sample", "form") and isinstance(body.value, dict):
+                body = Body(body.kind if body.kind != "sample" else "json", {**body.value, name: value.value},
+                            body.media_type)
+            elif body.kind == "none" or (body.kind == "json" and body.value is None):
+                body = json_body({name: value.value})
+        if write and identifiers(operation) and not plan.values.get(identifiers(operation)[-1][1]):
+            place, name = identifiers(operation)[-1]
+            own = values.get(name)
+            if own is None or not (own.source in (CREATED, UNKNOWN) or (
+                    own.source == INVENTED and own.detail == "generated to break the schema")):
+                shown = own.describe() if own is not None else "missing"
+                raise Skip(f"not sent: {plan.http_method} {operation.path} would change a resource the suite did not "
+                           f"create (its {place} {name}: {shown})")
+        return body
+
     def _credential(self, plan: RequestPlan, draft: Draft, method: str) -> None:
         choice = plan.credential
         secret = {"valid": self.token, "unsupported": self.token, "forbidden": self.forbidden_token,
@@ -302,17 +356,42 @@ class Builder:
         return data
 
 
-def _refuse_foreign_writes(plan: RequestPlan) -> None:
+def foreign_write_hint(operation: Any, writable: tuple[str, ...]) -> str:
+    """For a PUT, PATCH or DELETE whose path, query and body name no resource, on a path the user did not let
+    the suite write to (--conformance-writable): why none of its requests is sent, and the option that would."""
+    if operation.method not in ("PUT", "PATCH", "DELETE") or "{" in operation.path or identifiers(operation) \
+            or any(fnmatch.fnmatchcase(operation.path, glob) for glob in writable):
+        return ""
+    return (f"{operation.path} names no resource of its own, so the suite never writes to it: let it with "
+            f"--conformance-writable={operation.path} (a singleton or a resource of yours)")
+
+
+def _refuse_foreign_writes(plan: RequestPlan, writable: tuple[str, ...] = ()) -> None:
     """A PUT, PATCH or DELETE on a path without parameters acts on a whole collection or on a singleton the
-    suite did not create (DELETE /buckets removes every bucket): it is never sent. The wrong-method probe may
-    still send an empty PATCH there, which changes nothing even where it is wrongly accepted."""
+    suite did not create (DELETE /buckets removes every bucket): it is never sent, unless its query or body
+    names the resource (then it goes only to one the suite created: _place_identifiers), or the user let the
+    suite write there (--conformance-writable). The wrong-method probe may still send an empty PATCH there,
+    which changes nothing even where it is wrongly accepted."""
     method = plan.http_method
     if method not in ("PUT", "PATCH", "DELETE") or "{" in plan.operation.path or plan.values:
+        return
+    if identifiers(plan.operation) or any(fnmatch.fnmatchcase(plan.operation.path, glob) for glob in writable):
         return
     if plan.kind == "wrong-method" and method == "PATCH" and plan.body.kind == "json" and plan.body.value == {}:
         return
     raise Skip(f"not sent: {method} {plan.operation.path} would change a resource the suite did not create (the "
-               "path names no resource of its own)")
+               "path names no resource of its own; let the suite write there with --conformance-writable="
+               f"{plan.operation.path})")
+
+
+def _breaks(value: Any, schema: dict[str, Any]) -> bool:
+    """Does the value break the identifier's schema (its type, pattern, length, enum, ...)?"""
+    checkable = {k: v for k, v in schema.items() if k in ("type", "enum", "pattern", "minimum", "maximum",
+                                                           "minLength", "maxLength", "const", "format")}
+    try:
+        return not jsonschema.Draft4Validator(checkable).is_valid(value)
+    except Exception:  # a schema jsonschema cannot read breaks nothing we can tell
+        return False
 
 
 def _prepare(method: str, url: str, headers: dict[str, str], query: dict[str, Any],
@@ -340,4 +419,4 @@ def _as_values(values: dict[str, Any]) -> dict[str, PathValue]:
     return {n: v if isinstance(v, PathValue) else PathValue(v, "user", "the probe") for n, v in values.items()}
 
 
-__all__ = ["Builder", "Built", "Draft", "USER_AGENT"]
+__all__ = ["Builder", "Built", "Draft", "USER_AGENT", "foreign_write_hint"]

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from . import DISTRIBUTION, __version__
 from .catalog import BUILTIN_PROFILES, EXAMPLE_STRUCTURE, EXAMPLE_VALUE, SENTENCE, Catalog
-from .demo import FAULTY, NESTED_FAULTY, PROFILES, DemoAPI, NestedDemoAPI
+from .demo import ENTRIES_FAULTY, FAULTY, NESTED_FAULTY, PROFILES, DemoAPI, EntriesDemoAPI, NestedDemoAPI
 from .demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN
 from .derive.command import add_derive, derive_command, print_coverage
 from .errors import ConformanceError
@@ -83,6 +83,7 @@ SERVABLE: dict[str, Servable] = {
     **{profile: Servable(profile, partial(DemoAPI, profile), tuple(FAULTY[profile]),
                          DEFAULT_FORBIDDEN[profile] is not None) for profile in PROFILES},
     "featbit-nested": Servable("featbit", partial(NestedDemoAPI, "featbit"), tuple(NESTED_FAULTY), True),
+    "flextype-entries": Servable("flextype", EntriesDemoAPI, tuple(ENTRIES_FAULTY), True),
 }
 
 COUNTS_LEGEND = ('Two kinds of counts: "profile NAME: N rules failed, N passed, N skipped" counts the profile\'s '

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 
 from schemathesis import GenerationMode
 
-from .builder import Builder
+from .builder import Builder, foreign_write_hint
 from .catalog import Catalog, Rule
 from .credentials import CredentialCheck, Credentials
 from .evidence import Evidence
@@ -33,7 +33,8 @@ from .probes import OPT_IN, natural_target
 from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers the stateful probes in PROBES)
 from .reach import Reach
 from .redaction import Redactor
-from .resources import Resources, created_id, parse_given, path_parameters, sent_json, write_lane
+from .resources import (Resources, created_id, identifiers, parse_given, path_parameters, resource_names, sent_json,
+                        write_lane)
 from .rules import CHECKS, Check
 from .schedule import Conductor, families
 from .settings import Settings
@@ -64,7 +65,8 @@ class Runner:
         self.resources = Resources(spec, given, read_only=settings.read_only)
         self.builder = Builder(settings.url, self.credentials, self.resources, token=settings.token,
                                forbidden_token=settings.forbidden_token, request_headers=dict(catalog.request_headers),
-                               uses_cors=any(CHECKS[rule.check].reads_origin for rule in catalog.rules))
+                               uses_cors=any(CHECKS[rule.check].reads_origin for rule in catalog.rules),
+                               writable=tuple(getattr(settings, "writable", ()) or ()))
         self.setup_exchanges: list[Exchange] = []  # discovery, creation, the credential check, clean-up
         self.resources.sender = self.send_setup
         self.reach = Reach()
@@ -117,7 +119,7 @@ class Runner:
     def probe_case(self, operation: Operation, values: dict[str, PathValue]) -> Any:
         """A schemathesis Case of the operation with the path values a probe sent, for validating its answer
         against the spec (schemathesis renders a failure's curl command from the case's path parameters)."""
-        path = {name: value.value for name, value in values.items() if value.value is not None}
+        path = {name: value.value for name, value in values.items() if value.value is not None and value.place == "path"}
         key = (operation.label, json.dumps(path, sort_keys=True, default=str))
         with self._case_lock:
             if key not in self._probe_cases:
@@ -156,7 +158,7 @@ class Runner:
             if self.family(member) != self.family(operation) or member.label in self._prepared:
                 continue
             self._prepared.add(member.label)
-            names = path_parameters(member.path)
+            names = resource_names(member)
             if not names:
                 continue
             collection = not member.path.rstrip("/").endswith("}")
@@ -273,11 +275,11 @@ class Runner:
         """A write that created a resource: delete it again at the end of the run, where the API lets us."""
         path = plan.operation.path
         if plan.http_method == "POST":
-            deleter = next((op for op in self.spec.operations
-                            if op.method == "DELETE" and op.collection_path == norm(path)), None)
+            deleter = next((op for op in self.spec.operations if op.method == "DELETE" and (
+                op.collection_path == norm(path) or (norm(op.path) == norm(path) and identifiers(op)))), None)
             if deleter is None:
                 return
-            names = path_parameters(deleter.path)[len(path_parameters(path)):]
+            names = resource_names(deleter)[len(path_parameters(path)):]
             found = created_id(exchange, names, sent_json(exchange))
             if len(found) < len(names):
                 return
@@ -452,13 +454,17 @@ class Runner:
         if credential.refused and self.protected(operation) and not (reach is not None and reach.reached):
             return f"{credential.describe()}: check --conformance-token (or CONFORMANCE_TOKEN) and how it travels"
         hints = []
-        for name in path_parameters(operation.path):
+        places = {name: place for place, name in identifiers(operation)}
+        for name in resource_names(operation):
             value = values.get(name)
             if value is None or not value.real:
                 why = self.resources.why(operation.path, name) or (value.detail if value is not None else "")
-                hints.append(f"no {name} known to exist ({why}): give one with --conformance-param {name}=VALUE")
+                where = f"{places[name]}:" if name in places else ""
+                hints.append(f"no {name} known to exist ({why}): give one with --conformance-param {where}{name}=VALUE")
         if hints:
             return "; ".join(hints)
+        if foreign_write_hint(operation, self.builder.writable):
+            return foreign_write_hint(operation, self.builder.writable)
         if reach is None or not reach.valid:
             return "no valid request with the valid credential was answered"
         statuses = ", ".join(f"{status} x{count}" for status, count in sorted(reach.valid.items()))
@@ -474,16 +480,17 @@ class Runner:
             reach = self.reach.by_operation.get(operation.label)
             op = self.conductor.ops.get(operation.label)
             unusable = op.run.unusable if op is not None else None
-            if reach is None and unusable is not None:
-                out[operation.label] = {"reached": False, "statuses": {}, "values": [],
-                                        "hint": f"its definition in the spec cannot be used to draw requests ({unusable})"}
+            refused = foreign_write_hint(operation, self.builder.writable) if op is not None else ""
+            if reach is None and (unusable is not None or refused):
+                out[operation.label] = {"reached": False, "statuses": {}, "values": [], "hint": refused or
+                                        f"its definition in the spec cannot be used to draw requests ({unusable})"}
                 continue
             if reach is None:
                 continue
             out[operation.label] = {
                 "reached": reach.reached,
                 "statuses": {str(k): v for k, v in sorted(reach.statuses.items())},
-                "values": [{"parameter": name, "value": self.redactor.text(str(value.value)),
+                "values": [{"parameter": name, "place": value.place, "value": self.redactor.text(str(value.value)),
                             "source": value.source, "how": value.describe()} for name, value in reach.values.items()],
                 "hint": self.redactor.text(self.hint(operation)),
             }

@@ -15,11 +15,13 @@ REAL_SOURCES = frozenset({USER, SPEC, LISTED, SEEN, CREATED})
 
 @dataclass(frozen=True)
 class PathValue:
-    """One path parameter's value and where it came from (``detail`` names the operation or the option)."""
+    """One identifier's value and where it came from (``detail`` names the operation or the option): a path
+    parameter, or a query parameter or JSON body field that names a resource (``place``)."""
 
     value: Any
     source: str
     detail: str = ""
+    place: str = "path"  # where the request carries it: path, query (a query parameter) or body (a JSON field)
 
     @property
     def real(self) -> bool:

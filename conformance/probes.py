@@ -16,6 +16,7 @@ from typing import Any, Callable, Protocol
 
 from .models import Exchange, Request, Skip
 from .plan import NO_BODY, Body, Credential, RequestPlan, Target, form_body, json_body, raw_body
+from .resources.ids import identifiers
 
 PROBES: dict[str, Callable[["ProbeRun"], Any]] = {}
 
@@ -176,8 +177,8 @@ def accept_variants(run: ProbeRun) -> list[Exchange]:
 # -- unknown ids, bodies, methods --------------------------------------------------------------------
 @probe("unknown-id")
 def unknown_id(run: ProbeRun) -> list[Exchange]:
-    if "{" not in run.operation.path:
-        raise Skip("the path has no parameter")
+    if "{" not in run.operation.path and not identifiers(run.operation):
+        raise Skip("the path has no parameter, and neither its query nor its body names a resource")
     exchange = run.send(plan(run, "unknown-id", "an id that does not exist", target=Target.UNKNOWN))
     unknown = [f"{name}={value.value}" for name, value in exchange.values.items() if value.source == "unknown"]
     exchange.note = ", ".join(unknown) or exchange.note
@@ -212,7 +213,7 @@ def malformed_json(run: ProbeRun) -> list[Exchange]:
 
 @probe("invalid-body")
 def invalid_body(run: ProbeRun) -> list[Exchange]:
-    invalid = run.operation.invalid_body()
+    invalid = run.operation.invalid_body(run.credential_fields())
     if invalid is None:
         raise Skip("the request body schema has no constraint that an invalid body could break")
     body, how = invalid

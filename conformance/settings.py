@@ -37,8 +37,13 @@ OPTIONS: list[tuple[str, str, str]] = [
     ("read-only", "Send no POST, PUT, PATCH or DELETE: neither generated nor probes.", "bool"),
     ("rate-limit-probe", "Opt-in: send up to N quick requests to one operation to see its 429 (default off).", "int"),
     ("retry-after-cap", "Longest wait, in seconds, when a 429 asks to retry later (default 30).", "float"),
-    ("param", "A path parameter's value, NAME=VALUE, or PATH_GLOB:NAME=VALUE for some paths only "
-              "(/servers/*:server_id=localhost). Repeatable; in the environment separated by spaces, in the ini file one per line.", "list"),
+    ("param", "An identifier's value, NAME=VALUE, or PATH_GLOB:NAME=VALUE for some paths only "
+              "(/servers/*:server_id=localhost); query:NAME=VALUE or body:NAME=VALUE where the API takes it in the "
+              "query or the JSON body and the name alone is ambiguous. Repeatable; in the environment separated by "
+              "spaces, in the ini file one per line.", "list"),
+    ("writable", "PATH_GLOB: a path naming no resource of its own that the suite may write to (PUT, PATCH, DELETE), "
+                 "such as a singleton (/profile) or a resource of your own; never written without it. Repeatable; in "
+                 "the environment separated by spaces, in the ini file one per line.", "list"),
     ("min-reach", "Fail the run (exit 1) when fewer than this percent of the operations were reached (a valid "
                   "request got a 2xx); 100 is the strict form: every operation not excluded with "
                   "--conformance-reach-exclude. The failure lists the unreached operations and why.", "percent"),
@@ -66,25 +71,35 @@ def described(name: str, help_text: str) -> str:
 DEFAULTS = {"max-examples": 10, "timeout": 10.0, "retry-after-cap": 30.0, "concurrency": 8}
 
 
+PLACES = ("path", "query", "body")
+
+
 @dataclass(frozen=True)
 class GivenValue:
-    """``[PATH_GLOB:]NAME=VALUE``: the value of the path parameter NAME, on paths matching the glob."""
+    """``[PATH_GLOB:][PLACE:]NAME=VALUE``: the value of the identifier NAME (PLACE: path, query or body; any by
+    default), on paths matching the glob."""
 
     name: str
     value: str
     scope: str | None = None
+    place: str | None = None
 
     @classmethod
     def parse(cls, text: str, origin: str) -> "GivenValue":
-        scope, _, assignment = text.rpartition(":") if text.startswith("/") else ("", "", text)
-        name, sep, value = assignment.partition("=")
-        if not sep or not name.strip() or not value:
+        head, sep, value = text.partition("=")
+        tokens = head.split(":")
+        name = tokens.pop()
+        place = tokens.pop() if tokens and tokens[-1] in PLACES else None
+        scope = ":".join(tokens) or None
+        if not sep or not name.strip() or not value or (scope is not None and not scope.startswith("/")):
             raise UsageError(f"--conformance-param takes NAME=VALUE or PATH_GLOB:NAME=VALUE (e.g. "
-                             f"/servers/*:server_id=localhost); got {text!r} ({origin}).")
-        return cls(name.strip(), value, scope or None)
+                             f"/servers/*:server_id=localhost), with query: or body: before NAME for an identifier the "
+                             f"API takes in the query or the JSON body (query:id=...); got {text!r} ({origin}).")
+        return cls(name.strip(), value, scope or None, place)
 
-    def matches(self, path: str, name: str) -> bool:
-        return name == self.name and (self.scope is None or fnmatch.fnmatchcase(path, self.scope))
+    def matches(self, path: str, name: str, place: str = "path") -> bool:
+        return name == self.name and (self.place is None or self.place == place) and (
+            self.scope is None or fnmatch.fnmatchcase(path, self.scope))
 
 
 def parse_given(texts: list[str], origin: str) -> tuple[GivenValue, ...]:
@@ -114,6 +129,7 @@ class Settings:
     retry_after_cap: float
     rootdir: Path
     params: tuple[GivenValue, ...] = ()
+    writable: tuple[str, ...] = ()  # path globs the user lets the suite write to (--conformance-writable)
     concurrency: int = 8
     shard: tuple[int, int] | None = None  # (K, N): this run judges share K of N (run.shard_operations)
     min_reach: float | None = None  # percent of the operations (less the excluded) a run must reach to pass
@@ -164,6 +180,12 @@ def _convert(name: str, value: Any, kind: str, origin: str, rootdir: Path) -> An
         return tuple(t.strip() for t in texts if str(t).strip())
     if kind == "list":
         texts = value if isinstance(value, (list, tuple)) else re.split(r"\s+", str(value))
+        if name == "writable":
+            globs = tuple(str(t).strip() for t in texts if str(t).strip())
+            bad = [g for g in globs if not g.startswith("/")]
+            if bad:
+                raise UsageError(f"{flag} takes a path glob such as /profile or /users/me/*; got {bad[0]!r} ({origin}).")
+            return globs
         return parse_given([str(t) for t in texts], origin)
     if kind == "path":
         path = Path(str(value))
@@ -217,7 +239,7 @@ def resolve_settings(get_cli: Callable[[str], Any], get_ini: Callable[[str], Any
         max_examples=values["max_examples"], seed=seed, seed_given=seed_given, timeout=values["timeout"],
         max_rps=values["max_rps"], max_requests=values["max_requests"], read_only=values["read_only"],
         rate_limit_probe=values["rate_limit_probe"], retry_after_cap=values["retry_after_cap"], rootdir=rootdir,
-        params=values["param"], concurrency=values["concurrency"], shard=shard, min_reach=values["min_reach"],
+        params=values["param"], writable=values["writable"], concurrency=values["concurrency"], shard=shard, min_reach=values["min_reach"],
         reach_exclude=values["reach_exclude"],
     )
 

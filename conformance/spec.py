@@ -340,16 +340,17 @@ class Operation:
                 _collect_date_formats(schema, out)
         return out
 
-    def invalid_body(self) -> tuple[Any, str] | None:
-        """A JSON body that breaks the request schema, and how: the first way the schema allows."""
+    def invalid_body(self, skip: frozenset[str] | set[str] = frozenset()) -> tuple[Any, str] | None:
+        """A JSON body that breaks the request schema, and how: the first way the schema allows. Fields in ``skip``
+        (those that carry the credential: the builder writes the valid one there) are not broken."""
         schema = self.body_schema
         if not isinstance(schema, dict):
             return None
         if schema.get("type") == "object" or "properties" in schema:
             properties = schema.get("properties") or {}
             for name, prop in properties.items():
-                if isinstance(prop, dict) and prop.get("readOnly"):
-                    continue  # a client's value for it is ignored, rightly: breaking it breaks nothing
+                if (isinstance(prop, dict) and prop.get("readOnly")) or name in skip:
+                    continue  # a client's value for it is ignored, rightly (or replaced): breaking it breaks nothing
                 kind = prop.get("type") if isinstance(prop, dict) else None
                 if kind in ("string", "integer", "number", "boolean", "array", "object"):
                     wrong = [] if kind != "array" else "not-an-array"
@@ -358,8 +359,8 @@ class Operation:
                     elif kind == "object":
                         wrong = "not-an-object"
                     return {name: wrong}, f"'{name}' is a {type(wrong).__name__} where the schema says {kind}"
-            required = [n for n in schema.get("required", [])
-                        if not (isinstance(properties.get(n), dict) and properties[n].get("readOnly"))]
+            required = [n for n in schema.get("required", []) if n not in skip
+                        and not (isinstance(properties.get(n), dict) and properties[n].get("readOnly"))]
             if required:
                 return {}, f"required field(s) {', '.join(required)} left out"
             return None

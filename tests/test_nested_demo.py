@@ -225,7 +225,7 @@ def test_fault_read_only_token_gets_401_on_writes(nested):
 def test_registry_names_every_demo_with_its_profile():
     assert {name: profile for name, (_, profile) in DEMOS.items()} == {
         "featbit": "featbit", "flextype": "flextype", "basic-crud": "basic-crud", "connectnow": "connectnow",
-        "featbit-nested": "featbit"}
+        "featbit-nested": "featbit", "flextype-entries": "flextype"}
     factory, _ = DEMOS["featbit-nested"]
     with factory(faults={"content-type.json-request"}) as api:
         assert isinstance(api, NestedDemoAPI) and api.faults == {"content-type.json-request"}

@@ -75,7 +75,7 @@ def test_parent_ids_only_in_the_specs_examples(inventory_api, run_conformance, t
     reach = reach_of(outcome)
     assert reach["reached"] == reach["operations"] == 7, json.dumps(reach, indent=1)
     device = reach["by_operation"]["GET /api/regions/{regionCode}/sites/{siteId}/devices/{deviceId}"]
-    assert device["values"][0] == {"parameter": "regionCode", "value": "eu-west", "source": "spec",
+    assert device["values"][0] == {"parameter": "regionCode", "place": "path", "value": "eu-west", "source": "spec",
                                    "how": "the spec's example"}
     assert sources(device)["siteId"] in ("listed", "seen")
 
@@ -86,7 +86,7 @@ def test_parent_ids_only_from_conformance_param(inventory_api, run_conformance, 
     reach = reach_of(outcome)
     assert reach["reached"] == reach["operations"] == 7, json.dumps(reach, indent=1)
     sites = reach["by_operation"]["GET /api/regions/{regionCode}/sites"]
-    assert sites["values"] == [{"parameter": "regionCode", "value": "eu-west", "source": "user",
+    assert sites["values"] == [{"parameter": "regionCode", "place": "path", "value": "eu-west", "source": "user",
                                 "how": "given with --conformance-param"}]
 
 

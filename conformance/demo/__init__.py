@@ -9,13 +9,15 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable
 
+from .entries import ENTRIES_FAULTY, EntriesDemoAPI, build_entries_spec
 from .nested import NESTED_FAULTY, NestedDemoAPI, build_nested_spec
 from .server import FAULTY, PROFILES, DemoAPI, build_spec
 
 DEMOS: dict[str, tuple[Callable[..., Any], str]] = {
     **{profile: (partial(DemoAPI, profile), profile) for profile in PROFILES},
     "featbit-nested": (partial(NestedDemoAPI, "featbit"), "featbit"),
+    "flextype-entries": (EntriesDemoAPI, "flextype"),
 }
 
-__all__ = ["DEMOS", "DemoAPI", "FAULTY", "NESTED_FAULTY", "NestedDemoAPI", "PROFILES", "build_nested_spec",
-           "build_spec"]
+__all__ = ["DEMOS", "DemoAPI", "ENTRIES_FAULTY", "EntriesDemoAPI", "FAULTY", "NESTED_FAULTY", "NestedDemoAPI",
+           "PROFILES", "build_entries_spec", "build_nested_spec", "build_spec"]

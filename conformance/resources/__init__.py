@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator
 
 from ..models import INVENTED, SPEC, UNKNOWN, USER, Exchange, PathValue
@@ -37,7 +37,8 @@ from ..settings import GivenValue, parse_given
 from ..spec import norm
 from .creation import SETUP, WRITE_LANES, Created, Creation, write_lane
 from .discovery import Discovery, SchemathesisPool
-from .ids import (collection_of, created_id, fits, id_keys, items_of, looks_like_an_id, path_parameters, resource_of,
+from .ids import (collection_for, collection_of, created_id, fits, id_keys, identifiers, items_of,
+                  looks_like_an_id, parameter_schema, path_parameters, place_of, resource_names, resource_of,
                   sent_json, spec_value, unknown_value, value_in)
 
 Sender = Callable[[RequestPlan], Exchange]
@@ -75,6 +76,7 @@ class Resources(Discovery, Creation):
     _to_read: dict[tuple, Created] = field(default_factory=dict)
     _uncreatable: set[tuple[str, tuple]] = field(default_factory=set)
     _why: dict[tuple[str, str], str] = field(default_factory=dict)
+    _linked: dict[tuple[str, str], PathValue] = field(default_factory=dict)  # (operationId, name): a link's value
     _pool: SchemathesisPool | None = None
     _learning: threading.local = field(default_factory=threading.local)
 
@@ -101,8 +103,11 @@ class Resources(Discovery, Creation):
         return next((op for op in self.spec.operations if op.method == method and norm(op.path) == norm(path)), None)
 
     def _item_path(self, collection: str) -> list[Any]:
-        """The operations on the item paths right under a collection (/users/{id} for /users)."""
-        return [op for op in self.spec.operations if op.collection_path == norm(collection)]
+        """The operations on the item paths right under a collection (/users/{id} for /users), and those on the
+        collection's own path that name one of its resources in their query or body (DELETE /api/entries
+        {"id": ...})."""
+        return [op for op in self.spec.operations if op.collection_path == norm(collection)
+                or (norm(op.path) == norm(collection) and identifiers(op))]
 
     def _schema(self, path: str, name: str) -> dict[str, Any]:
         for op in self.spec.operations:
@@ -116,11 +121,18 @@ class Resources(Discovery, Creation):
     def resolve(self, operation: Any, target: Target, fixed: dict[str, PathValue] | None = None,
                 method: str | None = None, *, requester: tuple = SETUP, ordinal: int | None = None
                 ) -> dict[str, PathValue]:
-        """A value for every path parameter of the operation, aimed at ``target``. A parameter no source
-        could fill gets an invented value (``INVENTED``) with the reason, so an answer about it is known
-        to say nothing about a real resource. ``requester`` and ``ordinal`` count a DELETE's fresh
-        resources: the ``ordinal``-th one (planned) of that requester, or the next one when not given."""
-        names = path_parameters(operation.path)
+        """A value for every identifier of the operation (its path parameters, and the query parameters or
+        body fields that name its resource), aimed at ``target``, each marked with where it travels. A
+        parameter no source could fill gets an invented value (``INVENTED``) with the reason, so an answer
+        about it is known to say nothing about a real resource. ``requester`` and ``ordinal`` count a DELETE's
+        fresh resources: the ``ordinal``-th one (planned) of that requester, or the next one when not given."""
+        values = self._resolve(operation, target, fixed, method, requester, ordinal)
+        return {n: v if v.place == place_of(operation, n) else replace(v, place=place_of(operation, n))
+                for n, v in values.items()}
+
+    def _resolve(self, operation: Any, target: Target, fixed: dict[str, PathValue] | None, method: str | None,
+                 requester: tuple, ordinal: int | None) -> dict[str, PathValue]:
+        names = resource_names(operation)
         if not names:
             return {}
         fixed = dict(fixed or {})
@@ -138,7 +150,7 @@ class Resources(Discovery, Creation):
         if special in fixed:
             values[special] = fixed[special]
         elif target is Target.UNKNOWN:
-            values[special] = PathValue(unknown_value(operation.path_parameter_schema(special)), UNKNOWN,
+            values[special] = PathValue(unknown_value(parameter_schema(operation, special)), UNKNOWN,
                                         "on purpose: the rule is about unknown ids")
         else:
             values.update(self._created_values(operation, names[stop:], values, method, requester, ordinal))
@@ -148,9 +160,9 @@ class Resources(Discovery, Creation):
         return values
 
     def existing(self, operation: Any, count: int | None = None) -> dict[str, PathValue]:
-        """The values of the first ``count`` path parameters (all by default) of resources that exist, looked up
-        once per path and kept."""
-        names = path_parameters(operation.path)
+        """The values of the first ``count`` identifiers (all by default) of resources that exist, looked up
+        once per operation and kept."""
+        names = resource_names(operation)
         count = len(names) if count is None else count
         key = (operation.path, count)
         with self._lock:
@@ -181,15 +193,20 @@ class Resources(Discovery, Creation):
 
     def _existing_value(self, operation: Any, name: str, parents: dict[str, PathValue]) -> PathValue:
         path = operation.path
-        schema = operation.path_parameter_schema(name)
+        schema = parameter_schema(operation, name)
+        place = place_of(operation, name)
         for given in self.given:
-            if given.matches(path, name):
+            if given.matches(path, name, place):
                 return PathValue(fits(given.value, schema) if fits(given.value, schema) is not None else given.value,
                                  USER, "--conformance-param")
         from_spec = spec_value(operation, name)
         if from_spec is not None:
             return PathValue(from_spec[0], SPEC, from_spec[1])
-        collection = collection_of(path, name)
+        with self._lock:
+            linked = self._linked.get((str(operation.definition.get("operationId") or ""), name))
+        if linked is not None and fits(linked.value, schema) is not None:
+            return linked
+        collection = collection_for(operation, name)
         with self._resolving, self.learning():
             found = self._discovered(operation, collection, name, schema, parents)
         if found is not None:
@@ -208,6 +225,7 @@ class Resources(Discovery, Creation):
             self._why[key] = why
 
 
-__all__ = ["Created", "GivenValue", "Resources", "collection_of", "created_id", "id_keys", "items_of", "parse_given",
+__all__ = ["Created", "GivenValue", "Resources", "collection_for", "collection_of", "created_id", "id_keys",
+           "identifiers", "items_of", "parameter_schema", "parse_given", "place_of", "resource_names",
            "looks_like_an_id", "path_parameters", "resource_of", "sent_json", "spec_value", "unknown_value", "value_in",
            "write_lane", "WRITE_LANES"]

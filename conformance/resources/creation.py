@@ -13,7 +13,7 @@ from typing import Any
 
 from ..models import CREATED, UNKNOWN, PathValue, Skip
 from ..plan import NO_BODY, VALID, RequestPlan, creation
-from .ids import collection_of, created_id, fits, path_parameters, sent_json, unknown_value
+from .ids import collection_for, created_id, fits, parameter_schema, path_parameters, resource_names, sent_json, unknown_value
 
 MAX_CREATED_PER_COLLECTION = 25  # resources the suite creates in one collection, at most
 WRITE_LANES = 4  # resources the suite keeps for writing in one collection: the writes to each go in plan order
@@ -60,7 +60,7 @@ class Creation:
         one; every other write aims at the resource the suite keeps for writing in that collection for its
         lane (``write_lane(ordinal)``)."""
         first = names[0]
-        collection = collection_of(operation.path, first)
+        collection = collection_for(operation, first)
         created = None
         if not self.read_only:
             if method == "DELETE":
@@ -79,7 +79,7 @@ class Creation:
         out = {}
         for n in names:
             if n == names[-1]:
-                out[n] = PathValue(unknown_value(operation.path_parameter_schema(n)), UNKNOWN,
+                out[n] = PathValue(unknown_value(parameter_schema(operation, n)), UNKNOWN,
                                    f"no resource the suite created: {why}")
             else:
                 out[n] = self._existing_value(operation, n, {**parents, **out})
@@ -152,7 +152,7 @@ class Creation:
                 self._note_why((collection, "create"),
                                f"the suite created {MAX_CREATED_PER_COLLECTION} resources in {collection} already")
                 return None
-        names = path_parameters(deleter.path)[len(path_parameters(collection)):]
+        names = resource_names(deleter)[len(path_parameters(collection)):]
         values = {n: parents[n] for n in path_parameters(collection) if n in parents}
         with self._lock:
             unlisted = key not in self._listed and not self._items.get(key)
@@ -175,7 +175,7 @@ class Creation:
                     self._note_why((collection, "create"), f"POST {collection} answered {exchange.status_text} with "
                                                            "neither an id in the body nor a Location header")
                     return None
-                return self.adopt(collection, {**values, **{n: PathValue(fits(v, deleter.path_parameter_schema(n)) or v,
+                return self.adopt(collection, {**values, **{n: PathValue(fits(v, parameter_schema(deleter, n)) or v,
                                                                          CREATED, f"POST {collection}")
                                                             for n, v in found.items()}}, f"POST {collection}", deleter,
                                   purpose=use, lane=lane)

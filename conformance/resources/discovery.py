@@ -16,7 +16,7 @@ from ..models import LISTED, SEEN, Exchange, PathValue, Skip
 from ..plan import NO_BODY, RequestPlan
 from ..spec import norm
 from .creation import SETUP
-from .ids import collection_of, fits, items_of, path_parameters, value_in
+from .ids import collection_of, fits, identifiers, items_of, link_value, path_parameters, value_in
 
 
 class SchemathesisPool:
@@ -133,6 +133,11 @@ class Discovery:
             self._note_why((collection, name), f"the spec has no GET {collection} to list {name} values, no example "
                                                f"for it, and no POST {collection} to create one")
             return
+        if identifiers(lister):
+            where = ", ".join(f"{place} {n}" for place, n in identifiers(lister))
+            self._note_why((collection, name), f"GET {collection} reads one resource (named by its {where}) and "
+                                               "lists none")
+            return
         if self.sender is None:
             return
         values = {n: parents[n] for n in path_parameters(collection) if n in parents}
@@ -160,10 +165,12 @@ class Discovery:
             return  # an answer to a request under test: it comes back in any order, so it teaches nothing
         with self._lock:
             if self._pool is not None:
-                self._pool.record(operation, {n: v.value for n, v in exchange.values.items()}, query or {}, exchange)
+                self._pool.record(operation, {n: v.value for n, v in exchange.values.items() if v.place == "path"},
+                                  query or {}, exchange)
+            body = exchange.response.json_or_none()
+            self._follow_links(operation, exchange.response.status, body)
             if exchange.request.method != "GET":
                 return
-            body = exchange.response.json_or_none()
             items = items_of(body)
             if not items:
                 return
@@ -173,6 +180,21 @@ class Discovery:
             for item in items:
                 if all(item != seen for seen, _ in known):
                     known.append((item, origin))
+
+    def _follow_links(self, operation: Any, status: int, body: Any) -> None:
+        """OpenAPI links of the answer (its status's, in the spec): the values they give the operations they lead
+        to (``$response.body#/id``), kept as a source of those operations' identifiers."""
+        for on, response in (operation.definition.get("responses") or {}).items():
+            if str(on) not in (str(status), f"{str(status)[0]}XX", "default") or not isinstance(response, dict):
+                continue
+            for link_name, link in (response.get("links") or {}).items():
+                if not isinstance(link, dict) or not link.get("operationId"):
+                    continue
+                for key, expression in (link.get("parameters") or {}).items():
+                    value = link_value(str(expression), body)
+                    if value is not None and fits(value, {}) is not None:
+                        self._linked.setdefault((str(link["operationId"]), str(key).rpartition(".")[2]), PathValue(
+                            value, SEEN, f"{operation.label} (its link {link_name})"))
 
     def sample_item(self, path: str, values: dict[str, PathValue]) -> dict[str, Any] | None:
         """One resource the API listed at this collection (a model for a body that creates another)."""

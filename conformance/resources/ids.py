@@ -30,6 +30,143 @@ def collection_of(path: str, name: str) -> str:
     return head.rsplit("/", 1)[0] or "/"
 
 
+# -- identifiers outside the path -------------------------------------------------------------------
+# An operation whose path names no resource of its own (/api/entries) may name one in its query
+# (GET /api/entries?id=movies/amelie) or in its JSON body (PATCH /api/entries {"id": "movies/amelie", ...}).
+PLACES = ("path", "query", "body")
+ONE_WORD_IDS = ("id", "uuid", "slug", "key")
+WRITES = ("PUT", "PATCH", "DELETE")
+
+
+def names_a_resource(name: str) -> bool:
+    """A query parameter or body field named like the id of a resource: ``id``, ``uuid``, ``slug``, ``key``, or
+    ``<name>_id``/``<name>Id``/``<name>_uuid`` (not ``name`` or ``code``: those are often filters or data)."""
+    words = _words(name)
+    if len(words) == 1:
+        return words[0] in ONE_WORD_IDS
+    return bool(words) and words[-1] in ("id", "uuid")
+
+
+def _credential_names(root: dict[str, Any]) -> set[str]:
+    schemes = ((root.get("components") or {}).get("securitySchemes") or root.get("securityDefinitions") or {})
+    return {str(s.get("name")) for s in schemes.values() if isinstance(s, dict) and s.get("type") == "apiKey"}
+
+
+def linked_parameters(root: dict[str, Any]) -> dict[str, list[tuple[str | None, str, str, str, str]]]:
+    """The OpenAPI ``links`` of the spec, by the operationId they lead to: (place or None, parameter, the
+    runtime expression, the link's name, the status whose answer carries it) for each parameter a link fills."""
+    kept = _LINKS.get(id(root))  # computed once per document (kept beside it, not in it)
+    if kept is not None and kept[0] is root:
+        return kept[1]
+    out: dict[str, list[tuple[str | None, str, str, str, str]]] = {}
+    for item in (root.get("paths") or {}).values():
+        for method, definition in (item or {}).items():
+            if not isinstance(definition, dict):
+                continue
+            for status, response in (definition.get("responses") or {}).items():
+                links = response.get("links") if isinstance(response, dict) else None
+                for link_name, link in (links or {}).items():
+                    if not isinstance(link, dict) or not link.get("operationId"):
+                        continue
+                    for key, expression in (link.get("parameters") or {}).items():
+                        place, _, name = str(key).rpartition(".")
+                        out.setdefault(str(link["operationId"]), []).append(
+                            (place or None, name, str(expression), str(link_name), str(status)))
+    _LINKS[id(root)] = (root, out)
+    return out
+
+
+_LINKS: dict[int, tuple[dict[str, Any], dict[str, list]]] = {}
+
+
+def links_into(operation: Any) -> list[tuple[str | None, str, str, str, str]]:
+    """The links that lead to this operation (see linked_parameters)."""
+    root = operation.root
+    kept = _LINKS.get(id(root))
+    links = kept[1] if kept is not None and kept[0] is root else linked_parameters(root)
+    return links.get(str(operation.definition.get("operationId") or ""), [])
+
+
+def identifiers(operation: Any) -> list[tuple[str, str]]:
+    """The (place, name) of the query parameters and body fields that name the resource an operation acts on,
+    where its path names none of its own: a query parameter named like an id (``id``, ``<name>_id``, ``slug``,
+    ``key``, ...) that is required or on a PUT, PATCH or DELETE, or one the spec ties to a resource (an OpenAPI
+    link fills it, or its schema is a uuid); else, on a PUT, PATCH or DELETE, the JSON body field named like an
+    id (``id`` first). Parents first, the resource's own id last. Empty for an item path (/users/{id})."""
+    cached = operation.__dict__.get("_conformance_identifiers")
+    if cached is not None:
+        return cached
+    found: list[tuple[str, str]] = []
+    if not operation.path.rstrip("/").endswith("}"):
+        credentials = _credential_names(operation.root)
+        linked = {(place, name) for place, name, *_ in links_into(operation)}
+        method = operation.method
+        for name, parameter in operation.query_parameters.items():
+            if name in credentials:
+                continue
+            schema = parameter.get("schema") or parameter
+            tied = ("query", name) in linked or (None, name) in linked or schema.get("format") == "uuid"
+            if tied or (names_a_resource(name) and (parameter.get("required") or method in WRITES)):
+                found.append(("query", name))
+        schema = operation.body_schema
+        if not found and method in WRITES and isinstance(schema, dict):
+            fields = [n for n in (schema.get("properties") or {}) if n not in credentials]
+            named = [n for n in fields if ("body", n) in linked] or [n for n in fields if names_a_resource(n)]
+            if named:
+                found.append(("body", min(named, key=lambda n: (n.lower() != "id", n not in schema.get("required", [])))))
+        found.sort(key=lambda pn: len(_words(pn[1])) == 1)  # <parent>_id before the bare id
+    operation.__dict__["_conformance_identifiers"] = found
+    return found
+
+
+def resource_names(operation: Any) -> list[str]:
+    """Every identifier of the operation, in order: its path parameters, then those in its query or body."""
+    return path_parameters(operation.path) + [name for _, name in identifiers(operation)]
+
+
+def place_of(operation: Any, name: str) -> str:
+    return next((place for place, n in identifiers(operation) if n == name), "path")
+
+
+def collection_for(operation: Any, name: str) -> str:
+    """Where the resources an identifier names are listed and created: for a path parameter the path up to it,
+    for one in the query or body the operation's own path (/api/entries for GET /api/entries?id=...)."""
+    if place_of(operation, name) != "path":
+        return operation.path.rstrip("/") or "/"
+    return collection_of(operation.path, name)
+
+
+def parameter_schema(operation: Any, name: str) -> dict[str, Any]:
+    """The schema of an identifier, wherever it travels."""
+    place = place_of(operation, name)
+    if place == "path":
+        return operation.path_parameter_schema(name)
+    if place == "query":
+        parameter = operation.query_parameters.get(name) or {}
+        return parameter.get("schema") or {k: v for k, v in parameter.items() if k in ("type", "format")}
+    schema = operation.body_schema or {}
+    prop = (schema.get("properties") or {}).get(name)
+    return prop if isinstance(prop, dict) else {}
+
+
+def link_value(expression: str, body: Any) -> Any:
+    """The value a link's runtime expression takes from an answer: ``$response.body#/json/pointer`` (or the
+    whole body); None for any other expression."""
+    if not expression.startswith("$response.body"):
+        return None
+    pointer = expression[len("$response.body"):].lstrip("#")
+    value = body
+    for part in [p for p in pointer.split("/") if p]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
 def unknown_value(schema: dict[str, Any]) -> Any:
     """An id of the right type that no API has issued."""
     kind = schema.get("type")
@@ -132,9 +269,17 @@ def value_in(item: Any, name: str, schema: dict[str, Any]) -> Any:
 
 
 def spec_value(operation: Any, name: str) -> tuple[Any, str] | None:
-    """The parameter's example (or its schema's example, default, first enum value, const) and which."""
+    """The parameter's example (or its schema's example, default, first enum value, const) and which; for an
+    identifier in the body, its field's."""
+    place = place_of(operation, name)
+    if place == "body":
+        schema = parameter_schema(operation, name)
+        example = (operation.body_media or {}).get("example")
+        found = [(example[name], "example")] if isinstance(example, dict) and name in example else []
+        found += [(schema[key], key) for key in ("example", "default", "const") if key in schema]
+        return next(((fits(v, schema), w) for v, w in found if fits(v, schema) is not None), None)
     for parameter in operation.parameters:
-        if parameter.get("in") != "path" or parameter.get("name") != name:
+        if parameter.get("in") != place or parameter.get("name") != name:
             continue
         schema = parameter.get("schema") or parameter
         found: list[tuple[Any, str]] = []

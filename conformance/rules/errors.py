@@ -9,7 +9,7 @@ import json
 import jsonschema
 
 from ..models import Skip
-from ..resources import looks_like_an_id, path_parameters
+from ..resources import identifiers, looks_like_an_id, resource_names
 from .registry import IGNORE, check, refused, status_schema
 from .content_type import has_body
 
@@ -64,7 +64,9 @@ def status_in_body(ctx, exchange):
 
 
 def _has_path_parameter(ctx) -> str | None:
-    return None if "{" in ctx.operation.path else "the path has no parameter to point at an unknown resource"
+    if "{" in ctx.operation.path or identifiers(ctx.operation):
+        return None
+    return "the path has no parameter to point at an unknown resource, and neither its query nor its body names one"
 
 
 def _expect(ctx, exchange, default: int, situation: str, *, about_body: bool = True) -> str | None:
@@ -78,7 +80,7 @@ def _expect(ctx, exchange, default: int, situation: str, *, about_body: bool = T
 @check("errors.not-found", probes=["unknown-id"], only_probes=["unknown-id"], applies=_has_path_parameter,
        params=status_schema(), needs_credential=True)
 def not_found(ctx, exchange):
-    name = path_parameters(ctx.operation.path)[-1]
+    name = resource_names(ctx.operation)[-1]
     known = ctx.reached_values.get(name)
     if not (known is not None and known.real) and not looks_like_an_id(name):
         raise Skip(f"the path parameter '{name}' is not known to name a resource (no value for it was listed, "
