@@ -21,7 +21,6 @@ from . import DISTRIBUTION, __version__
 from .catalog import BUILTIN_PROFILES, EXAMPLE_STRUCTURE, EXAMPLE_VALUE, SENTENCE, Catalog
 from .demo import ENTRIES_FAULTY, FAULTY, NESTED_FAULTY, PROFILES, DemoAPI, EntriesDemoAPI, NestedDemoAPI
 from .demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN
-from .derive.command import add_derive, derive_command, print_coverage
 from .errors import ConformanceError
 from .report.sources import document_titles, source_label
 from .run import load_catalog
@@ -233,6 +232,20 @@ def merge(args: argparse.Namespace) -> int:
     return status
 
 
+def add_derive(commands: Any) -> None:
+    """The `derive` command's arguments (its code, conformance.derive, is imported only when it runs: it reads
+    the checks, which import schemathesis, and a demo run must start pytest before schemathesis is imported)."""
+    parser = commands.add_parser(
+        "derive", help="write a cited catalog from convention documents (Markdown, HTML or plain text)",
+        description="Read the documents and write a catalog the plugin runs as it is (--conformance-profile=FILE): "
+        "each rule cites the document, its section and the sentence it rests on, with the words that drew it; the "
+        "normative sentences no rule checks are listed with the reason. Offline and deterministic.")
+    parser.add_argument("documents", nargs="+", type=Path, metavar="DOC")
+    parser.add_argument("-o", "--output", type=Path, help="the catalog file to write (default: print it)")
+    parser.add_argument("--profile", default="", help="the catalog's profile name (default: from the title)")
+    parser.add_argument("--compare", metavar="PROFILE", help="compare with a catalog: rules found, invented, missed")
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -276,12 +289,16 @@ def _main(argv: list[str] | None) -> int:
         if args.command == "merge":
             return merge(args)
         if args.command == "derive":
+            from .derive.command import derive_command  # (derive reads the checks: imported only when used)
+
             return derive_command(args)
         if args.command == "rules":
             for name in args.profile or BUILTIN_PROFILES:
                 catalog = load_catalog(name, relative_to=Path.cwd())
                 print_rules(catalog)
                 if args.coverage:
+                    from .derive.command import print_coverage
+
                     print_coverage(name, {rule.id for rule in catalog.rules})
             return 0
         if args.serve:

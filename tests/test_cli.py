@@ -314,3 +314,11 @@ def test_the_readme_shows_the_counts_a_real_demo_run_prints(tmp_path):
     readme = (ROOT / "README.md").read_text()
     assert f"`{summary.group(1)}`" in readme, f"README: write `{summary.group(1)}`"
     assert f"`{items.group(1)}`" in readme, f"README: write `{items.group(1)}`"
+
+
+def test_the_command_imports_no_schemathesis_before_a_demo_starts_pytest():
+    """pytest warns ('already imported so cannot be rewritten') when a plugin's module is imported before it
+    starts; the demo runs pytest in this process, so the command itself must not import schemathesis."""
+    probe = subprocess.run([sys.executable, "-c", "import sys, conformance.cli; print('schemathesis' in sys.modules)"],
+                           capture_output=True, text=True, timeout=60)
+    assert probe.stdout.strip() == "False", probe.stdout + probe.stderr

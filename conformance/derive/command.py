@@ -90,18 +90,6 @@ def print_coverage(name: str, rule_ids: set[str], out=None) -> None:
     print(file=out)
 
 
-def add_derive(commands: Any) -> None:
-    parser = commands.add_parser(
-        "derive", help="write a cited catalog from convention documents (Markdown, HTML or plain text)",
-        description="Read the documents and write a catalog the plugin runs as it is (--conformance-profile=FILE): "
-        "each rule cites the document, its section and the sentence it rests on, with the words that drew it; the "
-        "normative sentences no rule checks are listed with the reason. Offline and deterministic.")
-    parser.add_argument("documents", nargs="+", type=Path, metavar="DOC")
-    parser.add_argument("-o", "--output", type=Path, help="the catalog file to write (default: print it)")
-    parser.add_argument("--profile", default="", help="the catalog's profile name (default: from the title)")
-    parser.add_argument("--compare", metavar="PROFILE", help="compare with a catalog: rules found, invented, missed")
-
-
 def derive_command(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
     missing = [str(p) for p in args.documents if not p.is_file()]
