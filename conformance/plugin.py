@@ -45,12 +45,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help_text = described(name, bare_help)
         if kind == "bool":
             group.addoption(f"--conformance-{name}", dest=dest, action="store_true", default=None, help=help_text)
-        elif kind == "list":
+        elif kind in ("list", "globs"):
             group.addoption(f"--conformance-{name}", dest=dest, action="append", default=None, help=help_text)
         else:
             group.addoption(f"--conformance-{name}", dest=dest, default=None, help=help_text)
         parser.addini(dest, help=help_text, default=None,
-                      type={"list": "linelist", "bool": "bool"}.get(kind))
+                      type={"list": "linelist", "globs": "linelist", "bool": "bool"}.get(kind))
 
 
 def _settings(config: pytest.Config) -> Settings | None:
@@ -306,6 +306,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 def pytest_runtest_makereport(item: pytest.Item, call):
     outcome = yield
     report = outcome.get_result()
+    if isinstance(item, (RuleItem, UnusableOperationItem)) and report.skipped and isinstance(report.longrepr, tuple):
+        # a skip is about the rule and the operation, not about the line of the plugin that raised it
+        report.longrepr = ("conformance", None, report.longrepr[2])
     if isinstance(item, RuleItem) and call.when == "call" and item.verdict is not None:
         run = item.config.stash[STATE].run
         from .report.records import verdict_record

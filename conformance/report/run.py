@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from .reach_gate import reach_gate
+
 if TYPE_CHECKING:
     from ..baseline import Baseline
     from ..catalog import Catalog, Rule
@@ -124,9 +126,15 @@ class RunRecord:
                 "accepted": sum(1 for r in records if r.get("baselined")),
                 "fixed": [e.as_dict() for e in baseline.fixed(failing)],
                 "expired": [e.as_dict() for e in baseline.expired()],
+                "unexplained": [e.as_dict() for e in baseline.unexplained()],
             }
         self.cells = records
         self.report = build_report(catalog=catalog, records=records, meta=meta)
+        gate = reach_gate(self.report["summary"]["reach"], None if shard else s.min_reach, s.reach_exclude)
+        if gate is not None:  # (a shard reaches its share only: `conformance merge` gates the whole)
+            self.report["summary"]["reach"]["gate"] = gate
+            if not gate["passed"]:
+                self.report["summary"]["verdict"] = "failed"
         self.report["run"] = run_identity(settings=s, catalog=catalog, spec=spec)
         return self.report
 
@@ -137,6 +145,9 @@ class RunRecord:
         ran = [r for r in self.cells if r["status"] != "not-applicable" and not r.get("not_run") and not r.get("static")]
         if ran and not judged and status == 0:
             status = FAILED_STATUS
+        gate = (self.report or {}).get("summary", {}).get("reach", {}).get("gate")
+        if gate is not None and not gate["passed"] and status == 0:
+            status = FAILED_STATUS  # too few operations reached to trust the rules' verdicts
         shard = (self.report or {}).get("summary", {}).get("shard")
         if shard is not None:  # the merge takes only a shard that finished (0 or 1) and says which did not
             shard["exit_status"] = int(status)
