@@ -27,6 +27,12 @@ class PathValue:
     def real(self) -> bool:
         return self.source in REAL_SOURCES
 
+    @property
+    def names_a_resource(self) -> bool:
+        """The value was listed, seen, created or given: a resource's. A value from the spec (an example, a
+        default) shows what the parameter takes, not that it names a resource (httpbin's /base64/{value})."""
+        return self.source in (USER, LISTED, SEEN, CREATED)
+
     def describe(self) -> str:
         return {
             USER: "given with --conformance-param",

@@ -176,6 +176,71 @@ def test_errors_not_found_no_false_positive_a_parameter_that_names_no_resource(s
     assert verdict["status"] == "skipped" and "is not known to name a resource" in verdict["reason"], verdict
 
 
+def test_errors_not_found_no_false_positive_a_spec_default_that_names_no_resource(serve, run_conformance, tmp_path):
+    """httpbin's /base64/{value} decodes its value; the spec's default is a base64 string, and any other value gets
+    200 "Incorrect Base64 data" (issue 18's sweep). A value the spec gives shows what the parameter takes, not that
+    it names a resource: errors.not-found has nothing to judge there."""
+    import base64
+    import binascii
+
+    def handler(request: Request) -> Response:
+        if request.path.startswith("/base64/"):
+            try:
+                return Response(base64.b64decode(request.path[len("/base64/"):], validate=True), mimetype="text/html")
+            except (binascii.Error, ValueError):
+                return Response("Incorrect Base64 data try: SFRUUEJJTiBpcyBhd2Vzb21l", mimetype="text/html")
+        return js(404, {"message": "not found"})
+
+    spec = {"openapi": "3.0.3", "info": {"title": "decoder", "version": "1"}, "paths": {
+        "/base64/{value}": {"get": {"parameters": [{"name": "value", "in": "path", "required": True,
+                                                    "schema": {"type": "string", "default": "SFRUUEJJTiBpcyBhd2Vzb21l"}}],
+                                    "responses": {"200": {"description": "decoded"}}}}}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-k", "not-found", profile="connectnow")
+    verdict = outcome.rule("errors.not-found")["operations"]["GET /base64/{value}"]
+    assert verdict["status"] == "skipped" and "is not known to name a resource" in verdict["reason"], verdict
+
+
+def test_errors_not_found_no_false_positive_the_answer_a_known_id_gets_too(serve, run_conformance, tmp_path):
+    """stripe-mock's POST /v1/customers/{customer}/sources wants a `source` the spec does not require: it answered
+    400 to every request, for a customer it had listed as for an unknown one, and 404 to an unknown customer only
+    once `source` was sent (issue 18's sweep). An operation never reached, whose unknown id gets the very answer
+    its known ids got, says nothing about unknown ids; one that answers the unknown id otherwise still fails."""
+    def handler(request: Request) -> Response:
+        parts = [p for p in request.path.split("/") if p]
+        if request.headers.get("Authorization") != "Bearer sk":
+            return js(401, {"error": {"message": "no key"}}, **{"WWW-Authenticate": "Bearer"})
+        if parts == ["customers"]:
+            return js(200, {"object": "list", "data": [{"id": "cus_1"}]})
+        if len(parts) == 3 and parts[0] == "customers" and parts[2] in ("sources", "notes"):
+            if parts[2] == "sources" and "source" not in request.form:
+                return js(400, {"error": {"message": "Missing required param: source."}})
+            if parts[1] != "cus_1":
+                return js(404 if parts[2] == "sources" else 409, {"error": {"message": "No such customer"}})
+            return js(400, {"error": {"message": "Missing required param: text."}})
+        return js(404, {"error": {"message": "no such path"}})
+
+    def post(props: dict[str, Any]) -> dict[str, Any]:
+        return {"parameters": [{"name": "customer", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "post": {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
+                    "type": "object", "additionalProperties": False, "properties": props}}}},
+                         "responses": {"200": {"description": "done"}}}}
+
+    spec = {"openapi": "3.0.3", "info": {"title": "stripe-like", "version": "1"},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}], "paths": {
+                "/customers": {"get": {"responses": {"200": {"description": "customers"}}}},
+                "/customers/{customer}/sources": post({"source": {"type": "string", "maxLength": 8}}),
+                "/customers/{customer}/notes": post({"text": {"type": "string", "maxLength": 8}})}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-k", "not-found", profile="connectnow",
+                       token="sk")
+    operations = outcome.rule("errors.not-found")["operations"]
+    sources = operations["POST /customers/{customer}/sources"]
+    assert sources["status"] == "skipped" and "the answer a known" in sources["reason"], sources
+    # never reached either, but the API tells the unknown id apart (409, where the known one got 400): judged
+    notes = operations["POST /customers/{customer}/notes"]
+    assert notes["status"] == "failed", notes
+
+
 # -- json-server: the API stores and returns what the client sent -----------------------------------------
 def test_dates_iso8601_utc_no_false_positive_the_clients_own_value_echoed(serve, run_conformance, tmp_path):
     """json-server stores any body and echoes it: a createdAt the suite itself sent is not the API's date."""
@@ -430,6 +495,7 @@ class KintoLike:
 
     def __init__(self) -> None:
         self.records = {"r1": {"id": "r1", "n": 1}}
+        self.created = 1  # ids are never reused (r{len + 1} reused a deleted record's id: a flaky verdict)
 
     def __call__(self, request: Request) -> Response:
         if request.headers.get("Authorization") not in ("Bearer kinto", "Bearer reader"):
@@ -442,7 +508,8 @@ class KintoLike:
                 if request.headers.get("Authorization") == "Bearer reader":
                     return js(403, {"code": 403, "message": "Forbidden"})
                 body = request.get_json(silent=True) or {}
-                record = {"id": f"r{len(self.records) + 1}", **(body.get("data") or {})}
+                self.created += 1
+                record = {"id": f"r{self.created}", **(body.get("data") or {})}
                 self.records[record["id"]] = record
                 return js(201, {"data": record})
             return js(200, {"data": list(self.records.values())})

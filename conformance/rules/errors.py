@@ -82,9 +82,15 @@ def _expect(ctx, exchange, default: int, situation: str, *, about_body: bool = T
 def not_found(ctx, exchange):
     name = resource_names(ctx.operation)[-1]
     known = ctx.reached_values.get(name)
-    if not (known is not None and known.real) and not looks_like_an_id(name):
+    if not (known is not None and known.names_a_resource) and not looks_like_an_id(name):
         raise Skip(f"the path parameter '{name}' is not known to name a resource (no value for it was listed, "
                    "created or given, and its name is not an id's): the document promises 404 for resources only")
+    status = exchange.response.status
+    if not ctx.reached and status != ctx.params.get("status", 404) and status in {
+            e.response.status for e in ctx.exchanges("generated")
+            if e.response is not None and e.credential == "valid" and e.target != "unknown" and not e.invented}:
+        raise Skip(f"the operation was never reached, and the unknown id got {status}, the answer a known {name} got "
+                   "too: the API answered before it looked at the id")
     return _expect(ctx, exchange, 404, f"an unknown resource ({exchange.note})", about_body=False)
 
 
