@@ -320,6 +320,59 @@ def test_dates_iso8601_utc_no_false_positive_a_value_the_suite_wrote_earlier(ser
     assert rule["status"] == "passed", outcome.output()
 
 
+def test_dates_iso8601_utc_no_false_positive_under_xdist_a_listing_of_what_another_worker_wrote(
+        serve, run_conformance, tmp_path):
+    """json-server 1.0 under `-n 2` (issue 18's sweep): GET /posts listed a post another worker had created and
+    PUT a generated createdAt '1426-03-06T13:13:35.541+02:33' on. One collection's operations run one after the
+    other, on one worker: a listing never shows what the suite is writing halfway, and the writes it does show
+    the ledger knows."""
+    import time
+
+    posts: dict[int, dict[str, Any]] = {1: {"id": 1, "title": "a", "createdAt": "2024-01-02T00:00:00Z"}}
+    created = [1]
+
+    def handler(request: Request) -> Response:
+        parts = [p for p in request.path.split("/") if p]
+        body = request.get_json(silent=True)
+        if parts == ["posts"] and request.method == "GET":
+            time.sleep(0.2)  # a listing takes a while: the other worker's writes happen meanwhile
+            return js(200, list(posts.values()))
+        if parts == ["posts"] and request.method == "POST" and isinstance(body, dict):
+            created[0] += 1
+            posts[created[0]] = {"createdAt": "2024-06-01T12:00:00Z", **body, "id": created[0]}
+            return js(201, posts[created[0]])
+        post = posts.get(int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
+        if post is None:
+            return js(404, {"errors": [{"message": "not found", "code": 404}]})
+        if request.method == "GET":
+            return js(200, post)
+        if request.method == "DELETE":
+            del posts[post["id"]]
+            return js(200, {})
+        if request.method == "PUT" and isinstance(body, dict):
+            posts[post["id"]] = {**body, "id": post["id"]}
+            time.sleep(0.3)  # the stored date stays while the answer takes its time
+            return js(200, posts[post["id"]])
+        return js(400, {"errors": [{"message": "bad request", "code": 10000}]})
+
+    title = {"type": "string", "minLength": 1, "maxLength": 8}
+    replace = {"type": "object", "required": ["title", "createdAt"], "additionalProperties": False,
+               "properties": {"title": title, "createdAt": {"type": "string", "enum": ["2024-05-01T10:00:00+02:00"]}}}
+    spec = {"openapi": "3.0.3", "info": {"title": "posts", "version": "1"}, "paths": {
+        "/posts": {"get": {"parameters": [{"name": "q", "in": "query", "schema": {"type": "integer"}}],
+                           "responses": {"200": {"description": "posts"}}},
+                   "post": {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                       "type": "object", "required": ["title"], "additionalProperties": False,
+                       "properties": {"title": title}}}}}, "responses": {"201": {"description": "created"}}}},
+        "/posts/{id}": {"parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                        "put": {"requestBody": {"required": True, "content": {"application/json": {"schema": replace}}},
+                                "responses": {"200": {"description": "replaced"}}},
+                        "delete": {"responses": {"200": {"description": "deleted"}}}}}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-k", "dates", "-n", "2",
+                       "--conformance-concurrency=1", profile="basic-crud", token="u:p", examples=10)
+    print(outcome.rule("dates.iso8601-utc")["operations"], outcome.output()[-3000:]); assert outcome.rule("dates.iso8601-utc")["operations"]["GET /posts"]["status"] == "passed", outcome.output()
+
+
 # -- Kinto: DELETE on a collection path removes everything ------------------------------------------------
 def test_generated_writes_never_touch_a_whole_collection(serve, run_conformance, tmp_path):
     """Kinto: a generated DELETE /v1/buckets (no id) removed every bucket and a DELETE /v1/accounts the admin
