@@ -14,6 +14,7 @@ import schemathesis.specs.openapi.schemas  # noqa: F401  (kept imported: pyteste
 import conformance.engine  # noqa: F401  (the same: a test that imports the probes alone would see them registered twice)
 
 from conformance.demo import DemoAPI
+from independent.serving import LoopbackServer, app_of
 from conformance.demo.server import DEFAULT_FORBIDDEN, DEFAULT_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,3 +110,19 @@ def run_conformance(pytester: pytest.Pytester):
         return Outcome(result, data)
 
     return run
+
+
+@pytest.fixture
+def serve():
+    """``serve(handler)`` serves a function from a Werkzeug request to its response on 127.0.0.1 (the loopback
+    servers that behave like a real API did); all stop after the test. tests/independent has its own, for apps."""
+    started: list[LoopbackServer] = []
+
+    def start(handler: Any) -> LoopbackServer:
+        server = LoopbackServer(app_of(handler)).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -5,44 +5,18 @@ the operation that serves the spec is not a resource, and every answer is judged
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from werkzeug.wrappers import Request, Response
 
 from conformance.run import load_catalog
 from conformance.rules import CHECKS
-from independent.serving import LoopbackServer
-
-
-def app_of(handler: Callable[[Request], Response]) -> Callable[..., Any]:
-    def app(environ: dict[str, Any], start_response: Any) -> Any:
-        request = Request(environ)
-        request.get_data()
-        return handler(request)(environ, start_response)
-    return app
-
-
-def js(status: int, body: Any, **headers: str) -> Response:
-    return Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
+from independent.serving import js
 
 
 def text(status: int, body: str, **headers: str) -> Response:
     return Response(body, status=status, mimetype="text/plain", headers=headers)
-
-
-@pytest.fixture
-def serve():
-    started = []
-
-    def start(handler: Callable[[Request], Response]) -> LoopbackServer:
-        server = LoopbackServer(app_of(handler)).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 def run_with(run_conformance, tmp_path, url: str, spec: dict[str, Any], *, profile: str, token: str,

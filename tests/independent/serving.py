@@ -82,6 +82,20 @@ class BoundedRequest(Request):
     max_content_length = MAX_BODY
 
 
+def app_of(handler: Callable[[Request], Response]) -> Callable[..., Any]:
+    """A WSGI application of a function from a request to its response (the body read before it answers)."""
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        request.get_data()
+        return handler(request)(environ, start_response)
+    return app
+
+
+def js(status: int, body: Any, **headers: str) -> Response:
+    """A JSON answer as most frameworks write one (``json_response`` writes it compactly, in UTF-8)."""
+    return Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
+
+
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None,
                   content_type: str = "application/json; charset=utf-8") -> Response:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
