@@ -22,7 +22,6 @@ import json
 import re
 import threading
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from .server import CORS_ALLOW_HEADERS, EPOCH, TITLES, DemoHandler, Reply, Serving, _Server
 
@@ -131,10 +130,7 @@ class EntriesDemoAPI(Serving):
 def _handler(api: EntriesDemoAPI):
     class Handler(DemoHandler):
         def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""  # always drain the body (keep-alive)
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            raw, parts, query = self._read()
             try:
                 status, body, headers = self._route(parts.path, query, raw)
             except Reply as reply:

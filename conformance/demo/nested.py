@@ -205,9 +205,8 @@ def _template(path: str) -> tuple[str | None, dict[str, str]]:
 def _handler(api: NestedDemoAPI):
     class Handler(DemoHandler):
         def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""  # always drain the body (keep-alive)
-            path = urlsplit(self.path).path
+            raw, parts, _ = self._read()
+            path = parts.path
             api.requests.append((self.command, path))
             template, params = _template(path)
             try:

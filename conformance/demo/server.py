@@ -206,14 +206,18 @@ class DemoHandler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         raise NotImplementedError
 
+    def _read(self) -> tuple[bytes, Any, dict[str, str]]:
+        """The request's body (always drained, for keep-alive), its URL parts and its query (first values)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        return raw, parts, {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+
 
 def _handler(api: DemoAPI):
     class Handler(DemoHandler):
         def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""  # always drain the body (keep-alive)
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            raw, parts, query = self._read()
             api.requests.append((self.command, parts.path))
             if api.over_rate_limit(parts.path):  # rate-limit.retry-after: the 429 says when to retry, unless faulty
                 headers = {} if api.fault("rate-limit.retry-after") else {"Retry-After": "1"}

@@ -6,22 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..rules.pagination import json_type  # (one JSON type name for the checks and for derive)
+
 # A boolean field of an error body whose name says the request succeeded states, by its name, that it did not.
 SUCCESS_NAMES = {"success", "successful", "succeeded", "ok"}
 
 
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def structure(value: Any, *, error: bool = False, name: str = "") -> dict[str, Any]:
