@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from .models import Exchange, Request, Skip
@@ -272,3 +272,109 @@ def head(run: ProbeRun) -> HeadPair:
                 setattr(raw, name, getattr(head_exchange, name))
             pair.raw = raw
     return pair
+
+
+# -- conditional requests and Range pages ------------------------------------------------------------
+@dataclass
+class Revalidation:
+    """A GET, and the same GET sent again with the validator it answered with (If-None-Match: its ETag, or
+    If-Modified-Since: its Last-Modified)."""
+
+    get: Exchange
+    header: str = ""  # the conditional header sent, e.g. "If-None-Match"
+    value: str = ""  # its value: what the GET answered
+    again: Exchange | None = None
+
+
+@dataclass
+class ConditionalGet:
+    """The conditional GETs of one resource: by ETag (a second pair where the resource changed between the first
+    two requests) and by Last-Modified, where a rule asks for it."""
+
+    get: Exchange  # the first GET
+    by_etag: list[Revalidation] = field(default_factory=list)
+    by_date: Revalidation | None = None
+
+
+def _same_get(run: ProbeRun, first: Exchange, note: str, headers: dict[str, str]) -> Exchange:
+    """The GET ``first`` sent, to the same resource, with ``headers`` added; judged by no other rule (a 304 is
+    an answer only a conditional request can get)."""
+    return run.send(plan(run, "conditional-get", note, values=dict(first.values), headers=headers, origin=False,
+                         body=NO_BODY, judged=False))
+
+
+@probe("conditional-get")
+def conditional_get(run: ProbeRun) -> ConditionalGet:
+    """A GET, then the same GET with If-None-Match: the ETag it answered. Where the second answered 200 with another
+    ETag and another body, the resource changed in between: one more pair. Where a rule asks for Last-Modified,
+    the same GET with If-Modified-Since: the date it answered."""
+    if run.operation.method != "GET":
+        raise Skip("conditional requests are sent to GET operations only")
+    result = ConditionalGet(run.send(plan(run, "conditional-get", "a GET, to read its validators", origin=False,
+                                          body=NO_BODY)))
+    get = result.get
+    for attempt in range(2):
+        response = get.response
+        etag = response.header("etag") if response is not None and response.status == 200 else None
+        if not etag:
+            break
+        pair = Revalidation(get, "If-None-Match", etag)
+        pair.again = _same_get(run, get, f"the same GET with If-None-Match: {etag}", {"If-None-Match": etag})
+        result.by_etag.append(pair)
+        again = pair.again.response
+        changed = (again is not None and again.status == 200 and again.header("etag") not in (None, etag)
+                   and again.body != response.body)
+        if not changed or attempt:
+            break
+        get = _same_get(run, get, "the same GET again (the resource changed in between)", {})
+    wants_date = any(rule.params.get("last_modified") for rule in run.rules_using("conditional-get"))
+    response = result.get.response
+    modified = response.header("last-modified") if response is not None and response.status == 200 else None
+    if wants_date and modified:
+        result.by_date = Revalidation(result.get, "If-Modified-Since", modified)
+        result.by_date.again = _same_get(run, result.get, f"the same GET with If-Modified-Since: {modified}",
+                                         {"If-Modified-Since": modified})
+    return result
+
+
+MAX_RANGE_PAGES = 5
+
+
+@dataclass
+class RangeWalk:
+    """The pages of a list asked for with a Range header, then along each answer's Next-Range."""
+
+    pages: list[tuple[str, Exchange]] = field(default_factory=list)  # (the Range sent, the answer)
+    end: str = ""  # why the walk stopped
+
+
+@probe("range-walk")
+def range_walk(run: ProbeRun) -> RangeWalk:
+    """GET the list with ``Range: <unit> ..; max=<max>`` (the rule's params), then with the Next-Range each page
+    answered, as a client pages through it (at most MAX_RANGE_PAGES pages)."""
+    rules = run.rules_using("range-walk")
+    params = rules[0].params if rules else {}
+    request_header = params.get("range_header", "Range")
+    next_header = params.get("next_range_header", "Next-Range")
+    walk = RangeWalk()
+    sent = f"{params.get('unit', 'id')} ..; max={params.get('max', 2)}"
+    seen: set[str] = set()
+    while True:
+        seen.add(sent)
+        exchange = run.send(plan(run, "range-walk", f"{request_header}: {sent}", headers={request_header: sent},
+                                 sample_query="required", body=NO_BODY, origin=False, judged=False))
+        walk.pages.append((sent, exchange))
+        response = exchange.response
+        following = response.header(next_header) if response is not None else None
+        if response is None or not 200 <= response.status < 300:
+            walk.end = f"the page asked with {request_header}: {sent} answered {exchange.status_text}"
+        elif not following:
+            walk.end = f"the page asked with {request_header}: {sent} has no {next_header}"
+        elif following in seen:
+            walk.end = f"its {next_header} ({following}) was already asked for"
+        elif len(walk.pages) >= MAX_RANGE_PAGES:
+            walk.end = f"the walk stopped early, after {MAX_RANGE_PAGES} pages"
+        else:
+            sent = following
+            continue
+        return walk

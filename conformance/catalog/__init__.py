@@ -29,7 +29,7 @@ BUILTIN_PROFILES = ("featbit", "flextype", "basic-crud", "connectnow")
 BASE_PROFILE = "http"
 PROFILE_NAMES = (*BUILTIN_PROFILES, BASE_PROFILE)
 CATEGORIES = ("auth", "content-type", "errors", "cors", "pagination", "dates", "methods",
-              "rate-limit", "naming", "schema", "server-errors")
+              "rate-limit", "naming", "schema", "server-errors", "headers", "conditional")
 REQUIRED_RULE_FIELDS = ("category", "title", "severity", "source")
 # What in its document a rule rests on. A normative sentence binds; so does the structure of an example that is the
 # only definition of a format the document promises (its fields, their types, what their names state); an example's

@@ -14,6 +14,7 @@ A check is one of three kinds:
 from __future__ import annotations
 
 from .registry import CHECKS, IGNORE, Check, check, refused, status_schema
-from . import auth, content_type, cors, dates, errors, methods, naming, pagination, rate_limit, schema  # noqa: F401,E402  (registers them)
+from . import (auth, conditional, content_type, cors, dates, errors, headers, methods, naming,  # noqa: F401,E402
+               pagination, ranges, rate_limit, schema)  # (importing them registers them)
 
 __all__ = ["CHECKS", "Check", "IGNORE", "check", "refused", "status_schema"]

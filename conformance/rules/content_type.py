@@ -1,4 +1,4 @@
-"""content-type: JSON out (errors included), JSON in, UTF-8."""
+"""content-type: JSON out (errors included), JSON in, UTF-8, and minified where the document says so."""
 
 from __future__ import annotations
 
@@ -82,3 +82,41 @@ def utf8(ctx, exchange):
     except UnicodeDecodeError as exc:
         return f"The JSON body is not valid UTF-8 (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r})."
     return None
+
+
+WHITESPACE = b" \t\r\n"
+
+
+def insignificant_whitespace(body: bytes) -> int | None:
+    """The offset of the first whitespace between the tokens of a JSON text (outside its strings), or None. The
+    body's leading and trailing whitespace is left to the caller."""
+    in_string = escaped = False
+    for offset, byte in enumerate(body):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in WHITESPACE:
+            return offset
+    return None
+
+
+@check("content-type.minified-json", params={"type": "object", "properties": {
+    "trailing_newline": {"type": "boolean", "description": "a newline after the JSON text is allowed (default true)"}}})
+def minified_json(ctx, exchange):
+    """A JSON body carries no whitespace between its tokens (what a pretty-printer adds)."""
+    response = exchange.response
+    if not has_body(exchange) or not response.media_type.endswith("json") or response.json_or_none() is None:
+        return IGNORE
+    body = response.body.rstrip(b"\r\n") if ctx.params.get("trailing_newline", True) else response.body
+    offset = insignificant_whitespace(body)
+    if offset is None:
+        return None
+    excerpt = body[max(0, offset - 12):offset + 12].decode("utf-8", "replace")
+    return (f"A {response.status} JSON body has whitespace between its tokens at byte {offset} ({excerpt!r}); the "
+            "document says JSON bodies are minified.")

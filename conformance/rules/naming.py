@@ -1,12 +1,15 @@
-"""naming: static checks of the spec's paths, before any request."""
+"""naming: static checks of the spec's paths, before any request; and the case of the attribute names of JSON bodies."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import inflection
 
-from .registry import check
+from ..spec import resolve
+from .registry import IGNORE, check
 
 VERSION = re.compile(r"^v\d+(\.\d+)*$")
 
@@ -68,3 +71,138 @@ def item_under_collection(ctx):
     if parent not in {p.rstrip("/") or "/" for p in ctx.operation.spec_paths}:
         yield (f"{ctx.operation.path} is an item but its collection {parent} is not in the spec; "
                f"expected e.g. GET {parent} beside GET {ctx.operation.path}.")
+
+
+# -- lower case: paths (the spec) and attribute names (the JSON bodies) ------------------------------------
+SEPARATORS = {"_": "underscore", "-": "dash"}
+CASE_PARAMS = {"type": "object", "properties": {
+    "separator": {"enum": ["_", "-", None], "description": "the one character that separates words (none: any)"},
+    "ignore": {"type": "array", "items": {"type": "string"},
+               "description": "path segments or field names the rule does not judge"}}}
+
+
+def case_problem(name: str, separator: str | None) -> str | None:
+    """What is wrong with a name the document says is downcased (and, with ``separator``, separated by it): None
+    where nothing is. A leading marker (_links, @id, $ref) is not a word separator."""
+    word = name.lstrip("_@$")
+    if word != word.lower():
+        return "is not lower-case"
+    other = {"_": "-", "-": "_"}.get(separator or "")
+    if other and other in word:
+        return f"separates words with '{other}', not '{separator}'"
+    return None
+
+
+def suggestion(name: str, separator: str | None) -> str:
+    lead = name[:len(name) - len(name.lstrip("_@$"))]
+    word = inflection.underscore(name[len(lead):])
+    return lead + (word.replace("_", "-") if separator == "-" else word)
+
+
+def _spoken(separator: str | None) -> str:
+    return f"downcased and {SEPARATORS[separator]}-separated" if separator else "downcased"
+
+
+@check("naming.lower-case-paths", kind="static", params=CASE_PARAMS)
+def lower_case_paths(ctx):
+    """The static segments of the spec's path (a parameter's name and a file name are not judged)."""
+    if serves_the_spec(ctx):
+        return
+    separator = ctx.params.get("separator")
+    ignore = {s.lower() for s in ctx.params.get("ignore", [])}
+    for segment in ctx.operation.path.split("/"):
+        static = re.sub(r"\{[^}]*\}", "", segment)
+        if not static or "." in static or segment.lower() in ignore:
+            continue
+        problem = case_problem(static, separator)
+        if problem:
+            yield (f"The path segment '{segment}' in {ctx.operation.path} {problem}; the document says path names are "
+                   f"{_spoken(separator)} (e.g. '{suggestion(static, separator)}').")
+
+
+def _object_schema(schema: Any, root: dict[str, Any]) -> dict[str, Any] | None:
+    """An object schema with its allOf/oneOf/anyOf parts' properties gathered, $refs inlined."""
+    schema = resolve(schema, root) if isinstance(schema, dict) else None
+    if not isinstance(schema, dict):
+        return None
+    merged = {**schema, "properties": dict(schema.get("properties") or {})}
+    for key in ("allOf", "oneOf", "anyOf"):
+        for part in schema.get(key) or []:
+            part = _object_schema(part, root) or {}
+            merged["properties"].update(part.get("properties") or {})
+            for name in ("additionalProperties", "patternProperties", "items"):
+                merged.setdefault(name, part.get(name))
+    return merged
+
+
+def _is_map(schema: dict[str, Any] | None) -> bool:
+    """A schema whose keys are data (a map of ids, of labels), not attribute names."""
+    if schema is None:
+        return False
+    extra = schema.get("additionalProperties")
+    return bool(schema.get("patternProperties")) or (bool(extra) and not schema.get("properties"))
+
+
+def field_names(body: Any, schema: Any, root: dict[str, Any], skip: set[str]) -> list[str]:
+    """The attribute names of a JSON body, at any depth: not the keys of a map the spec describes as one, nor a
+    name the suite itself sent (an echo of its own request)."""
+    found: list[str] = []
+    resolved = _object_schema(schema, root)
+    if isinstance(body, dict):
+        keyed = _is_map(resolved)
+        for key, value in body.items():
+            if not keyed and key not in skip and key not in found:
+                found.append(key)
+            props = (resolved or {}).get("properties") or {}
+            inner = (resolved or {}).get("additionalProperties") if keyed else props.get(key)
+            found += [k for k in field_names(value, inner if isinstance(inner, dict) else None, root, skip)
+                      if k not in found]
+    elif isinstance(body, list):
+        inner = (resolved or {}).get("items")
+        for item in body:
+            found += [k for k in field_names(item, inner if isinstance(inner, dict) else None, root, skip)
+                      if k not in found]
+    return found
+
+
+def _response_schema(operation: Any, status: int) -> Any:
+    responses = operation.definition.get("responses") or {}
+    response = responses.get(str(status)) or responses.get(f"{status // 100}XX") or responses.get("default")
+    response = resolve(response, operation.root) if isinstance(response, dict) else {}
+    for media, content in (response.get("content") or {}).items():
+        if "json" in media and isinstance(content, dict):
+            return content.get("schema")
+    return response.get("schema")
+
+
+def _sent_names(exchange: Any) -> set[str]:
+    sent: list[Any] = list(exchange.written)
+    try:
+        sent.append(json.loads(exchange.request.body or b"null"))
+    except ValueError:
+        pass
+    return {k for body in sent for k in field_names(body, None, {}, set())}
+
+
+@check("naming.lower-case-attributes", params=CASE_PARAMS)
+def lower_case_attributes(ctx, exchange):
+    """The field names of every JSON body the API answers with."""
+    response = exchange.response
+    if exchange.request.method == "HEAD" or not response.media_type.endswith("json") or not response.body.strip():
+        return IGNORE
+    body = response.json_or_none()
+    if not isinstance(body, (dict, list)) or serves_the_spec(ctx):
+        return IGNORE
+    separator = ctx.params.get("separator")
+    skip = _sent_names(exchange) | set(ctx.params.get("ignore", []))
+    names = field_names(body, _response_schema(ctx.operation, response.status), ctx.operation.root, skip)
+    wrong = [(name, problem) for name in names if (problem := case_problem(name, separator))]
+    if not wrong:
+        return None
+    if len(wrong) == 1:
+        which = f"the field '{wrong[0][0]}' {wrong[0][1]}"
+    else:
+        more = f" (and {len(wrong) - 3} more)" if len(wrong) > 3 else ""
+        which = f"the fields {', '.join(repr(name) for name, _ in wrong[:3])}{more} are not {_spoken(separator)}"
+    return (f"In a {response.status} JSON body {which}; the document says attribute names are {_spoken(separator)} "
+            f"(e.g. '{suggestion(wrong[0][0], separator)}').")
