@@ -1,8 +1,8 @@
 """``conformance derive``: from a team's own convention documents to a cited catalog, offline and deterministic.
 
 reader (Markdown, HTML, plain text -> sections, sentences, table rows, examples) -> normative (which sentences bind,
-and how hard) -> mapping and formats (sentence patterns and examples -> rules of existing checks, params read off
-the document; the ways a client talks to the API) -> writer (the catalog YAML). No network, no model: the same
+and how hard) -> mapping, templates and formats (sentence patterns and examples -> rules of existing checks, params
+read off the document; the ways a client talks to the API) -> writer (the catalog YAML). No network, no model: the same
 documents give the same catalog.
 """
 
@@ -14,11 +14,12 @@ from pathlib import Path
 from . import formats
 from .mapping import Derivation, map_sentences
 from .reader import Document, read_document
+from .templates import TEMPLATE_MAPPINGS
 from .writer import catalog, dump
 
 
 def derive_document(doc: Document) -> Derivation:
-    d = map_sentences(doc)
+    d = map_sentences(doc, TEMPLATE_MAPPINGS)
     formats.error_format(d)
     formats.pagination(d)
     formats.cors_values(d)

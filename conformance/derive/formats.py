@@ -14,11 +14,13 @@ from ..rules.pagination import DEFAULT_FIELDS
 from .examples import header_values, integer_field, keys, status_line, structure
 from .mapping import BODY_METHODS, MUST, SHOULD, Derivation, _has
 from .reader import Example, Sentence
+from .templates import binding
 
 # A field a sentence names and says nothing else of: present, and not empty, whatever its type.
 NON_EMPTY = {"type": ["array", "string", "object"], "minItems": 1, "minLength": 1, "minProperties": 1}
 ERROR = r"\berrors?\b"
-FORMAT_PROMISE = r"\b(?:common|following|same|this|standard) format\b|\bformat\b.*\bexample\b|\blooks? like\b"
+FORMAT_PROMISE = (r"\b(?:common|following|same|this|standard) format\b|\bformat\b.*\bexample\b|\blooks? like\b|"
+                  r"\b(?:consistent|structured|uniform)\b[^.]*\b(?:bod(?:y|ies)|format|responses?)\b")
 
 
 def _json_examples(d: Derivation, section: str) -> list[tuple[Example, Any]]:
@@ -84,15 +86,37 @@ def error_format(d: Derivation) -> None:
         example, body = found
         promise = next((s for s in sentences if s.section == example.section and _has(FORMAT_PROMISE, s.text)), None)
         if promise is not None and not keys(body) <= named:
+            schema = structure(body, error=True)
+            optional = optional_keys(d, example.section, body)
+            schema["required"] = [k for k in schema["required"] if k not in optional]
             d.add("errors.envelope-example", promise, "a format the document promises, which only its example defines",
-                  basis="example-structure", check="errors.envelope",
-                  params={"schema": structure(body, error=True)})
+                  basis="example-structure", check="errors.envelope", params={"schema": schema})
+            binding(promise, d.normative.get(promise.index), d)
+            for s in sentences:  # a sentence of the section that names the example's fields is checked by it too
+                if s.section == example.section and s is not promise and set(s.codes) & set(body):
+                    binding(s, d.normative.get(s.index), d)
+                    d.add("errors.envelope-example", s, "the fields of the example it names")
         values(d, example, body)
     for rule_id in ("errors.envelope", "errors.envelope-example"):
         if rule_id in d.rules and "server-errors.no-5xx" not in d.rules:
             rule = d.rules[rule_id]
             source = next(s for s in d.document.sentences if s.text == rule.quote)
             d.add("server-errors.no-5xx", source, "the document describes its errors (a 5xx is the server failing)")
+
+
+def optional_keys(d: Derivation, section: str, body: Any) -> set[str]:
+    """The fields of an example that its section's sentences call optional ("optionally a `url`", "`url` (optional)",
+    "`url` is optional"): the example shows them, but an error may leave them out."""
+    found = set()
+    for s in d.document.sentences:
+        if s.section != section:
+            continue
+        for key in body:
+            name = re.escape(key)
+            if re.search(rf"\boptional(?:ly)?\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){{0,2}}`{name}`|`{name}`\s*(?:\(optional\)|"
+                         rf"is optional|may be (?:omitted|left out|absent))", s.marked, re.I):
+                found.add(key)
+    return found
 
 
 def values(d: Derivation, example: Example, body: Any) -> None:

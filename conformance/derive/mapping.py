@@ -304,13 +304,16 @@ SENTENCE_MAPPINGS: tuple[Callable[[Sentence, Normative | None, Derivation], None
     auth_required, auth_channels, status_rows, content_types, dates, methods, cors, naming, reference, rate_limits)
 
 
-def map_sentences(doc: Document) -> Derivation:
+def map_sentences(doc: Document, more: tuple[Callable[[Sentence, Normative | None, Derivation], None], ...] = ()
+                  ) -> Derivation:
+    """Every sentence through every mapping, in the document's order (``more``: the template mappings of
+    templates.py, after these)."""
     d = Derivation(doc)
     for sentence in doc.sentences:
         normative = classify(sentence)
         if normative is not None:
             d.normative[sentence.index] = normative
-        for mapping in SENTENCE_MAPPINGS:
+        for mapping in SENTENCE_MAPPINGS + more:
             mapping(sentence, normative, d)
     return d
 

@@ -52,8 +52,15 @@ TITLES = {
     "schema.status-documented": "Every status code the API answers is documented for the operation",
     "schema.security-documented": "An operation that requires authentication is marked as such in the spec",
     "server-errors.no-5xx": "No request, valid or invalid, makes the API fail with a 5xx",
+    "headers.required": "Every response carries the {headers} header",
+    "conditional.etag": "A GET answered 200 carries an ETag, and the same GET with If-None-Match: it answers 304",
+    "pagination.range": "A list is paged with Range, Content-Range and Next-Range headers",
+    "naming.lower-case-paths": "Path segments are lower-case (separator: {separator})",
+    "naming.lower-case-attributes": "JSON attribute names are lower-case (separator: {separator})",
+    "content-type.minified-json": "JSON bodies are minified (no whitespace between tokens)",
 }
-DEFAULTS = {"status": "401", "scheme": "Basic", "media_types": "application/json", "value": "the example's"}
+DEFAULTS = {"status": "401", "scheme": "Basic", "media_types": "application/json", "value": "the example's",
+            "separator": "any"}
 # Ways a credential commonly travels, probed where the document says its own ways are the only ones.
 COMMON_CHANNELS = ({"in": "header", "name": "Authorization", "format": "Bearer {token}"},
                    {"in": "query", "name": "token"}, {"in": "query", "name": "access_token"},
@@ -62,11 +69,12 @@ COMMON_CHANNELS = ({"in": "header", "name": "Authorization", "format": "Bearer {
 
 def title(draft: Draft) -> str:
     def fill(match: re.Match[str]) -> str:
-        value = draft.params.get(match.group(1), DEFAULTS.get(match.group(1), ""))
+        value = draft.params.get(match.group(1))
+        value = DEFAULTS.get(match.group(1), "") if value is None else value
         if draft.id.startswith("auth.forbidden") and match.group(1) == "status" and "status" not in draft.params:
             value = 403
         return ", ".join(value) if isinstance(value, list) else str(value)
-    return re.sub(r"\{(\w+)\}", fill, TITLES.get(draft.id, draft.id))
+    return re.sub(r"\{(\w+)\}", fill, TITLES.get(draft.id, TITLES.get(draft.check, draft.id)))
 
 
 def rule_entry(draft: Draft, file: str) -> dict[str, Any]:
