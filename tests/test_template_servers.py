@@ -98,7 +98,7 @@ class Platform:
 
     def __call__(self, request: Request) -> Response:
         response = self.route(request)
-        if response.status_code == 200:
+        if response.status_code == 200 and request.method == "GET":
             tag = '"' + hashlib.sha1(response.get_data()).hexdigest()[:12] + '"'
             if request.headers.get("If-None-Match") == tag and self.fault != "etag":
                 response = Response(status=304)
@@ -109,8 +109,8 @@ class Platform:
 
     def route(self, request: Request) -> Response:
         parts = [p for p in request.path.split("/") if p]
-        if request.method != "GET":
-            return self.json(405, {"id": "method_not_allowed", "message": "Only GET"}, Allow="GET")
+        if request.method not in ("GET", "HEAD"):
+            return self.json(405, {"id": "method_not_allowed", "message": "Only GET"}, Allow="GET, HEAD")
         if parts in (["apps"], ["app-setups"], ["appSetups"]):
             return self.listing(request, list(self.apps.values()))
         if len(parts) == 2 and parts[0] == "apps" and parts[1] in self.apps:
@@ -147,3 +147,54 @@ def test_each_template_rule_passes_a_conforming_api_and_fails_one_that_breaks_it
     if not fault:  # judged, not skipped
         for rule in outcome.report["rules"]:
             assert rule["status"] == "passed", rule
+
+
+GUIDE = """# Platform HTTP API guide
+
+## Request ids
+
+Include a `Request-Id` header in each API response, populated with a UUID value.
+
+## Caching
+
+Include an `ETag` header in all responses. Clients send it back in `If-None-Match` and get a 304 when nothing changed.
+
+## Ranges
+
+Large responses should be broken across multiple requests using `Range` headers.
+
+## Case
+
+Use downcased and dash-separated path names. Downcase attributes as well, but use underscore separators.
+
+## JSON
+
+It is best to keep JSON responses minified.
+
+## Errors
+
+Generate consistent, structured response bodies on errors, e.g.:
+
+```json
+{"id": "not_found", "message": "No such app"}
+```
+"""
+
+
+def test_the_catalog_derived_from_a_style_guide_judges_the_api_that_keeps_it(serve, run_conformance, tmp_path):
+    """From the document to the verdicts: the catalog derive writes from a guide in Heroku's manner is run as it is,
+    and the API that keeps the guide fails none of its rules and passes the template rules (judged, not skipped)."""
+    from conformance.derive import derive
+
+    (tmp_path / "guide.md").write_text(GUIDE, encoding="utf-8")
+    _, text = derive([tmp_path / "guide.md"])
+    (tmp_path / "derived.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "spec.json").write_text(json.dumps(spec()))
+    server = serve(Platform())
+    outcome = run_conformance(None, f"--conformance-spec={tmp_path / 'spec.json'}", url=server.url,
+                              profile=str(tmp_path / "derived.yaml"), token=None, forbidden=None)
+    assert outcome.ret == 0, outcome.output()
+    statuses = {r["id"]: r["status"] for r in outcome.report["rules"]}
+    for rule_id in ("headers.request-id", "conditional.etag", "pagination.range", "naming.lower-case-paths",
+                    "naming.lower-case-attributes", "content-type.minified-json"):
+        assert statuses[rule_id] == "passed", (rule_id, statuses)
