@@ -154,6 +154,8 @@ class Catalog:
     rules: tuple[Rule, ...]
     unobservable: tuple[dict[str, Any], ...]
     parameters: tuple[str, ...] = ()  # path parameter values: [PATH_GLOB:]NAME=VALUE
+    # the documents' normative sentences and the rules that check each (a catalog `conformance derive` wrote)
+    normative: tuple[dict[str, Any], ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -335,4 +337,5 @@ def load_catalog(name: str, *, checks: Mapping[str, CheckSpec], relative_to: Pat
         rules=tuple(rules[i] for i in order),
         unobservable=tuple(data.get("unobservable", base.unobservable if base else ())),
         parameters=(base.parameters if base else ()) + tuple(data.get("parameters", ())),
+        normative=tuple(data.get("normative", base.normative if base else ())),
     )

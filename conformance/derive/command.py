@@ -11,6 +11,8 @@ from typing import Any
 import yaml
 
 from ..catalog import resolve_path
+from ..report.coverage import NO_REASON
+from ..report.coverage import coverage as sentence_coverage
 from ..rules.dates import DATE_FIELD_PATTERNS
 from . import derive
 
@@ -59,19 +61,18 @@ def compare(derived: dict[str, Any], reference: dict[str, Any]) -> dict[str, lis
 
 
 def coverage(data: dict[str, Any], rule_ids: set[str]) -> tuple[list[tuple[dict[str, Any], list[str], str]], int]:
-    """Every normative sentence the catalog lists, with the rules of the catalog that check it, or why none does."""
-    why = {(u.get("source", {}).get("quote"), u.get("source", {}).get("document")): u for u in data.get("unobservable", [])}
-    rows, checked = [], 0
-    for entry in data.get("normative", []):
-        quoting = [r["id"] for r in data.get("rules", []) if r.get("source", {}).get("quote") == entry["quote"]]
-        ids = [r for r in dict.fromkeys([*entry.get("rules", []), *quoting]) if r in rule_ids]
-        reason = ""
-        if not ids:
-            item = why.get((entry["quote"], entry["document"]))
-            reason = f"{item.get('kind', 'unobservable')}: {item['why']}" if item else "no rule and no reason given"
-        checked += bool(ids)
-        rows.append((entry, ids, reason))
-    return rows, checked
+    """Every normative sentence the catalog lists, with the rules of the catalog that check it, or why none does
+    (report/coverage.py: the one computation the reports make too)."""
+    rules = {r["id"]: r.get("source", {}) for r in data.get("rules", []) if r["id"] in rule_ids}
+    rules.update({rule_id: {} for rule_id in rule_ids if rule_id not in rules})  # (inherited: they quote no sentence)
+    covered = sentence_coverage(data.get("normative", []), rules, data.get("unobservable", []))
+    if covered is None:
+        return [], 0
+    rows = []
+    for entry, row in zip(data["normative"], covered["rows"]):
+        reason = "" if row["rules"] else (NO_REASON if row["kind"] == "none" else f"{row['kind']}: {row['why']}")
+        rows.append((entry, [r["id"] for r in row["rules"]], reason))
+    return rows, covered["checked"]
 
 
 def print_coverage(name: str, rule_ids: set[str], out=None) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from .coverage import breakdown, headline
+
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 # symbol and label of each cell status; the colour comes from the CSS class "st-<status>"
 CELL = {
@@ -192,6 +194,41 @@ def _reach(summary: dict[str, Any], columns: list[dict[str, Any]]) -> dict[str, 
             "unreached": unreached, "by_operation": by_operation}
 
 
+# How a normative sentence's verdict reads (coverage.py), and its symbol; the colour is the CSS class "st-<verdict>".
+SENTENCE = {
+    "failed": ("✗", "checked: a rule of it failed"),
+    "accepted": ("✗", "checked: failed, accepted by the baseline"),
+    "advisory": ("i", "checked: advisory (the document's example)"),
+    "passed": ("✓", "checked: passed"),
+    "skipped": ("–", "checked, but no rule of it judged an operation in this run"),
+    "unchecked": ("○", "unchecked: no rule checks it"),
+}
+KINDS = {"no-check": "no check of this kind yet", "not-observable": "not observable from outside",
+         "client": "a requirement on the client", "ambiguous": "ambiguous",
+         "switched-off": "its rules are switched off", "none": "no reason given"}
+
+
+def _coverage(report: dict[str, Any]) -> dict[str, Any] | None:
+    """The coverage section: the documents' normative sentences grouped by document and section, and the bar."""
+    covered = report.get("coverage")
+    if not covered:
+        return None
+    groups: list[dict[str, Any]] = []
+    for row in covered["rows"]:
+        key = (row.get("document_title") or row.get("document", ""), row.get("section", ""))
+        if not groups or groups[-1]["key"] != key:
+            groups.append({"key": key, "document": key[0], "section": key[1], "rows": []})
+        symbol, label = SENTENCE.get(row["verdict"], SENTENCE["skipped"])
+        groups[-1]["rows"].append({**row, "symbol": symbol, "label": label,
+                                   "kind_label": KINDS.get(row.get("kind", ""), row.get("kind", ""))})
+    total = covered["sentences"] or 1
+    verdicts = covered.get("verdicts", {})
+    bar = [{"verdict": v, "count": verdicts[v], "percent": round(100 * verdicts[v] / total, 2),
+            "label": SENTENCE[v][1]} for v in SENTENCE if verdicts.get(v)]
+    return {**covered, "groups": groups, "bar": bar, "headline": headline(covered), "breakdown": breakdown(covered),
+            "documents": len({g["document"] for g in groups})}
+
+
 def _view(report: dict[str, Any]) -> dict[str, Any]:
     summary = report.get("summary", {})
     operations = operations_of(report)
@@ -214,6 +251,8 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
     credential = summary.get("credential") or {}
     longest = max((len(c["method"]) + 1 + len(c["short"]) for c in columns), default=0)
     statuses = {r.get("status") for r in rows}
+    coverage = _coverage(report)
+    listed = {row["quote"] for group in (coverage or {}).get("groups", []) for row in group["rows"]}
     return {"summary": summary, "verdict": _verdict(summary), "columns": columns, "prefix": common_prefix(operations),
             "header_px": max(96, min(300, round(longest * 7.1) + 20)), "categories": categories,
             "by_operation": _by_operation(columns, rows), "offer_operations": len(columns) >= OFFER_OPERATIONS,
@@ -221,7 +260,10 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
             "baseline": summary.get("baseline"), "has_accepted": "accepted" in statuses,
             "has_advisory": "advisory" in statuses, "has_example": any(r.get("example") for r in rows),
             "reach": reach, "credential": credential, "unreached_shown": UNREACHED_SHOWN,
-            "unobservable": report.get("unobservable", []), "evidence": evidence, "critical": critical,
+            "unobservable": [u for u in report.get("unobservable", []) if (u.get("source") or {}).get("quote")
+                             not in listed],  # (the coverage section lists the others with their reason)
+            "coverage": coverage, "sentence_legend": SENTENCE,
+            "evidence": evidence, "critical": critical,
             "format": report.get("format", ""), "cell_legend": CELL}
 
 

@@ -10,7 +10,9 @@
      "documents": [{file, title}],
      "rules": [{id, category, severity, basis, example, title, source: {document, document_title, section, quote?},
                 status, operations: {label: status}, violations: [...]}],
-     "unobservable": [...]}
+     "unobservable": [...],
+     "coverage"?: {checked, sentences, verdicts, rows: [...]}}  (a catalog that lists its documents' normative
+                  sentences, as `conformance derive` writes it: see coverage.py; summary.coverage has the counts)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
+from .coverage import coverage
 from .sources import document_titles, with_title
 
 FORMAT = "conformance-report/1"
@@ -120,8 +123,15 @@ def build_report(*, catalog: Catalog, records: list[dict[str, Any]], meta: dict[
     if errors:
         summary["errors"] = errors
     unobservable = [{**u, "source": with_title(u.get("source", {}), titles)} for u in catalog.unobservable]
-    return {"format": FORMAT, "summary": summary, "documents": [dict(d) for d in catalog.documents], "rules": rules,
-            "unobservable": unobservable}
+    report = {"format": FORMAT, "summary": summary, "documents": [dict(d) for d in catalog.documents], "rules": rules,
+              "unobservable": unobservable}
+    covered = coverage(getattr(catalog, "normative", ()), {r["id"]: r["source"] for r in rules}, catalog.unobservable,
+                       statuses={r["id"]: r["status"] for r in rules}, titles=titles)
+    if covered is not None:  # the documents' normative sentences, with this run's verdicts (coverage.py)
+        summary["coverage"] = {"checked": covered["checked"], "sentences": covered["sentences"],
+                               "verdicts": covered["verdicts"]}
+        report["coverage"] = covered
+    return report
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:

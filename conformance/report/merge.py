@@ -138,12 +138,17 @@ class ReportedCatalog:
     rules: list[ReportedRule]
     documents: list[dict[str, Any]]
     unobservable: list[dict[str, Any]] = field(default_factory=list)
+    normative: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def of(cls, report: dict[str, Any]) -> ReportedCatalog:
         rules = [ReportedRule(r["id"], r["category"], r["severity"], r.get("basis", ""), bool(r.get("example")),
                               r["title"], dict(r.get("source") or {})) for r in report["rules"]]
-        return cls(rules, list(report.get("documents", [])), list(report.get("unobservable", [])))
+        normative = [{"document": row["document"], "section": row["section"], "quote": row["quote"],
+                      "severity": row.get("severity", ""), "trigger": row.get("trigger", ""),
+                      "rules": [r["id"] for r in row["rules"]] + list(row.get("switched_off", []))}
+                     for row in (report.get("coverage") or {}).get("rows", [])]
+        return cls(rules, list(report.get("documents", [])), list(report.get("unobservable", [])), normative)
 
 
 def shard_records(shard: Shard) -> list[dict[str, Any]]:

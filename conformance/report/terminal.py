@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .coverage import headline
 from .reach_gate import gate_line
 from .records import exchange_record
 from .sources import document_titles, source_label
@@ -106,6 +107,8 @@ def summary_lines(record: RunRecord) -> list[Line]:
         f"{not_judged(reach)}; "
         f"{summary['requests']} requests in {summary['duration_s']:.1f} s",
         green=summary.get("verdict") == "passed" and bool(accepted or advisory))
+    if summary.get("coverage"):  # a catalog that lists its documents' normative sentences (conformance derive)
+        write_line(f"coverage of the document: {headline(summary['coverage'])}; the reports list each sentence")
     gate = reach.get("gate")
     if gate is not None and not gate["passed"]:
         write_line(gate_line(gate), red=True)

@@ -489,3 +489,36 @@ def test_a_wide_api_shows_reach_in_the_operations_view(browser, shots, tmp_path)
     page.click(f'tr.op-row .rpill[data-reach="{first}"]')
     assert _panel(page)["open"] and first in _panel(page)["text"] and "How to reach it:" in _panel(page)["text"]
     page.screenshot(shots / "wide-reach-2-panel.png")
+
+
+def test_the_coverage_of_the_document_lists_each_sentence_and_opens_its_rules_evidence(browser, shots, demo,
+                                                                                      run_conformance, pytester):
+    """A derived catalog (issue 21): the header counts the normative sentences checked; the coverage section lists
+    each with its verdict, its rules' chips (a click opens the rule's evidence) or why none checks it."""
+    from conformance.derive import derive
+
+    _, text = derive([SHARED / "seeds" / "000_d9a06a46ed08e79c.txt"])
+    catalog = pytester.path / "derived.yaml"
+    catalog.write_text(text, encoding="utf-8")
+    html = pytester.path / "coverage.html"
+    outcome = run_conformance(demo("featbit", faults={"cors.vary-origin"}), f"--conformance-html={html}",
+                              profile=str(catalog), examples=2)
+    coverage = outcome.report["coverage"]
+    page = browser.open(html.as_uri())
+    stat = page.evaluate("document.querySelector('a.covstat').innerText")
+    assert f"{coverage['checked']} of {coverage['sentences']}" in stat and "normative sentences checked" in stat
+    page.click("a.covstat")
+    page.settle()
+    top = page.evaluate("document.getElementById('coverage').getBoundingClientRect().top")
+    toolbar = page.evaluate("document.getElementById('toolbar').getBoundingClientRect().bottom")
+    assert toolbar <= top < HEIGHT / 2  # the link brings the section into view, its heading below the toolbar
+    rows = page.evaluate("Array.from(document.querySelectorAll('tr.cov-row')).map(function (r) { "
+                         "return r.dataset.verdict; })")
+    assert len(rows) == coverage["sentences"] and rows.count("failed") == 1 and "unchecked" in rows
+    width = page.evaluate("document.getElementById('coverage').getBoundingClientRect().right")
+    assert width <= WIDTH  # the section fits the window: no sideways scroll to read a sentence
+    page.screenshot(shots / "coverage-1-section.png")
+    page.click('#coverage button.rchip[data-open="cors.vary-origin"]')
+    panel = _panel(page)
+    assert panel["open"] and "Vary: Origin" in panel["text"]
+    page.screenshot(shots / "coverage-2-evidence.png")
