@@ -1,9 +1,10 @@
 """``conformance derive``: from a team's own convention documents to a cited catalog, offline and deterministic.
 
-reader (Markdown, HTML, plain text -> sections, sentences, table rows, examples) -> normative (which sentences bind,
-and how hard) -> mapping, templates and formats (sentence patterns and examples -> rules of existing checks, params
-read off the document; the ways a client talks to the API) -> writer (the catalog YAML). No network, no model: the same
-documents give the same catalog.
+reader (Markdown, HTML, plain text -> sections, headings, sentences, list items and the lead-ins they continue, table
+rows, examples) -> normative (which sentences bind, and how hard; a style guide's imperatives) -> mapping, templates
+and formats (sentence patterns and examples -> rules of existing checks, params read off the document; the ways a
+client talks to the API) -> reasons (headings and lead-ins checked by what they head; why a promise has no rule) ->
+writer (the catalog YAML). No network, no model: the same documents give the same catalog.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import formats
+from . import formats, reasons
 from .mapping import Derivation, map_sentences
+from .normative import imperative_style
 from .reader import Document, read_document
 from .templates import TEMPLATE_MAPPINGS
 from .writer import catalog, dump
@@ -24,7 +26,9 @@ def derive_document(doc: Document) -> Derivation:
     formats.pagination(d)
     formats.cors_values(d)
     formats.client_headers(d)
-    formats.leftovers(d)
+    imperative = imperative_style(doc)
+    reasons.place(d, imperative)
+    reasons.leftovers(d, imperative)
     return d
 
 

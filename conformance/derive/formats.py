@@ -172,35 +172,29 @@ def client_headers(d: Derivation) -> None:
     """What the run sends with every request: what the document asks of clients, else the media type it promises."""
     if "Accept" in d.request_headers:
         return
+    asked = example_accept(d)
+    if asked is not None:
+        d.request_headers["Accept"] = asked
+        return
     rule = d.rules.get("content-type.json-response")
     if rule:
         d.request_headers["Accept"] = (rule.params["media_types"][0], f"the media type the document promises "
                                        f"(\"{rule.quote}\")")
 
 
-def unmapped_reason(s: Sentence) -> tuple[str, str]:
-    text = s.text
-    if s.row:
-        return "no-check", "No check of this kind exists yet (a row of the document's table of statuses)."
-    if _has(r"\btls\b|\bhttps\b|\bssl\b|encrypt|\bstored?\b|\blogs?\b|internal|console|command|\bwebsite|"
-            r"\bpage\b.*\bmanage|\bcreate (?:a )?new token", text):
-        return "not-observable", "Not observable from outside: it is about how the API is run or managed, not " \
-                                 "what it answers over HTTP."
-    if _has(r"^(?:you (?:should|must|can|need)|we recommend|use |wait |go |run |please)|\byou should\b|\bdo not\b|"
-            r"\bdon't\b|\bwe recommend\b", text):
-        return "client", "A requirement or advice to the client, not behaviour of the API the run can observe."
-    if _has(r"\b(?:some|most|usually|may|might|depending|certain)\b", text):
-        return "ambiguous", "Ambiguous: it says which operations or values only in part (some, most, usually)."
-    return "no-check", "No check of this kind exists yet."
-
-
-def leftovers(d: Derivation) -> None:
-    """Every normative sentence that drew no rule, with the reason."""
-    listed = {u["sentence"].index for u in d.unmapped}
+def example_accept(d: Derivation) -> tuple[str, str] | None:
+    """The Accept header a document asks clients to send (a version, a custom media type) where only its example
+    gives the value ("using the `Accept` header with a custom content type, e.g.: Accept: application/vnd...")."""
     for s in d.document.sentences:
-        if s.index in d.normative and not d.checked.get(s.index) and s.index not in listed:
-            kind, why = unmapped_reason(s)
-            d.unmapped.append({"sentence": s, "kind": kind, "why": why})
+        if s.index not in d.normative or not re.search(r"`Accepts?`|\bAccepts? header\b", s.marked) \
+                or not _has(r"\bversion|\bcustom (?:content|media) type|\bmedia type|\bvendor", s.text + " " + s.section):
+            continue
+        for example in d.document.examples:
+            shown = re.search(r"^\s*Accept:\s*(\S.*?)\s*$", example.text, re.M) if example.section == s.section else None
+            if shown:
+                return shown.group(1), (f"only the document's example gives this value (section {s.section}: "
+                                        f"\"{shown.group(0).strip()}\"), for \"{s.text}\"; override it in request_headers")
+    return None
 
 
-__all__ = ["MUST", "NON_EMPTY", "client_headers", "cors_values", "error_format", "leftovers", "pagination"]
+__all__ = ["MUST", "NON_EMPTY", "client_headers", "cors_values", "error_format", "example_accept", "pagination"]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .normative import MUST, SHOULD, Normative, classify, method_table, status_table
+from .normative import MUST, SHOULD, Normative, classify, imperative_style, method_table, status_table
 from .reader import HTTP_METHODS, Document, Example, Sentence
 
 WRITES = ["POST", "PUT", "PATCH", "DELETE"]
@@ -87,7 +87,7 @@ def _names(sentence: Sentence) -> list[str]:
 
 
 def _media_types(text: str) -> list[str]:
-    found = re.findall(r"\b((?:application|text)/[\w.+-]+)", text)
+    found = [f.rstrip(".") for f in re.findall(r"\b((?:application|text)/[\w.+-]+)", text)]
     return list(dict.fromkeys(found)) or (["application/json"] if re.search(r"\bJSON\b", text) else [])
 
 
@@ -123,7 +123,8 @@ def auth_channels(s: Sentence, n: Normative | None, d: Derivation) -> None:
         piece = Sentence(s.section, clause.replace("`", ""), clause, s.index)
         header = re.search(r"(?:`([A-Za-z][\w-]*)`|\b([A-Z][A-Za-z]*(?:-[A-Za-z]+)*))\s+header", clause)
         methods = _methods_for(clause)
-        if header and (header.group(1) or header.group(2)).lower() not in {"content-type", "accept", "origin"}:
+        if header and (header.group(1) or header.group(2)).lower() not in {"content-type", "accept", "origin"} \
+                and not (header.group(1) or header.group(2)).lower().startswith("access-control-"):
             name = header.group(1) or header.group(2)
             name = name[0].upper() + name[1:]
             if _has(r"username and password|\bbasic\b", clause):
@@ -172,25 +173,27 @@ def status_rows(s: Sentence, n: Normative | None, d: Derivation) -> None:
     if not status_table(s):
         return
     code, words = int(s.row[0]), " | ".join(s.row)
+    severity = _severity(n)  # a row binds as its table does (a list of statuses a "should" leads in: should)
     if code == 401 and _has(r"token|credential|auth|unauthori[sz]ed|unauthenticated|password", words):
         for rule_id in ("auth.missing-credentials", "auth.invalid-credentials"):
-            d.add(rule_id, s, "401", params={"status": 401})
+            d.add(rule_id, s, "401", severity=severity, params={"status": 401})
     elif code == 403:
-        d.add("auth.forbidden-credentials", s, "403",
+        d.add("auth.forbidden-credentials", s, "403", severity=severity,
               params={"status": 403, "refused_methods": WRITES})  # the run's forbidden token may read, not write
     elif code == 404:
-        d.add("errors.not-found", s, "404", params={"status": 404})
+        d.add("errors.not-found", s, "404", severity=severity, params={"status": 404})
     elif code in (400, 422) and _has(r"valid|malformed|missing|incorrect|bad request", words):
-        d.add("errors.invalid-input", s, f"{code}", params={"status": code})
+        d.add("errors.invalid-input", s, f"{code}", severity=severity, params={"status": code})
         if _has(r"malformed", words):
-            d.add("errors.malformed-json", s, f"{code} (malformed)", params={"status": code},
+            d.add("errors.malformed-json", s, f"{code} (malformed)", severity=severity, params={"status": code},
                   applies_to={"methods": BODY_METHODS})
     elif code == 405:
-        d.add("methods.not-allowed", s, "405")
+        d.add("methods.not-allowed", s, "405", severity=severity)
     elif code == 201 and _has(r"creat", words):
-        d.add("methods.create-status", s, "201", params={"status": 201}, applies_to={"methods": ["POST"]})
+        d.add("methods.create-status", s, "201", severity=severity, params={"status": 201},
+              applies_to={"methods": ["POST"]})
     elif code == 500:
-        d.add("server-errors.no-5xx", s, "500")
+        d.add("server-errors.no-5xx", s, "500", severity=severity)
 
 
 # -- representations ------------------------------------------------------------------------------------
@@ -205,8 +208,10 @@ def content_types(s: Sentence, n: Normative | None, d: Derivation) -> None:
     if n is None and not _has(r"\bjson\b", text):
         return
     response = _has(r"\b(?:return|returns|get a response|json response|response bodies|responses? (?:should|must) "
-                    r"have|and response|uses (?:the )?json(?: format)?$|json for (?:input and )?output)\b", text.rstrip("."))
-    if response and _has(r"\bjson\b|application/", text) and not _has(r"\berrors?\b", text):
+                    r"have|and response|uses (?:the )?json(?: format)?$|json for (?:input and )?output|response "
+                    r"format\b[^.]*\bapplication/json)\b", text.rstrip("."))
+    # (a sentence that promises nothing, "This creates symmetry with JSON-serialized response bodies", draws nothing)
+    if response and n is not None and _has(r"\bjson\b|application/", text) and not _has(r"\berrors?\b", text):
         d.add("content-type.json-response", s, response.group(0), severity=_severity(n),
               params={"media_types": _media_types(text) or ["application/json"]})
     request = _has(r"request bodies\b.*\b(?:json|application/)|json for input|\bexpect (?:and return )?json|"
@@ -214,17 +219,27 @@ def content_types(s: Sentence, n: Normative | None, d: Derivation) -> None:
     if request:
         d.add("content-type.json-request", s, request.group(0), severity=_severity(n),
               applies_to={"methods": sorted(set(_methods(text)) & set(BODY_METHODS)) or BODY_METHODS})
-    utf8 = _has(r"\butf-?8\b", text)
+    utf8 = None if s.row else _has(r"\butf-?8\b", text)  # (a table row's "Default is UTF-8" describes a header)
     if utf8:
         d.add("content-type.utf8", s, utf8.group(0), severity=_severity(n))
 
 
+DATE_WORDS = r"\b(?:dates?|times|timestamps?|date-?times?)\b"
+
+
 def dates(s: Sentence, n: Normative | None, d: Derivation) -> None:
-    if not _has(r"\bdates?\b", s.text):
+    if not _has(DATE_WORDS, s.text):
         return
     iso = _has(r"iso[- ]?8601", s.text)
     if iso and _has(r"\butc\b", s.text):
         d.add("dates.iso8601-utc", s, f"{iso.group(0)}, UTC", severity=_severity(n))
+    elif n is not None and (iso or _has(r"\butc\b", s.text)):  # UTC said by one sentence, ISO 8601 by the next
+        other = r"\butc\b" if iso else r"iso[- ]?8601"
+        said = [t for t in d.document.in_order() if t.section == s.section and t is not s and _has(other, t.text)
+                and _has(DATE_WORDS, t.text) and (t.heading or classify(t) is not None or t.index < s.index)]
+        if said:
+            d.add("dates.iso8601-utc", s, f"ISO 8601 and UTC, said together by the section ({said[0].text})",
+                  severity=_severity(n))
     unix = _has(r"unix time ?stamp|unix time|epoch seconds", s.text)
     if unix:
         d.add("dates.unix-seconds", s, unix.group(0), severity=_severity(n))
@@ -236,7 +251,8 @@ def methods(s: Sentence, n: Normative | None, d: Derivation) -> None:
     if verb == "HEAD" and _has(r"same .*\bGET\b", text) and _has(r"\b(?:no|not|without)\b.*\bbody\b", text):
         d.add("methods.head", s, "same as GET, no body", applies_to={"methods": ["GET"]})
     put = verb == "PUT" and _has(r"full update|replac\w+", text)
-    standard = _has(r"standard (?:CRUD|REST)\w*.*\bPUT\b", text)
+    standard = _has(r"standard (?:CRUD|REST)\w*.*\bPUT\b", text) or (
+        _has(r"\bPUT\b[^.]*\breplacement semantics\b", text) if n else None)
     if put or standard:
         d.add("methods.put-replaces", s, (put or standard).group(0), applies_to={"methods": ["PUT"]})
     partial = verb == "PATCH" and _has(r"partial update|only updating", text)
@@ -263,6 +279,10 @@ def cors(s: Sentence, n: Normative | None, d: Derivation) -> None:
         d.add("cors.preflight", s, support.group(0))
         if not any(_has(r"\borigin\b.*\bechoed\b", t.text) for t in d.document.sentences):
             d.add("cors.allow-origin", s, support.group(0))
+    preflight = _has(r"\bpreflight requests?\b[^.]*\b(?:must|shall|should)\b[^.]*\b(?:return|answer|respond)\w*\b[^.]*"
+                     r"\b(?:200|2xx)\b", text)
+    if preflight and n is not None:
+        d.add("cors.preflight", s, preflight.group(0), severity=_severity(n))
     credentialed = _has(r"authenticated CORS|credentialed (?:CORS|requests)", text)
     if credentialed:
         d.add("cors.credentials-wildcard", s, credentialed.group(0))
@@ -270,9 +290,14 @@ def cors(s: Sentence, n: Normative | None, d: Derivation) -> None:
 
 # -- naming, the reference, rate limits, pagination --------------------------------------------------------
 def naming(s: Sentence, n: Normative | None, d: Derivation) -> None:
-    plural = _has(r"\b(?:resources|collections|resource names|endpoints) (?:are|must be|should be) plural", s.text)
-    if plural:
-        d.add("naming.plural-resources", s, plural.group(0), severity=_severity(n))
+    plural = _has(r"\b(?:resources|collections|resource names|endpoints) (?:are|must be|should be) plural|"
+                  r"\buse the plural (?:version|form) of (?:a|the) resource names?\b", s.text)
+    if plural and n is not None:
+        # the singletons the sentence excepts by name ("unless ... a singleton (... /status)")
+        excepted = re.findall(r"(?<![\w.])/([a-z][\w-]*)\b(?!/)", s.text) if _has(r"\bsingleton|\bunless\b|\bexcept",
+                                                                                  s.text) else []
+        d.add("naming.plural-resources", s, plural.group(0), severity=_severity(n),
+              params={"ignore_segments": excepted} if excepted else {})
     paths = re.findall(r"(/[\w/-]+)", s.text)
     if any(p.rstrip("/") + "/" in q and re.search(r"/\d+$", q) for p in paths for q in paths if p != q):
         d.add("naming.item-under-collection", s, "an example path of an item under its collection",
@@ -309,8 +334,9 @@ def map_sentences(doc: Document, more: tuple[Callable[[Sentence, Normative | Non
     """Every sentence through every mapping, in the document's order (``more``: the template mappings of
     templates.py, after these)."""
     d = Derivation(doc)
+    imperative = imperative_style(doc)  # a style guide: its imperatives bind (normative.py)
     for sentence in doc.sentences:
-        normative = classify(sentence)
+        normative = classify(sentence, imperative=imperative)
         if normative is not None:
             d.normative[sentence.index] = normative
         for mapping in SENTENCE_MAPPINGS + more:

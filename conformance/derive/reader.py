@@ -26,6 +26,9 @@ class Sentence:
     index: int  # its place in the document
     row: tuple[str, ...] = ()  # a table row: its cells
     header: tuple[str, ...] = ()  # a table row: the table's header cells
+    heading: bool = False  # a heading (Document.headings), not a sentence of its section
+    lead: str = ""  # the first sentence of a list item (or a table's row): the lead-in it continues ("services MUST:")
+    lead_index: int = -1  # the lead-in's index
 
     @property
     def codes(self) -> list[str]:
@@ -50,6 +53,11 @@ class Document:
     title: str
     sentences: list[Sentence] = field(default_factory=list)
     examples: list[Example] = field(default_factory=list)
+    headings: list[Sentence] = field(default_factory=list)  # numbered with the sentences, in the document's order
+
+    def in_order(self) -> list[Sentence]:
+        """The sentences and the headings, as the document has them."""
+        return sorted(self.sentences + self.headings, key=lambda s: s.index)
 
     def section(self, name: str) -> list[Sentence]:
         return [s for s in self.sentences if s.section == name]
@@ -70,10 +78,13 @@ def parse_json(text: str) -> Any:
 
 # -- inline markup ---------------------------------------------------------------------------------
 def _marked(text: str) -> str:
+    text = re.sub(r"</?(?:li|br|p|div|ul|ol)\b[^>]*>", " ", text, flags=re.I)  # block tags (a table cell's list)
     text = re.sub(r"<[^>]+>", "", text)  # inline HTML (anchors, <b>)
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links
+    text = re.sub(r"!?\[([^\]]+)\]\[[^\]]*\]", r"\1", text)  # reference links: [text][ref]
     text = re.sub(r"\*\*([^*]+)\*\*|__([^_]+)__", lambda m: f"`{m.group(1) or m.group(2)}`", text)
     text = re.sub(r"(?<!\w)\*([^*\s][^*]*)\*(?!\w)", r"\1", text)
+    text = re.sub(r"(?<![\w`])_([^_\s][^_]*?)_(?![\w`])", r"\1", text)  # _emphasis_ (not snake_case names)
     text = html.unescape(text).replace("\\_", "_")
     return re.sub(r"\s+", " ", text).strip()
 
@@ -84,7 +95,7 @@ def _plain(marked: str) -> str:
 
 # A sentence ends at . ! ? followed by a capital, a quote or a code span; not after an abbreviation.
 ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "ex.", "vs.", "cf.")
-BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z`'\"(*])")
+BOUNDARY = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)`]))\s+(?=[A-Z`'\"“(*])")
 
 
 def split_sentences(marked: str) -> list[str]:
@@ -102,21 +113,57 @@ def split_sentences(marked: str) -> list[str]:
 
 
 # -- the document as blocks ------------------------------------------------------------------------
+# A list item that gives a status code and what it means ("`401 Unauthorized`: the user is not authenticated") is a
+# row of a table of status codes, as the same lines in a table would be.
+STATUS_ITEM = re.compile(r"^`?([1-5]\d\d)((?:\s+[A-Z][\w’' -]*?)?)`?\s*(?::|\s[-–—])\s+(\S.*)$")
+
+
 class _Builder:
     def __init__(self, file: str, title: str) -> None:
         self.doc = Document(file, title)
         self.section = title
+        self.count = 0  # sentences and headings share one numbering: their order in the document
+        self.fresh = False  # the last block was a paragraph: its last sentence may lead a list or a table in
+
+    def _add(self, piece: str, **extra: Any) -> Sentence:
+        sentence = Sentence(self.section, _plain(piece), piece, self.count, **extra)
+        self.count += 1
+        self.doc.sentences.append(sentence)
+        return sentence
 
     def heading(self, text: str) -> None:
-        self.section = _plain(_marked(text)).strip(" #") or self.section
+        marked = _marked(text).strip(" #")
+        self.section = _plain(marked) or self.section
         if not self.doc.title:
             self.doc.title = self.section
+        elif marked:
+            self.doc.headings.append(Sentence(self.section, self.section, marked, self.count, heading=True))
+            self.count += 1
+        self.fresh = False
 
-    def paragraph(self, text: str) -> None:
-        for piece in split_sentences(_marked(text)):
-            self.doc.sentences.append(Sentence(self.section, _plain(piece), piece, len(self.doc.sentences)))
+    def lead_in(self) -> Sentence | None:
+        """The sentence a list or a table that starts here continues: the paragraph just before, ending with ":"."""
+        last = self.doc.sentences[-1] if self.doc.sentences else None
+        return last if self.fresh and last is not None and not last.row and last.text.rstrip().endswith(":") else None
+
+    def paragraph(self, text: str, lead: str = "", lead_index: int = -1) -> None:
+        for number, piece in enumerate(split_sentences(_marked(text))):
+            self._add(piece, **({"lead": lead, "lead_index": lead_index} if number == 0 and lead else {}))
+        self.fresh = True
+
+    def item(self, text: str, lead: str, lead_index: int) -> None:
+        marked = _marked(text)
+        found = STATUS_ITEM.match(marked)
+        if found is None:
+            self.paragraph(text, lead, lead_index)
+            return
+        reason, meaning = found.group(2).strip(), _plain(found.group(3))
+        cells = (found.group(1), f"{reason}: {meaning}" if reason else meaning)
+        self._add(marked, row=cells, header=(_plain(lead) or "status codes",), lead=lead, lead_index=lead_index)
+        self.fresh = True
 
     def table(self, header: list[str], rows: list[list[str]]) -> None:
+        lead = self.lead_in()
         head = tuple(_plain(_marked(c)) for c in header)
         for row in rows:
             cells = [_marked(c) for c in row]
@@ -124,13 +171,20 @@ class _Builder:
                 cells.pop()
             if not cells:
                 continue
-            marked = " | ".join(cells)
-            self.doc.sentences.append(Sentence(self.section, _plain(marked), marked, len(self.doc.sentences),
-                                               tuple(_plain(c) for c in cells), head))
+            self._add(" | ".join(cells), row=tuple(_plain(c) for c in cells), header=head,
+                      **({"lead": lead.text, "lead_index": lead.index} if lead else {}))
+        self.fresh = False
 
     def example(self, text: str, language: str = "") -> None:
         if text.strip():
-            self.doc.examples.append(Example(self.section, text.strip("\n"), len(self.doc.sentences) - 1, language))
+            last = self.doc.sentences[-1].index if self.doc.sentences else -1
+            self.doc.examples.append(Example(self.section, text.strip("\n"), last, language))
+        self.fresh = False
+
+
+# A table's delimiter row (| --- | :-: |, or --- | --- without the outer pipes) and a link reference definition.
+DELIMITER = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+\s*$")
 
 
 def _cells(line: str) -> list[str]:
@@ -160,20 +214,32 @@ def read_markdown(text: str, file: str) -> Document:
         text = text[front.end():]
     text = _html_tables(text)
     build = _Builder(file, title)
-    lines = text.splitlines()
+    lines = [line for line in text.splitlines() if not REFERENCE.match(line)]
     para: list[str] = []
+    lists: list[tuple[int, str, int]] = []  # the open lists, nested: (indent, the lead-in they continue, its index)
+    item: list[tuple[str, int]] = []  # the lead-in of the item being read ([] outside a list)
+    blank = False  # a blank line since the last text: a paragraph at the margin ends the list
     i = 0
 
     def flush() -> None:
-        if para:
+        if para and item:
+            build.item(" ".join(para), *item[0])
+        elif para:
             build.paragraph(" ".join(para))
-            para.clear()
+        para.clear()
+
+    def close_lists() -> None:
+        lists.clear()
+        item.clear()
 
     while i < len(lines):
         line = lines[i]
         stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        marker = re.match(r"^([-*+]|\d+\.)\s+", stripped)
         if re.match(r"^\{%.*%\}$|^:::", stripped):  # template directives (hints, call-outs)
             flush()
+            close_lists()
         elif stripped.startswith(("```", "~~~")):
             flush()
             fence, language, body = stripped[:3], stripped[3:].strip(), []
@@ -184,18 +250,20 @@ def read_markdown(text: str, file: str) -> Document:
             build.example("\n".join(body), language)
         elif re.match(r"^#{1,6}\s", stripped):
             flush()
+            close_lists()
             build.heading(stripped.lstrip("#"))
-        elif stripped.startswith("|"):
-            flush()
+        elif stripped.startswith("|") or (i + 1 < len(lines) and "|" in stripped and DELIMITER.match(lines[i + 1])):
+            flush()  # a pipe table, with or without the outer pipes
+            close_lists()
             block = []
-            while i < len(lines) and lines[i].strip().startswith("|"):
+            while i < len(lines) and "|" in lines[i] and lines[i].strip():
                 block.append(lines[i])
                 i += 1
-            rows = [_cells(b) for b in block if not re.match(r"^\|?[\s:|-]+$", b.strip())]
+            rows = [_cells(b) for b in block if not DELIMITER.match(b)]
             if rows:
                 build.table(rows[0], rows[1:])
             continue
-        elif not para and (line.startswith("\t") or line.startswith("    ")) and stripped:
+        elif not para and not lists and (line.startswith("\t") or line.startswith("    ")) and stripped:
             body = []
             while i < len(lines) and (lines[i].startswith(("\t", "    ")) or not lines[i].strip()):
                 body.append(lines[i].strip())
@@ -204,11 +272,29 @@ def read_markdown(text: str, file: str) -> Document:
             continue
         elif not stripped:
             flush()
-        elif re.match(r"^([-*+]|\d+\.)\s", stripped):
+            blank = True
+        elif marker:
             flush()
-            para.append(re.sub(r"^([-*+]|\d+\.)\s+", "", stripped))
+            if not lists:
+                lead = build.lead_in()
+                lists.append((indent, lead.text if lead else "", lead.index if lead else -1))
+            elif indent > lists[-1][0]:  # nested: the item above leads it in when it ends with ":"
+                parent = build.doc.sentences[-1] if build.doc.sentences else None
+                if parent is not None and parent.text.rstrip().endswith(":"):
+                    lists.append((indent, f"{lists[-1][1]} {parent.text}".strip(), parent.index))
+                else:
+                    lists.append((indent, lists[-1][1], lists[-1][2]))
+            else:
+                while len(lists) > 1 and lists[-1][0] > indent:
+                    lists.pop()
+            item[:] = [(lists[-1][1], lists[-1][2])]
+            para.append(stripped[marker.end():])
+            blank = False
         else:
+            if lists and blank and indent == 0:  # a paragraph at the margin after a blank line: the list is over
+                close_lists()
             para.append(stripped)
+            blank = False
         i += 1
     flush()
     return build.doc

@@ -128,7 +128,7 @@ def catalog(derivations: list[Derivation], *, profile: str) -> dict[str, Any]:
         {"document": d.document.file, "section": s.section, "quote": s.text,
          "severity": d.normative[s.index].severity, "trigger": d.normative[s.index].trigger,
          "rules": list(d.checked.get(s.index, []))}
-        for d in derivations for s in d.document.sentences if s.index in d.normative]
+        for d in derivations for s in d.document.in_order() if s.index in d.normative]
     data["unobservable"] = [
         {"promise": u["sentence"].text, "kind": u["kind"], "why": u["why"],
          "source": {"document": d.document.file, "section": u["sentence"].section, "quote": u["sentence"].text}}
