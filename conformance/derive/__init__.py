@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import formats, reasons
+from . import formats, objects, reasons
 from .mapping import Derivation, map_sentences
 from .normative import imperative_style
 from .reader import Document, read_document
@@ -23,6 +23,7 @@ from .writer import catalog, dump
 def derive_document(doc: Document) -> Derivation:
     d = map_sentences(doc, TEMPLATE_MAPPINGS)
     formats.error_format(d)
+    objects.error_tables(d)
     formats.pagination(d)
     formats.cors_values(d)
     formats.client_headers(d)
