@@ -18,6 +18,7 @@ from conformance.derive import derive
 
 GUIDES = Path(__file__).resolve().parent / "data" / "guides"
 HEROKU = GUIDES / "heroku-http-api-design.md"
+HEROKU_README = GUIDES / "heroku-http-api-design-readme.md"  # the guide's earlier one-page edition
 MICROSOFT = GUIDES / "microsoft-rest-api-guidelines.md"
 KINDS = {"no-check", "not-observable", "client", "ambiguous"}
 
@@ -25,7 +26,9 @@ KINDS = {"no-check", "not-observable", "client", "ambiguous"}
 MEASURED = [
     (HEROKU, 98, 30, 16, {"no-check": 37, "not-observable": 25, "ambiguous": 6}),
     (MICROSOFT, 88, 17, 8, {"no-check": 47, "ambiguous": 16, "client": 6, "not-observable": 2}),
+    (HEROKU_README, 81, 20, 10, {"no-check": 35, "not-observable": 21, "ambiguous": 5}),
 ]
+IDS = ["heroku", "microsoft", "heroku-readme"]
 
 
 def letters(text: str) -> str:
@@ -44,7 +47,7 @@ def normative(data: dict) -> dict:
     return {n["quote"]: n for n in data["normative"]}
 
 
-@pytest.mark.parametrize("guide, sentences, checked, drawn, kinds", MEASURED, ids=["heroku", "microsoft"])
+@pytest.mark.parametrize("guide, sentences, checked, drawn, kinds", MEASURED, ids=IDS)
 def test_each_guide_is_measured(guide, sentences, checked, drawn, kinds):
     data = derived(guide)
     assert len(data["normative"]) == sentences
@@ -142,6 +145,29 @@ def test_heroku_draws_nothing_from_what_promises_nothing():
     assert why["Return appropriate HTTP status codes with each response."] == "ambiguous"
 
 
+def test_heroku_readme_its_contents_and_its_pretty_print():
+    """The earlier edition: a table of contents of links, "Require TLS", and pretty-printed JSON where the later
+    edition keeps JSON minified."""
+    data = derived(HEROKU_README)
+    found = normative(data)
+    # a list of links is a table of contents: no sentence, no rule (its entries are the headings below)
+    assert all(n["section"] != "Contents" for n in data["normative"])
+    assert all(r["source"]["section"] != "Contents" for r in data["rules"])
+    assert found["Require TLS"]["trigger"] == 'an imperative "Require"'
+    assert {u["promise"]: u["kind"] for u in data["unobservable"]}["Require TLS"] == "not-observable"
+    # pretty-printing promises the opposite of minified JSON, and no check knows it
+    assert "content-type.minified-json" not in rules(data)
+    assert not found["For the convenience of these developers, pretty-print JSON responses, e.g.:"]["rules"]
+    assert "If both the server and client log these values, it will be helpful for tracing and debugging requests." \
+        not in found
+    drawn = rules(data)
+    assert drawn["conditional.etag"]["source"]["section"] == "Support caching with Etags"
+    assert "params" not in drawn["conditional.etag"]  # the section speaks of If-None-Match: revalidation is checked
+    assert drawn["pagination.range"]["source"]["quote"] == "Use Content-Range headers to convey pagination requests."
+    assert "params" not in drawn["naming.plural-resources"]  # its example names no path
+    assert data["request_headers"] == {"Accept": "application/vnd.heroku+json; version=3"}
+
+
 def test_microsoft_rules_and_params():
     data = derived(MICROSOFT)
     drawn = rules(data)
@@ -199,7 +225,7 @@ def test_microsoft_draws_nothing_from_what_promises_nothing():
     assert why["JSON property names SHOULD be camelCased."] == "no-check"
 
 
-@pytest.mark.parametrize("guide", [HEROKU, MICROSOFT], ids=["heroku", "microsoft"])
+@pytest.mark.parametrize("guide", [HEROKU, MICROSOFT, HEROKU_README], ids=IDS)
 def test_derive_is_deterministic_and_offline(guide, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("derive touched the network")
@@ -211,8 +237,8 @@ def test_derive_is_deterministic_and_offline(guide, monkeypatch):
     assert yaml.safe_load(first)["normative"]
 
 
-@pytest.mark.parametrize("guide, demo_profile", [(HEROKU, "featbit"), (MICROSOFT, "basic-crud")],
-                         ids=["heroku", "microsoft"])
+@pytest.mark.parametrize("guide, demo_profile", [(HEROKU, "featbit"), (MICROSOFT, "basic-crud"),
+                                                 (HEROKU_README, "connectnow")], ids=IDS)
 def test_the_derived_catalog_loads_and_runs_with_no_tool_error(guide, demo_profile, demo, run_conformance, tmp_path):
     catalog = tmp_path / f"{guide.stem}.yaml"
     catalog.write_text(derive([guide])[1], encoding="utf-8")

@@ -89,7 +89,9 @@ def _will_binds(text: str, start: int, imperative: bool) -> bool:
         return False
     if re.match(r"^\s*(?:we|i|our)\b", text, re.I) or EXPLAINING.search(before):
         return False
-    return not re.match(r"will\s+already\b", text[start:], re.I)  # "will already have been": what followed
+    # "will already have been": what followed; "it will be helpful": a judgement, not a promise
+    return not re.match(r"will\s+(?:already\b|(?:be\s+)?(?:helpful|useful|easier|easy|fine|nice|better|possible|"
+                        r"difficult|hard|important)\b)", text[start:], re.I)
 
 
 def _modal_binds(word: str, text: str, start: int, imperative: bool) -> bool:

@@ -185,6 +185,7 @@ class _Builder:
 # A table's delimiter row (| --- | :-: |, or --- | --- without the outer pipes) and a link reference definition.
 DELIMITER = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+\s*$")
+NAVIGATION = re.compile(r"^\s*(?:\[[^\]]+\]\([^)]*\)\s*\|?\s*)+$")
 
 
 def _cells(line: str) -> list[str]:
@@ -222,7 +223,9 @@ def read_markdown(text: str, file: str) -> Document:
     i = 0
 
     def flush() -> None:
-        if para and item:
+        if para and item and NAVIGATION.match(" ".join(para)):
+            pass  # a list item that is only a link (a table of contents, "Back | Next"): no sentence of the document
+        elif para and item:
             build.item(" ".join(para), *item[0])
         elif para:
             build.paragraph(" ".join(para))
