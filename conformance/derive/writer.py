@@ -143,5 +143,9 @@ def dump(data: dict[str, Any], derivations: list[Derivation]) -> str:
             "# normative sentence and the rules that check it; `unobservable` the promises with no rule, and why."]
     if notes:
         head += ["# request_headers, where each comes from:", *notes]
+    if "auth" not in data:
+        head += ["# auth: the document does not say how a credential travels; to run with one, add it here or in a",
+                 "# catalog that extends this one, e.g. auth: {channels: [{in: header, name: Authorization,",
+                 "# format: 'Bearer {token}'}]}"]
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
     return "\n".join(head) + "\n" + text

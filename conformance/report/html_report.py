@@ -9,6 +9,7 @@ part URL-encoded, the operation optional); ``#view=matrix`` or ``#view=operation
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -208,6 +209,17 @@ KINDS = {"no-check": "no check of this kind yet", "not-observable": "not observa
          "switched-off": "its rules are switched off", "none": "no reason given"}
 
 
+def _beyond(why: str, kind: str) -> str:
+    """The reason, less the words its kind's label already says ("Not observable from outside: it is about ...")."""
+    words = re.sub(r"\W+", " ", why.lower()).strip()
+    if words in (re.sub(r"\W+", " ", kind.lower()).strip(), "no check of this kind exists yet"):
+        return ""
+    if why.lower().startswith(kind.lower()):
+        rest = why[len(kind):].lstrip(" :;,.")
+        return rest[:1].upper() + rest[1:]
+    return why
+
+
 def _coverage(report: dict[str, Any]) -> dict[str, Any] | None:
     """The coverage section: the documents' normative sentences grouped by document and section, and the bar."""
     covered = report.get("coverage")
@@ -219,8 +231,9 @@ def _coverage(report: dict[str, Any]) -> dict[str, Any] | None:
         if not groups or groups[-1]["key"] != key:
             groups.append({"key": key, "document": key[0], "section": key[1], "rows": []})
         symbol, label = SENTENCE.get(row["verdict"], SENTENCE["skipped"])
-        groups[-1]["rows"].append({**row, "symbol": symbol, "label": label,
-                                   "kind_label": KINDS.get(row.get("kind", ""), row.get("kind", ""))})
+        kind = KINDS.get(row.get("kind", ""), row.get("kind", ""))
+        groups[-1]["rows"].append({**row, "symbol": symbol, "label": label, "kind_label": kind,
+                                   "why_shown": _beyond(row.get("why", ""), kind)})
     total = covered["sentences"] or 1
     verdicts = covered.get("verdicts", {})
     bar = [{"verdict": v, "count": verdicts[v], "percent": round(100 * verdicts[v] / total, 2),
