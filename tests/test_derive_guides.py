@@ -265,3 +265,37 @@ def test_the_derived_catalog_loads_and_runs_with_no_tool_error(guide, demo_profi
     assert set(rules(derived(guide))) <= set(statuses)
     assert outcome.report["coverage"]["sentences"] == len(derived(guide)["normative"])
     assert 'id="coverage"' in html.read_text(encoding="utf-8")
+
+
+GUIDE_HTML = """<!doctype html><html><head><title>Acme API guide</title></head><body>
+<h1>Acme API guide</h1>
+<ul><li><a href="#tls">Require TLS</a></li><li><a href="#ids">Provide request ids</a></li></ul>
+<h2 id="tls">Require TLS <a class="anchor" href="#tls">¶</a></h2>
+<p>Require TLS to access the API, without exception.</p>
+<h2 id="ids">Provide request ids</h2>
+<p>Include a <code>X-Request-Id</code> header in each API response.</p>
+<h2 id="codes">Return appropriate status codes</h2>
+<p>Pay attention to the use of authentication error codes:</p>
+<ul>
+<li><code>401 Unauthorized</code>: Request failed because user is not authenticated</li>
+<li><p><code>404 Not Found</code>: the resource does not exist</p></li>
+</ul>
+<p>At minimum, services MUST:</p>
+<ul><li>Understand the Origin header.<ul><li>Echo it back.</li></ul></li></ul>
+</body></html>"""
+
+
+def test_a_guide_published_as_html_reads_as_its_markdown_does(tmp_path):
+    """Lists stay lists (their lead-ins bind them, a list of statuses is a table of statuses), links stay links (a
+    table of contents is no sentence), a heading's permalink is no part of it."""
+    path = tmp_path / "guide.html"
+    path.write_text(GUIDE_HTML, encoding="utf-8")
+    data = derived(path)
+    found = normative(data)
+    assert "Require TLS" in found and found["Require TLS"]["trigger"] == 'an imperative "Require"'
+    assert [n["quote"] for n in data["normative"]].count("Require TLS") == 1  # the heading, not the contents' link
+    drawn = rules(data)
+    assert drawn["headers.x-request-id"]["params"] == {"headers": ["X-Request-Id"]}
+    assert drawn["auth.missing-credentials"]["params"] == {"status": 401}
+    assert drawn["errors.not-found"]["source"]["quote"] == "404 Not Found: the resource does not exist"
+    assert found["Echo it back."]["trigger"] == 'the list it continues: "MUST"'

@@ -132,7 +132,7 @@ class _Builder:
         return sentence
 
     def heading(self, text: str) -> None:
-        marked = _marked(text).strip(" #")
+        marked = _marked(text).strip(" #¶§")
         self.section = _plain(marked) or self.section
         if not self.doc.title:
             self.doc.title = self.section
@@ -330,17 +330,30 @@ def read_text(text: str, file: str) -> Document:
 
 
 class _HTMLToMarkdown(HTMLParser):
-    BLOCKS = {"p", "div", "li", "section", "article", "br", "dd", "dt", "blockquote"}
+    BLOCKS = {"p", "div", "section", "article", "br", "dd", "dt", "blockquote"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.title = ""
         self.stack: list[str] = []
+        self.lists = 0  # how deep in lists: an item is a Markdown item, indented as deep as it is
+        self.links: list[str] = []  # the open links' targets: a link stays a link (a table of contents is links)
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
         self.stack.append(tag)
-        if tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
+        in_pre = "pre" in self.stack[:-1]
+        if tag in {"ul", "ol"}:
+            self.lists += 1
+            self.out.append("\n\n" if self.lists == 1 else "\n")
+        elif tag == "li":
+            self.out.append("\n" + "  " * max(self.lists - 1, 0) + "- ")
+        elif tag == "p" and "li" in self.stack[:-1]:
+            self.out.append(" ")  # a paragraph inside an item stays in the item
+        elif tag == "a" and not in_pre:
+            self.links.append(dict(attrs).get("href") or "")
+            self.out.append("[")
+        elif tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
             self.out.append("\n\n" + "#" * int(tag[1]) + " ")
         elif tag == "pre":
             self.out.append("\n\n```\n")
@@ -352,7 +365,14 @@ class _HTMLToMarkdown(HTMLParser):
             self.out.append("\n\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "pre":
+        if tag in {"ul", "ol"} and self.lists:
+            self.lists -= 1
+            self.out.append("\n\n" if self.lists == 0 else "\n")
+        elif tag == "li" or (tag == "p" and "li" in self.stack[:-1]):
+            self.out.append(" ")
+        elif tag == "a" and self.links:
+            self.out.append(f"]({self.links.pop()})")
+        elif tag == "pre":
             self.out.append("\n```\n\n")
         elif tag in {"code", "b", "strong"} and "pre" not in self.stack[:-1]:
             self.out.append("`")
