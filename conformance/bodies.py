@@ -38,6 +38,12 @@ def valid_for(value: Any, schema: Any) -> bool:
         return False
 
 
+# Readable values for fields whose name says what standard their values follow (ISO 4217, 3166, 639; IANA).
+CONVENTIONAL = {"currency": ["usd", "USD", "EUR"], "currency_code": ["USD", "usd"], "country": ["US", "us"],
+                "country_code": ["US"], "language": ["en"], "locale": ["en-US", "en"], "timezone": ["UTC"],
+                "time_zone": ["UTC"]}
+
+
 def _synthesised(schema: dict[str, Any]) -> list[Any]:
     if "format" in schema or "enum" in schema:
         return list(schema.get("enum", []))
@@ -69,7 +75,8 @@ def iter_candidates(name: str, schema: dict[str, Any], generated: Any) -> Iterat
     """Values that fit the property: readable made-up ones first, then the spec's examples, then those the
     generator produced (drawn only if the first ones are not enough)."""
     out: list[Any] = []
-    for value in _synthesised(schema) + _examples(schema):
+    named = CONVENTIONAL.get(name.lower(), []) if schema.get("type") in ("string", None) else []
+    for value in named + _synthesised(schema) + _examples(schema):
         if value is not None and value not in out and valid_for(value, schema):
             out.append(value)
             yield value

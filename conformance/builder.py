@@ -11,14 +11,15 @@ import random
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote
 
 import jsonschema
 import requests
 from schemathesis import GenerationMode
 
-from .bodies import creation_body, distinct, example_body, like
+from .bodies import creation_body, distinct, example_body, like, writable
 from .credentials import Credentials
+from .forms import FORM, MULTIPART, WrittenBody, encode_form, encode_multipart
 from .generation import CaseParts, case_parts, draw_cases
 from .models import CREATED, INVENTED, UNKNOWN, PathValue, Request, Skip
 from .plan import Body, RequestPlan, Target, json_body
@@ -39,8 +40,8 @@ class Draft:
     def add_body_field(self, name: str, value: str) -> None:
         if self.body.kind in ("json", "sample") and isinstance(self.body.value, dict):
             self.body = Body("json", {**self.body.value, name: value}, self.body.media_type)
-        elif self.body.kind == "form":
-            self.body = Body("form", {**self.body.value, name: value}, self.body.media_type)
+        elif self.body.kind in ("form", "multipart") and isinstance(self.body.value, dict):
+            self.body = Body(self.body.kind, {**self.body.value, name: value}, self.body.media_type)
         elif self.body.kind == "none" or (self.body.kind == "json" and self.body.value is None):
             self.body = json_body({name: value})
         # a raw or non-object body cannot carry a field: the credential does not travel
@@ -127,15 +128,25 @@ class Builder:
                       ) -> tuple[dict[str, Any], str | None]:
         """A valid body to create a resource with. Attempt by attempt: the spec's example; one modelled on a
         resource the API listed (``template``: its identifying and enumerated fields); readable made-up values
-        for the required fields; then what schemathesis generated. Identifying fields (name, key, slug, ...)
-        are made unique to the run where the schema lets them."""
+        for the required fields; those with the optional fields that name another resource filled (a price's
+        product: tried only once the bodies before it failed, as finding one may create it); then what
+        schemathesis generated. Identifying fields (name, key, slug, ...) are made unique to the run where the
+        schema lets them; the fields the user gave (``--conformance-param body:NAME=VALUE``) and the required
+        ones that name another resource (a subscription's customer) carry their values in all."""
         skip = self.credential_fields()
-        schema = operation.body_schema
+        written = operation.written_body
+        schema = written.schema if written is not None else None
+        properties = writable(schema, skip) if isinstance(schema, dict) else {}
+        given = self.resources.given_fields(operation, properties)
+        required = set(schema.get("required") or []) if isinstance(schema, dict) else set()
+        given.update(self.resources.references(operation, {n: p for n, p in properties.items()
+                                                           if n in required and n not in given}))
         generated = lambda: self.generated_bodies(operation, seed)  # noqa: E731 (drawn only if needed)
         if with_optional:
-            return creation_body(schema, operation.label, generated, skip, with_optional=True)
+            body, optional = creation_body(schema, operation.label, generated, skip, with_optional=True)
+            return {**body, **given}, optional
         bodies: list[dict[str, Any]] = []
-        example = example_body(schema, operation.body_media, skip)
+        example = example_body(schema, written.media if written is not None else {}, skip)
         if example is not None:
             bodies.append(distinct(example, schema, rng))
         if template:
@@ -148,8 +159,12 @@ class Builder:
         except Skip:
             if not bodies:
                 raise
+        if attempt >= len(_unique(bodies, given)):
+            references = self.resources.references(operation, {n: p for n, p in properties.items() if n not in given})
+            if references:
+                bodies.append({**bodies[-1], **references})
         bodies += [distinct({k: v for k, v in g.items() if k not in skip}, schema, rng) for g in generated()[:2]]
-        unique = [b for i, b in enumerate(bodies) if b not in bodies[:i]]
+        unique = _unique(bodies, given)
         return unique[min(attempt, len(unique) - 1)], None
 
     # -- building -------------------------------------------------------------------------------------------
@@ -181,15 +196,16 @@ class Builder:
         elif body.kind == "create":
             template = self.resources.sample_item(operation.path, _as_values(plan.values))
             created, _ = self.creation_body(operation, seed, rng, int(body.value or 0), template=template)
-            body = json_body(created)
+            body = written(operation, created)
         for channel in self.credentials.channels + self.credentials.unsupported:  # declared in the spec, perhaps
             if channel.location == "query":
                 query.pop(channel.name, None)
             elif channel.location == "header":
                 for name in [h for h in headers if h.lower() == channel.name.lower()]:
                     headers.pop(name)
-            elif body.kind == "json" and isinstance(body.value, dict) and channel.name in body.value:
-                body = json_body({k: v for k, v in body.value.items() if k != channel.name})
+            elif body.kind in ("json", "form", "multipart") and isinstance(body.value, dict) \
+                    and channel.name in body.value:
+                body = Body(body.kind, {k: v for k, v in body.value.items() if k != channel.name}, body.media_type)
         body = self._place_identifiers(plan, values, query, body)
         draft = Draft(headers, query, body)
         self._credential(plan, draft, method)
@@ -200,7 +216,7 @@ class Builder:
                 draft.headers[name] = value
         if plan.origin and self.uses_cors and not any(h.lower() == "origin" for h in draft.headers):
             draft.headers["Origin"] = f"https://app-{rng.getrandbits(32):08x}.conformance.test"
-        data = self._encode(draft)
+        data = self._encode(draft, operation)
         draft.headers.setdefault("User-Agent", USER_AGENT)
         prepared = _prepare(method, url, draft.headers, draft.query, data)
         sent = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
@@ -281,12 +297,12 @@ class Builder:
         for place, name in identifiers(operation):
             if place == "body" and plan.http_method in ("GET", "HEAD", "OPTIONS"):
                 continue
-            fields = body.value if body.kind in ("json", "form") and isinstance(body.value, dict) else None
+            fields = body.value if body.kind in ("json", "form", "multipart") and isinstance(body.value, dict) else None
             current = query.get(name) if place == "query" else (fields or {}).get(name)
             present = name in query if place == "query" else fields is not None and name in fields
             value = values.get(name)
             on_purpose = negative or (place == "query" and name in plan.query) or (
-                place == "body" and plan.body.kind in ("json", "form"))  # the plan's own value: kept where broken
+                place == "body" and plan.body.kind in ("json", "form", "multipart"))  # the plan's own value: kept where broken
             if on_purpose and present and _breaks(current, parameter_schema(operation, name)) \
                     and not self.resources.is_known(name, current):
                 values[name] = PathValue(current, INVENTED, "generated to break the schema", place)
@@ -303,11 +319,11 @@ class Builder:
                 continue
             if place == "query":
                 query[name] = value.value
-            elif body.kind in ("json", "sample", "form") and isinstance(body.value, dict):
+            elif body.kind in ("json", "sample", "form", "multipart") and isinstance(body.value, dict):
                 body = Body(body.kind if body.kind != "sample" else "json", {**body.value, name: value.value},
                             body.media_type)
             elif body.kind == "none" or (body.kind == "json" and body.value is None):
-                body = json_body({name: value.value})
+                body = written(operation, {name: value.value})
         if write and identifiers(operation) and not plan.values.get(identifiers(operation)[-1][1]):
             place, name = identifiers(operation)[-1]
             own = values.get(name)
@@ -331,7 +347,7 @@ class Builder:
             draft.channel = channel.describe()
 
     @staticmethod
-    def _encode(draft: Draft) -> bytes | None:
+    def _encode(draft: Draft, operation: Any) -> bytes | None:
         body = draft.body
         content_type = next((h for h in draft.headers if h.lower() == "content-type"), None)
         if body.kind == "none" or (body.kind == "json" and body.value is None and body.media_type is None):
@@ -345,8 +361,11 @@ class Builder:
                 data = json.dumps(body.value).encode()
             media = body.media_type or "application/json"
         elif body.kind == "form":
-            data = urlencode({k: v if isinstance(v, str) else json.dumps(v) for k, v in body.value.items()}).encode()
-            media = body.media_type or "application/x-www-form-urlencoded"
+            data = encode_form(body.value, _declared(operation, FORM).encoding)
+            media = body.media_type or FORM
+        elif body.kind == "multipart":
+            declared = _declared(operation, MULTIPART)
+            data, media = encode_multipart(body.value, declared.schema, declared.encoding)
         else:
             data = body.value if isinstance(body.value, bytes) else str(body.value).encode()
             media = body.media_type or "application/octet-stream"
@@ -354,6 +373,31 @@ class Builder:
             draft.headers.pop(content_type)
         draft.headers["Content-Type"] = media
         return data
+
+
+def _unique(bodies: list[dict[str, Any]], given: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for body in bodies:
+        body = {**body, **given}
+        if body not in out:
+            out.append(body)
+    return out
+
+
+def written(operation: Any, fields: dict[str, Any]) -> Body:
+    """A body the suite writes on purpose, in the media type the operation declares (JSON, else a form)."""
+    declared = operation.written_body
+    if declared is None or declared.is_json:
+        return json_body(fields)
+    return Body("multipart" if MULTIPART in declared.media_type.lower() else "form", fields, declared.media_type)
+
+
+def _declared(operation: Any, media_type: str) -> Any:
+    """The operation's declared body when it is of this kind (its schema and encoding), else an empty one."""
+    declared = operation.written_body
+    if declared is not None and media_type in declared.media_type.lower():
+        return declared
+    return WrittenBody(media_type, {}, {}, {})
 
 
 def foreign_write_hint(operation: Any, writable: tuple[str, ...]) -> str:

@@ -62,11 +62,11 @@ class Runner:
         self.credentials = Credentials.from_catalog(catalog.auth)
         self.redactor = Redactor(settings.secrets, self.credentials.names())
         given = parse_given(list(catalog.parameters), f"the catalog {catalog.origin}") + tuple(settings.params)
-        self.resources = Resources(spec, given, read_only=settings.read_only)
+        self.resources = Resources(spec, given, read_only=settings.read_only, writable=tuple(settings.writable))
         self.builder = Builder(settings.url, self.credentials, self.resources, token=settings.token,
                                forbidden_token=settings.forbidden_token, request_headers=dict(catalog.request_headers),
                                uses_cors=any(CHECKS[rule.check].reads_origin for rule in catalog.rules),
-                               writable=tuple(getattr(settings, "writable", ()) or ()))
+                               writable=tuple(settings.writable))
         self.setup_exchanges: list[Exchange] = []  # discovery, creation, the credential check, clean-up
         self.resources.sender = self.send_setup
         self.reach = Reach()

@@ -95,6 +95,8 @@ def case_parts(case: Any, base_url: str) -> CaseParts:
     body = NO_BODY
     if kwargs.get("json") is not None or ("json" in kwargs and case.body is not None):
         body = json_body(copy.deepcopy(kwargs["json"]))
+    elif kwargs.get("files") is not None and isinstance(case.body, dict):
+        body = Body("multipart", copy.deepcopy(case.body), case.media_type)  # encoded as the operation declares
     elif kwargs.get("data") is not None:
         data = kwargs["data"]
         media = next((v for k, v in headers.items() if k.lower() == "content-type"), None)

@@ -40,7 +40,8 @@ VALID = Credential("valid")
 
 @dataclass(frozen=True)
 class Body:
-    kind: str  # sample (the operation's valid body) | create (a body to create with) | json | form | raw | none
+    kind: str  # sample (the operation's valid body) | create (a body to create with) | json | form | multipart
+    # (fields, encoded as the operation declares: forms.py) | raw | none
     value: Any = None
     media_type: str | None = None
 

@@ -42,7 +42,9 @@ OPTIONS: list[tuple[str, str, str]] = [
               "query or the JSON body and the name alone is ambiguous. Repeatable; in the environment separated by "
               "spaces, in the ini file one per line.", "list"),
     ("writable", "PATH_GLOB: a path naming no resource of its own that the suite may write to (PUT, PATCH, DELETE), "
-                 "such as a singleton (/profile) or a resource of your own; never written without it. Repeatable; in "
+                 "such as a singleton (/profile) or a resource of your own, or a collection the suite may create in "
+                 "though the spec gives no DELETE to remove what it created (/v1/prices); never written without it. "
+                 "Repeatable; in "
                  "the environment separated by spaces, in the ini file one per line.", "list"),
     ("min-reach", "Fail the run (exit 1) when fewer than this percent of the operations were reached (a valid "
                   "request got a 2xx); 100 is the strict form: every operation not excluded with "

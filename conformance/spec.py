@@ -20,6 +20,7 @@ import yaml
 from schemathesis.core.result import Ok
 
 from .errors import SpecError, TargetError
+from .forms import FORM, MULTIPART, WrittenBody
 
 DISCOVERY_PATHS = ("/openapi.json", "/openapi.yaml", "/swagger.json", "/docs/openapi.json", "/v3/api-docs",
                    "/api/openapi.json", "/openapi/v1.json", "/swagger/v1/swagger.json", "/api-docs", "/spec.json")
@@ -326,6 +327,31 @@ class Operation:
             if parameter.get("in") == "body":
                 return parameter.get("schema") or {}
         return None
+
+    @cached_property
+    def written_body(self) -> "WrittenBody | None":
+        """The body the suite writes on purpose (to create a resource, to name one), in a media type the
+        operation declares: JSON where it takes JSON, else a URL-encoded form (Stripe's API creates only from
+        one), else a multipart form; Swagger 2's formData parameters make a form. None when it takes none."""
+        body = self.definition.get("requestBody")
+        if body is not None:
+            content = resolve(body, self.root).get("content") or {}
+            for wanted in ("json", FORM, MULTIPART):
+                for media_type, media in content.items():
+                    if wanted in media_type.lower() and isinstance(media, dict):
+                        return WrittenBody(media_type, media.get("schema") or {}, media, media.get("encoding") or {})
+            return None
+        if self.body_schema is not None:
+            return WrittenBody("application/json", self.body_schema, self.body_media, {})
+        fields = [p for p in self.parameters if p.get("in") == "formData" and p.get("name")]
+        if not fields:
+            return None
+        consumes = self.definition.get("consumes", self.root.get("consumes")) or []
+        media_type = MULTIPART if any(f.get("type") == "file" for f in fields) or MULTIPART in consumes else FORM
+        schema = {"type": "object", "properties": {f["name"]: {k: v for k, v in f.items() if k not in (
+                      "name", "in", "required", "description")} for f in fields},
+                  "required": [f["name"] for f in fields if f.get("required")]}
+        return WrittenBody(media_type, schema, {"schema": schema}, {})
 
     def date_formats(self) -> dict[str, str]:
         return self._date_formats

@@ -37,6 +37,7 @@ from ..settings import GivenValue, parse_given
 from ..spec import norm
 from .creation import SETUP, WRITE_LANES, Created, Creation, write_lane
 from .discovery import Discovery, SchemathesisPool
+from .references import References
 from .ids import (collection_for, collection_of, created_id, fits, id_keys, identifiers, items_of,
                   looks_like_an_id, parameter_schema, path_parameters, place_of, resource_names, resource_of,
                   sent_json, spec_value, unknown_value, value_in)
@@ -45,7 +46,7 @@ Sender = Callable[[RequestPlan], Exchange]
 
 
 @dataclass
-class Resources(Discovery, Creation):
+class Resources(Discovery, Creation, References):
     """Safe to use from many threads at once. Three kinds of lock:
 
     * ``_lock`` guards the state (short, never held while a request is out);
@@ -64,6 +65,8 @@ class Resources(Discovery, Creation):
     spec: Any  # spec.Spec
     given: tuple[GivenValue, ...] = ()
     read_only: bool = False
+    writable: tuple[str, ...] = ()  # path globs the user lets the suite write to: it creates there even what it
+    # cannot delete again (--conformance-writable)
     sender: Sender | None = None  # the engine's: plans go through the builder and the transport policy
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _resolving: threading.RLock = field(default_factory=threading.RLock)

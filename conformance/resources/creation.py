@@ -8,6 +8,7 @@ too. Writes never go to a resource the suite did not create.
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,9 +139,10 @@ class Creation:
         if poster is None:
             self._note_why((collection, "create"), f"the spec has no POST {collection} to create one with")
             return None
-        if deleter is None:
+        if deleter is None and not any(fnmatch.fnmatchcase(collection, glob) for glob in self.writable):
             self._note_why((collection, "create"), f"the spec has no DELETE under {collection}, so what the suite "
-                                                   "created could not be removed again")
+                                                   "created could not be removed again (to let it create there all "
+                                                   f"the same: --conformance-writable={collection})")
             return None
         if self.sender is None:
             return None
@@ -152,7 +154,10 @@ class Creation:
                 self._note_why((collection, "create"),
                                f"the suite created {MAX_CREATED_PER_COLLECTION} resources in {collection} already")
                 return None
-        names = resource_names(deleter)[len(path_parameters(collection)):]
+        names = resource_names(deleter or items[0])[len(path_parameters(collection)):] if (deleter or items) else []
+        if not names:
+            self._note_why((collection, "create"), f"the spec has no operation on one resource of {collection}")
+            return None
         values = {n: parents[n] for n in path_parameters(collection) if n in parents}
         with self._lock:
             unlisted = key not in self._listed and not self._items.get(key)
@@ -175,7 +180,8 @@ class Creation:
                     self._note_why((collection, "create"), f"POST {collection} answered {exchange.status_text} with "
                                                            "neither an id in the body nor a Location header")
                     return None
-                return self.adopt(collection, {**values, **{n: PathValue(fits(v, parameter_schema(deleter, n)) or v,
+                one = deleter or items[0]
+                return self.adopt(collection, {**values, **{n: PathValue(fits(v, parameter_schema(one, n)) or v,
                                                                          CREATED, f"POST {collection}")
                                                             for n, v in found.items()}}, f"POST {collection}", deleter,
                                   purpose=use, lane=lane)

@@ -111,6 +111,11 @@ class Discovery:
                                        use="read", requester=SETUP)
                 if created is not None:
                     self._to_read[(key, name)] = created
+                else:  # both ways failed: say both, the creation's (its hint names an option) last
+                    with self._lock:
+                        listed, made = self._why.get((collection, name)), self._why.get((collection, "create"))
+                        if made and made not in (listed or ""):
+                            self._why[(collection, name)] = f"{listed}; {made}" if listed else made
             found = created.value_for(name) if created is not None else None
             if found is not None:
                 return found

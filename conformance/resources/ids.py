@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import jsonschema
 
+from ..forms import FORM, decode_form
 from ..models import Exchange
 
 PARAMETER = re.compile(r"\{([^}]+)\}")
@@ -108,7 +109,7 @@ def identifiers(operation: Any) -> list[tuple[str, str]]:
             tied = ("query", name) in linked or (None, name) in linked or schema.get("format") == "uuid"
             if tied or (names_a_resource(name) and (parameter.get("required") or method in WRITES)):
                 found.append(("query", name))
-        schema = operation.body_schema
+        schema = operation.written_body.schema if operation.written_body is not None else None
         if not found and method in WRITES and isinstance(schema, dict):
             fields = [n for n in (schema.get("properties") or {}) if n not in credentials]
             named = [n for n in fields if ("body", n) in linked] or [n for n in fields if names_a_resource(n)]
@@ -144,8 +145,8 @@ def parameter_schema(operation: Any, name: str) -> dict[str, Any]:
     if place == "query":
         parameter = operation.query_parameters.get(name) or {}
         return parameter.get("schema") or {k: v for k, v in parameter.items() if k in ("type", "format")}
-    schema = operation.body_schema or {}
-    prop = (schema.get("properties") or {}).get(name)
+    schema = (operation.written_body.schema if operation.written_body is not None else None) or {}
+    prop = (schema.get("properties") or {}).get(name) if isinstance(schema, dict) else None
     return prop if isinstance(prop, dict) else {}
 
 
@@ -326,7 +327,10 @@ def created_id(exchange: Exchange, names: list[str], sent: Any = None) -> dict[s
 
 
 def sent_json(exchange: Exchange) -> Any:
-    """The JSON body a request carried, or None."""
+    """The body a request carried, as JSON or as a URL-encoded form's top-level fields; None for any other."""
+    media = next((v for k, v in exchange.request.headers.items() if k.lower() == "content-type"), "")
+    if FORM in media.lower():
+        return decode_form(exchange.request.body)
     try:
         return json.loads(exchange.request.body or b"")
     except ValueError:
