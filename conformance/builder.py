@@ -17,7 +17,7 @@ import jsonschema
 import requests
 from schemathesis import GenerationMode
 
-from .bodies import creation_body, distinct, example_body, like, writable
+from .bodies import CONVENTIONAL, as_sent, creation_body, distinct, example_body, like, valid_for, writable
 from .credentials import Credentials
 from .forms import FORM, MULTIPART, WrittenBody, encode_form, encode_multipart
 from .generation import CaseParts, case_parts, draw_cases
@@ -128,11 +128,12 @@ class Builder:
                       ) -> tuple[dict[str, Any], str | None]:
         """A valid body to create a resource with. Attempt by attempt: the spec's example; one modelled on a
         resource the API listed (``template``: its identifying and enumerated fields); readable made-up values
-        for the required fields; those with the optional fields that name another resource filled (a price's
-        product: tried only once the bodies before it failed, as finding one may create it); then what
-        schemathesis generated. Identifying fields (name, key, slug, ...) are made unique to the run where the
-        schema lets them; the fields the user gave (``--conformance-param body:NAME=VALUE``) and the required
-        ones that name another resource (a subscription's customer) carry their values in all."""
+        for the required fields; those with the optional fields that name another resource (a price's product:
+        tried only once the bodies before it failed, as finding one may create it); then also the optional
+        enumerated ones (an account's type); then what schemathesis generated. Identifying fields (name, key,
+        slug, ...) are made unique to the run where the schema lets them. In all of them: the fields the user gave
+        (``--conformance-param body:NAME=VALUE``), the required ones that name another resource (a subscription's
+        customer), and those a standard names the values of (a charge's currency: ``usd``)."""
         skip = self.credential_fields()
         written = operation.written_body
         schema = written.schema if written is not None else None
@@ -141,6 +142,8 @@ class Builder:
         required = set(schema.get("required") or []) if isinstance(schema, dict) else set()
         given.update(self.resources.references(operation, {n: p for n, p in properties.items()
                                                            if n in required and n not in given}))
+        given = {**{n: next(v for v in CONVENTIONAL[n.lower()] if valid_for(v, p)) for n, p in properties.items()
+                    if any(valid_for(v, p) for v in CONVENTIONAL.get(n.lower(), []))}, **given}
         generated = lambda: self.generated_bodies(operation, seed)  # noqa: E731 (drawn only if needed)
         if with_optional:
             body, optional = creation_body(schema, operation.label, generated, skip, with_optional=True)
@@ -159,10 +162,15 @@ class Builder:
         except Skip:
             if not bodies:
                 raise
-        if attempt >= len(_unique(bodies, given)):
-            references = self.resources.references(operation, {n: p for n, p in properties.items() if n not in given})
-            if references:
+        optional = {n: p for n, p in properties.items() if n not in given and n not in required}
+        if bodies and attempt >= len(_unique(bodies, given)):
+            references = self.resources.references(operation, optional)
+            if references and valid_for({**bodies[-1], **references}, as_sent(schema)):
                 bodies.append({**bodies[-1], **references})
+        if bodies and attempt >= len(_unique(bodies, given)):
+            chosen = {n: p["enum"][0] for n, p in optional.items() if p.get("type") == "string" and p.get("enum")}
+            if chosen and valid_for({**bodies[-1], **chosen}, as_sent(schema)):
+                bodies.append({**bodies[-1], **chosen})
         bodies += [distinct({k: v for k, v in g.items() if k not in skip}, schema, rng) for g in generated()[:2]]
         unique = _unique(bodies, given)
         return unique[min(attempt, len(unique) - 1)], None
@@ -207,6 +215,8 @@ class Builder:
                     and channel.name in body.value:
                 body = Body(body.kind, {k: v for k, v in body.value.items() if k != channel.name}, body.media_type)
         body = self._place_identifiers(plan, values, query, body)
+        if plan.kind == "generated" and method in ("POST", "PUT", "PATCH") and not is_negative(plan):
+            body = self._referenced(operation, body)
         draft = Draft(headers, query, body)
         self._credential(plan, draft, method)
         for name, value in plan.headers.items():
@@ -222,6 +232,19 @@ class Builder:
         sent = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
         return Built(Request(prepared.method, prepared.url, dict(prepared.headers), sent), prepared, values,
                      draft.query, draft.channel)
+
+    def _referenced(self, operation: Any, body: Body) -> Body:
+        """A valid generated body whose fields name another resource (a price's ``product``) names one that
+        exists, as a valid request's path does: the generator's made-up value only gets "No such product". The
+        fields the user gave (``--conformance-param body:NAME=VALUE``) carry their values."""
+        written = operation.written_body
+        if body.kind not in ("json", "form", "multipart") or not isinstance(body.value, dict) or written is None \
+                or not isinstance(written.schema, dict):
+            return body
+        properties = writable(written.schema, self.credential_fields())
+        present = {n: p for n, p in properties.items() if n in body.value}
+        found = {**self.resources.references(operation, present), **self.resources.given_fields(operation, properties)}
+        return Body(body.kind, {**body.value, **found}, body.media_type) if found else body
 
     def _url(self, path: str, values: dict[str, PathValue]) -> str:
         """The URL of the path with these values, as requests would prepare it. The path template is prepared

@@ -31,7 +31,7 @@ from .models import Exchange, PathValue, Skip, UnusableDefinition, Verdict
 from .plan import NO_BODY, Credential, RequestPlan, Target
 from .probes import OPT_IN, natural_target
 from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers the stateful probes in PROBES)
-from .reach import Reach
+from .reach import Reach, answers_hint
 from .redaction import Redactor
 from .resources import (Resources, created_id, identifiers, parse_given, path_parameters, resource_names, sent_json,
                         write_lane)
@@ -465,13 +465,7 @@ class Runner:
             return "; ".join(hints)
         if foreign_write_hint(operation, self.builder.writable):
             return foreign_write_hint(operation, self.builder.writable)
-        if reach is None or not reach.valid:
-            return "no valid request with the valid credential was answered"
-        statuses = ", ".join(f"{status} x{count}" for status, count in sorted(reach.valid.items()))
-        if all(status in (401, 403) for status in reach.valid):
-            return (f"no valid request got a 2xx (answers to the valid credential: {statuses}): check the credential "
-                    "(--conformance-token)")
-        return f"no valid request got a 2xx (answers to the valid credential: {statuses})"
+        return answers_hint(operation, reach)
 
     def reach_report(self) -> dict[str, Any]:
         """Per operation: reached or not, the path values and their sources, and a hint where unreached."""

@@ -6,6 +6,7 @@ import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from .models import Exchange, PathValue
 from .plan import RequestPlan
@@ -65,4 +66,22 @@ def is_negative(plan: RequestPlan) -> bool:
     return bool(meta is not None and meta.generation.mode.is_negative)
 
 
-__all__ = ["OperationReach", "Reach", "is_negative"]
+
+
+def answers_hint(operation: Any, reach: OperationReach | None) -> str:
+    """For an operation whose identifiers are known but that no valid request reached: what the answers to the
+    valid credential say, and the option that may help."""
+    if reach is None or not reach.valid:
+        return "no valid request with the valid credential was answered"
+    statuses = ", ".join(f"{status} x{count}" for status, count in sorted(reach.valid.items()))
+    said = f"no valid request got a 2xx (answers to the valid credential: {statuses})"
+    if all(status in (401, 403) for status in reach.valid):
+        return f"{said}: check the credential (--conformance-token)"
+    if operation.written_body is not None and operation.method in ("POST", "PUT", "PATCH") \
+            and all(status in (400, 404, 409, 422) for status in reach.valid):
+        return (f"{said}: the API refused every body built from the spec; give the fields it wants with "
+                f"--conformance-param {operation.path}:body:NAME=VALUE")
+    return said
+
+
+__all__ = ["OperationReach", "Reach", "answers_hint", "is_negative"]

@@ -107,3 +107,16 @@ def test_a_collection_without_delete_is_created_in_only_when_the_user_lets_it(ru
     assert not item["reached"] and "--conformance-writable=/v1/prices" in item["hint"], json.dumps(item, indent=1)
     assert by_operation["GET /v1/products/{id}"]["reached"] and by_operation["POST /v1/products/{id}/images"]["reached"]
     assert not app.prices or all(method == "POST" for method, path, _ in app.bodies if path.startswith("/v1/prices"))
+
+
+def test_a_valid_generated_body_names_a_resource_that_exists_and_carries_the_users_fields(run_conformance, tmp_path,
+                                                                                           shop):
+    """Without --conformance-writable the suite creates no price of its own; the generated POSTs still reach
+    the collection once their product names one that exists and their currency is the one the user gave
+    (the generator's ``^[a-z]{3}$`` draws codes the API does not know)."""
+    server, app = shop
+    outcome = run_shop(run_conformance, tmp_path, server, "--conformance-param=/v1/prices:body:currency=eur")
+    post = outcome.report["summary"]["reach"]["by_operation"]["POST /v1/prices"]
+    assert post["reached"], json.dumps(post, indent=1)
+    assert app.prices and {p["currency"] for p in app.prices.values()} == {"eur"}
+    assert all(p["product"] in app.products or p["product"].startswith("prod_") for p in app.prices.values())

@@ -185,8 +185,8 @@ class Creation:
                                                                          CREATED, f"POST {collection}")
                                                             for n, v in found.items()}}, f"POST {collection}", deleter,
                                   purpose=use, lane=lane)
-            if exchange.response is None or exchange.response.status in (401, 403, 404, 405, 501):
-                break  # another body will not help
+            if exchange.response is None or exchange.response.status in (401, 403, 405, 501):
+                break  # another body will not help (a 404 may: "No such customer" names a field, not the path)
         self._note_why((collection, "create"), f"POST {collection} with a valid body answered {', '.join(statuses)}")
         with self._lock:
             self._uncreatable.add(key)
