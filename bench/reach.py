@@ -11,6 +11,11 @@ about a successful answer has nothing to judge there.
     .venv/bin/python bench/reach.py --ours                    # also run our plugin (profile from the table)
     .venv/bin/python bench/reach.py --ours-json kinto=/tmp/k.json   # read a report of ours instead of running it
 
+With --ours, a target whose hints name what only the user can give (`user_input` in TARGETS: a collection to
+create in though the spec gives no DELETE, the body fields the API wants) is run once more with those options,
+in a column of its own. Where the server implements only part of its spec (stripe-stateful-mock), each count
+also says how many of the operations it implements were reached (`implemented`).
+
 Our column reads `summary.reach` = {"reached": N, "operations": M, "by_operation": {...}} from our JSON report;
 "n/a" when the report has none. The targets must be running: `bash ../shared/realworld/recipes/start_targets.sh
 NAME` (do not stop them, other people use them).
@@ -33,6 +38,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,6 +66,13 @@ class Target:
     st_auth: tuple[str, ...] = ()  # schemathesis: how the same credential travels; {token} is replaced
     st_extra: tuple[str, ...] = ()
     ours_extra: tuple[str, ...] = ()
+    # What only the user can give, as the hints of a run without it name it (--conformance-writable for a
+    # collection the spec gives no DELETE for, --conformance-param for the body fields the API wants): ours is run
+    # once more with these, and both figures are printed.
+    user_input: tuple[str, ...] = ()
+    # The operations the server implements, where it implements only some of its spec (stripe-stateful-mock): a
+    # function of the target giving "METHOD /path/{}" keys (parameters unnamed), or None.
+    implemented: Any = None
     # The recipe's seed data that a run may have deleted, put back before and after each tool runs, so that reruns
     # compare and the next user finds the target as the recipe left it: (method, path under url, JSON body), sent
     # with the credential as st_auth says. A PUT only creates (If-None-Match: *); a POST marked "+" is sent only
@@ -70,9 +83,22 @@ class Target:
     cleanup: tuple[tuple[str, str, str], ...] = ()
 
 
+def stripe_mock_routes(target: "Target") -> set[str] | None:
+    """The routes stripe-stateful-mock serves (its Express router, as the recipe installed it under $RW):
+    "POST /v1/prices/{}"; None where it is not installed there."""
+    routes = Path(os.environ.get("RW", "/tmp/rw-targets")) / "npm-ssm/node_modules/stripe-stateful-mock/dist/routes.js"
+    try:
+        text = routes.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.findall(r'routes\.(get|post|put|patch|delete)\("(/v1/[^"]+)"', text)
+    return {f"{method.upper()} {re.sub(r':[A-Za-z_]+', '{}', path)}" for method, path in found}
+
+
 # One row per target: the lead reruns the benchmark from here. Ports are start_targets.sh's (OFF=0).
 TARGETS: tuple[Target, ...] = (
-    Target("json-server", "http://127.0.0.1:3000", "json-server-0.17.4.db.openapi.json", "json-server.yaml"),
+    Target("json-server", "http://127.0.0.1:3000", "json-server-0.17.4.db.openapi.json", "json-server.yaml",
+           user_input=("--conformance-writable=/profile",)),  # the singleton PUT /profile: the user's to allow
     Target("kinto", "http://127.0.0.1:8888/v1", "kinto-26.5.0.swagger.json", "basic-crud",
            token="admin:s3cret", forbidden="alice:alicepw", st_auth=("--auth", "{token}"),
            restore=(("PUT", "/accounts/admin", {"data": {"password": "s3cret"}}),  # st's run deletes it
@@ -88,7 +114,15 @@ TARGETS: tuple[Target, ...] = (
            restore=(("POST", "/servers/localhost/zones",
                      {"name": "example.org.", "kind": "Native", "nameservers": ["ns1.example.org."]}),)),
     Target("stripe-mock", "http://127.0.0.1:8010", "stripe-spec3.apisguru.json", "connectnow",
-           token="sk_test_reach", st_auth=("-H", "Authorization: Bearer {token}")),
+           token="sk_test_reach", st_auth=("-H", "Authorization: Bearer {token}"), implemented=stripe_mock_routes,
+           # prices, charges, refunds and tax rates cannot be deleted; a charge wants a card token, an amount of
+           # at least 50 cents (the spec says so in prose only) and, to be captured later, capture=false
+           user_input=("--conformance-writable=/v1/charges", "--conformance-writable=/v1/prices",
+                       "--conformance-writable=/v1/refunds", "--conformance-writable=/v1/tax_rates",
+                       "--conformance-param=/v1/charges:body:source=tok_visa",
+                       "--conformance-param=/v1/charges:body:amount=100",
+                       "--conformance-param=/v1/charges:body:capture=false",
+                       "--conformance-param=/v1/customers/*/sources:body:source=tok_visa")),
     Target("fastapi", "http://127.0.0.1:8002", "http://127.0.0.1:8002/openapi.json", "connectnow",
            token="admin-token", forbidden="reader-token", st_auth=("-H", "Authorization: Bearer {token}")),
     Target("drf", "http://127.0.0.1:8004", "http://127.0.0.1:8004/api/schema/?format=json", "drf.yaml",
@@ -274,13 +308,14 @@ def run_schemathesis(target: Target, work: Path, *, max_examples: int, seed: int
     return result
 
 
-def run_ours(target: Target, work: Path, *, max_examples: int, seed: int, timeout: float) -> tuple[Reach, Path]:
+def run_ours(target: Target, work: Path, *, max_examples: int, seed: int, timeout: float,
+             extra: tuple[str, ...] = (), name: str = "ours") -> tuple[Reach, Path]:
     """Our plugin in an empty directory; the credentials go through the environment, not the command line."""
-    report = work / "ours.json"
+    report = work / f"{name}.json"
     argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header",
             f"--conformance-url={target.url}", f"--conformance-spec={spec_location(target)}",
             f"--conformance-profile={profile_location(target)}", f"--conformance-json={report}",
-            f"--conformance-max-examples={max_examples}", f"--conformance-seed={seed}", *target.ours_extra]
+            f"--conformance-max-examples={max_examples}", f"--conformance-seed={seed}", *target.ours_extra, *extra]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     if target.token:
         env["CONFORMANCE_TOKEN"] = target.token
@@ -294,7 +329,7 @@ def run_ours(target: Target, work: Path, *, max_examples: int, seed: int, timeou
     except subprocess.TimeoutExpired:
         result.note, output = f"stopped after {timeout:g} s", ""
     result.wall = time.perf_counter() - started
-    (work / "ours.log").write_text(redact(output, target), encoding="utf-8")
+    (work / f"{name}.log").write_text(redact(output, target), encoding="utf-8")
     if not report.exists() and not result.note:
         result.note = f"no report (exit {result.returncode}): {last_lines(output, target)}"
     return result, report
@@ -324,6 +359,11 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     line = lambda cells: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def _unnamed(label: str) -> str:
+    """"GET /v1/prices/{price}" -> "GET /v1/prices/{}": a route whatever its parameters are called."""
+    return re.sub(r"\{[^}]+\}", "{}", label)
 
 
 def share(reached: set[str], ops: list[str]) -> str:
@@ -382,21 +422,42 @@ def main(argv: list[str] | None = None) -> int:
                     ours, report = run_ours(target, work, max_examples=args.ours_max_examples, seed=args.seed,
                                             timeout=args.timeout)
                 ours = read_ours(report, ours) if report.exists() else ours
+            given_input: Reach | None = None
+            if args.ours and target.user_input:
+                print(f"[{time.strftime('%H:%M:%S')}] {target.name}: ours with the user's input ...", file=sys.stderr,
+                      flush=True)
+                with tidy(target):
+                    given_input, report = run_ours(target, work, max_examples=args.ours_max_examples, seed=args.seed,
+                                                   timeout=args.timeout, extra=target.user_input, name="ours-input")
+                given_input = read_ours(report, given_input) if report.exists() else given_input
+            implemented = target.implemented(target) if target.implemented else None
             if show_ours:
-                if ours is None:
-                    row.append("n/a")
-                elif ours.reported is None and not ours.reached:
-                    row.append("n/a" + (f" [{ours.note}]" if ours.note else ""))
-                else:
-                    count = share(ours.reached, ops) if ours.reached else f"{ours.reported} (report)"
-                    row.append(f"{count}, {ours.requests} req, {ours.wall:.0f} s")
+                for column, result in enumerate((ours, given_input)):
+                    if result is None:
+                        row.append("-" if column else "n/a")
+                    elif result.reported is None and not result.reached:
+                        row.append("n/a" + (f" [{result.note}]" if result.note else ""))
+                    else:
+                        count = share(result.reached, ops) if result.reached else f"{result.reported} (report)"
+                        if implemented is not None:
+                            served = [op for op in ops if _unnamed(op) in implemented]
+                            count += f" ({len([op for op in served if op in result.reached])} of the {len(served)} " \
+                                     "it implements)"
+                        row.append(f"{count}, {result.requests} req, {result.wall:.0f} s")
+                if implemented is not None:
+                    served = [op for op in ops if _unnamed(op) in implemented]
+                    row[3] += f" ({len([op for op in served if op in st.reached])} of the {len(served)} it implements)"
             rows.append(row)
             if args.verbose:
                 details.append(f"{target.name}: schemathesis did not reach "
                                + (", ".join(op for op in ops if op not in st.reached) or "-"))
-                if ours is not None and (ours.reached or ours.reported is not None):
-                    details.append(f"{target.name}: ours did not reach "
-                                   + (", ".join(op for op in ops if op not in ours.reached) or "-"))
+                for label, result in (("ours", ours), ("ours with the user's input", given_input)):
+                    if result is not None and (result.reached or result.reported is not None):
+                        missed = [op for op in ops if op not in result.reached]
+                        if implemented is not None:
+                            missed = [op for op in missed if _unnamed(op) in implemented]
+                            label += " (of the operations the server implements)"
+                        details.append(f"{target.name}: {label} did not reach " + (", ".join(missed) or "-"))
         finally:
             if args.keep:
                 args.keep.mkdir(parents=True, exist_ok=True)
@@ -404,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     headers = ["target", "spec", "operations", "schemathesis reached", "st errored", "st requests", "st wall s"]
-    print(table(headers + (["ours reached"] if show_ours else []), rows))
+    print(table(headers + (["ours reached", "ours with the user's input"] if show_ours else []), rows))
     print(f"\nschemathesis {_st_version()}: st run, default phases, --max-examples {args.max_examples}, "
           f"--seed {args.seed}, --checks not_a_server_error, --workers 1; reached = at least one 2xx answer; "
           f"st errored = operations schemathesis could not test (e.g. a schema it cannot generate from).")

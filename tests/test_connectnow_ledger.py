@@ -105,3 +105,11 @@ def test_a_put_that_merges_like_a_patch_fails(ledger):
         "status='draft' after a first PUT without it, as the resource was created); expected it absent, null or "
         "reset (a PUT replaces the whole resource, RFC 9110 9.3.4)."]
     assert "FAILED methods.put-replaces (must)" in outcome.output()
+
+
+def test_every_operation_of_the_ledger_is_reached(ledger):
+    """Issue 19: an independent server's every operation is reached (a valid request got a 2xx)."""
+    outcome = ledger(set())
+    reach = outcome.report["summary"]["reach"]
+    unreached = {label: entry["hint"] for label, entry in reach["by_operation"].items() if not entry["reached"]}
+    assert unreached == {} and reach["reached"] == reach["operations"], json.dumps(unreached, indent=1)
