@@ -97,7 +97,7 @@ def test_heroku_rules_and_params():
     assert drawn["headers.ratelimit-remaining"]["params"] == {"headers": ["RateLimit-Remaining"]}
     assert drawn["naming.lower-case-paths"]["params"] == {"separator": "-"}
     assert drawn["naming.lower-case-attributes"]["params"] == {"separator": "_"}
-    assert drawn["naming.plural-resources"]["params"] == {"ignore_segments": ["status"]}
+    assert drawn["naming.plural-resources"]["params"] == {"ignore_segments": ["status"], "singletons": True}
     assert drawn["auth.missing-credentials"]["params"] == {"status": 401}
     assert drawn["auth.missing-credentials"]["source"]["quote"] == ("401 Unauthorized: Request failed because user is "
                                                                     "not authenticated")
@@ -164,7 +164,8 @@ def test_heroku_readme_its_contents_and_its_pretty_print():
     assert drawn["conditional.etag"]["source"]["section"] == "Support caching with Etags"
     assert "params" not in drawn["conditional.etag"]  # the section speaks of If-None-Match: revalidation is checked
     assert drawn["pagination.range"]["source"]["quote"] == "Use Content-Range headers to convey pagination requests."
-    assert "params" not in drawn["naming.plural-resources"]  # its example names no path
+    # its example names no path; the singletons it excuses are told apart by the spec (no item below, no list)
+    assert drawn["naming.plural-resources"]["params"] == {"singletons": True}
     assert data["request_headers"] == {"Accept": "application/vnd.heroku+json; version=3"}
 
 

@@ -296,8 +296,10 @@ def naming(s: Sentence, n: Normative | None, d: Derivation) -> None:
         # the singletons the sentence excepts by name ("unless ... a singleton (... /status)")
         excepted = re.findall(r"(?<![\w.])/([a-z][\w-]*)\b(?!/)", s.text) if _has(r"\bsingleton|\bunless\b|\bexcept",
                                                                                   s.text) else []
-        d.add("naming.plural-resources", s, plural.group(0), severity=_severity(n),
-              params={"ignore_segments": excepted} if excepted else {})
+        params: dict[str, Any] = {"ignore_segments": excepted} if excepted else {}
+        if _has(r"\bunless\b.*\bsingleton|\bsingletons? (?:are|is) (?:excepted|exempt)", s.text):
+            params["singletons"] = True  # "unless the resource in question is a singleton": /me as well as /status
+        d.add("naming.plural-resources", s, plural.group(0), severity=_severity(n), params=params)
     paths = re.findall(r"(/[\w/-]+)", s.text)
     if any(p.rstrip("/") + "/" in q and re.search(r"/\d+$", q) for p in paths for q in paths if p != q):
         d.add("naming.item-under-collection", s, "an example path of an item under its collection",

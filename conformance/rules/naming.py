@@ -47,14 +47,37 @@ def serves_the_spec(ctx) -> bool:
     return ctx.operation.serves_the_description(getattr(ctx.settings, "spec", None) or "", ctx.settings.url)
 
 
+def is_singleton(path: str, spec_paths: set[str], definition: dict[str, Any], root: dict[str, Any]) -> bool:
+    """Is the path's last segment a singleton (``/me``, ``/status``): no item below it in the spec, and its answer
+    is not documented as a list."""
+    prefix = path.rstrip("/")
+    if any(p.startswith(prefix + "/{") for p in spec_paths):
+        return False
+    for status, response in (definition.get("responses") or {}).items():
+        if str(status).startswith("2") and isinstance(response, dict):
+            for media in (resolve(response, root).get("content") or {}).values():
+                schema = resolve((media or {}).get("schema") or {}, root)
+                if isinstance(schema, dict) and schema.get("type") == "array":
+                    return False
+    return True
+
+
 @check("naming.plural-resources", kind="static",
-       params={"type": "object", "properties": {"ignore_segments": {"type": "array", "items": {"type": "string"}}}})
+       params={"type": "object", "properties": {
+           "ignore_segments": {"type": "array", "items": {"type": "string"}},
+           "singletons": {"type": "boolean", "description": "the document excuses a singleton (a resource the "
+                          "system has one of: /me, /status): a last segment with no item below it and no list"}}})
 def plural_resources(ctx):
     if serves_the_spec(ctx):
         return
     ignore = {s.lower() for s in ctx.params.get("ignore_segments", [])}
     methods = {path.rstrip("/"): set(ms) for path, ms in ctx.operation.methods_by_path.items()}
+    last = ctx.operation.path.rstrip("/").rsplit("/", 1)[-1]
+    singleton = ctx.params.get("singletons") and is_singleton(ctx.operation.path, ctx.operation.spec_paths,
+                                                              ctx.operation.definition, ctx.operation.root)
     for segment in resource_segments(ctx.operation.path, ignore, ctx.operation.spec_paths, methods):
+        if singleton and segment == last:
+            continue
         if not is_plural(segment):
             plural = inflection.pluralize(segment)
             yield (f"The path segment '{segment}' in {ctx.operation.path} is not plural; the document says all "
