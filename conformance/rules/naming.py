@@ -166,15 +166,20 @@ def _is_map(schema: dict[str, Any] | None) -> bool:
     return bool(schema.get("patternProperties")) or (bool(extra) and not schema.get("properties"))
 
 
+# An attribute name a designer chose reads as an identifier; a key of control characters or spaces is data a
+# client wrote (json-server keeps whatever fields a POST carried, earlier runs' fuzzing included).
+NAME_LIKE = re.compile(r"^[A-Za-z_$@][A-Za-z0-9_.$@-]*$")
+
+
 def field_names(body: Any, schema: Any, root: dict[str, Any], skip: set[str]) -> list[str]:
     """The attribute names of a JSON body, at any depth: not the keys of a map the spec describes as one, nor a
-    name the suite itself sent (an echo of its own request)."""
+    name the suite itself sent (an echo of its own request), nor a key no designer would name a field (data)."""
     found: list[str] = []
     resolved = _object_schema(schema, root)
     if isinstance(body, dict):
         keyed = _is_map(resolved)
         for key, value in body.items():
-            if not keyed and key not in skip and key not in found:
+            if not keyed and key not in skip and key not in found and NAME_LIKE.match(key):
                 found.append(key)
             props = (resolved or {}).get("properties") or {}
             inner = (resolved or {}).get("additionalProperties") if keyed else props.get(key)

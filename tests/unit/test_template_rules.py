@@ -263,3 +263,12 @@ def test_range_pages_judges_only_list_operations():
     found = verdict("pagination.range", "GET /apps", empty, paths=LIST_SPEC, results=ranged(("id ..; max=2", empty)))
     assert found.status == "skipped" and "empty" in found.reason
 
+
+
+def test_lower_case_attributes_no_false_positive_on_keys_a_client_wrote():
+    """json-server keeps whatever fields a POST carried: keys of control characters and spaces that earlier
+    fuzzing wrote are data, not the API's attribute names; its own camelCase field still fails."""
+    status, headers, body = js(200, [{"id": 4, "postId": 5, "\x9f\x82z醾": 1, "two words": 2, "": 3}])
+    found = verdict("naming.lower-case-attributes", ITEM, answer(status, headers, body))
+    assert messages(found) == ["In a 200 JSON body the field 'postId' is not lower-case; the document says attribute "
+                               "names are downcased and underscore-separated (e.g. 'post_id')."]
