@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bodies import candidates, is_empty, iter_candidates, object_schema, settable, writable
-from .models import CREATED, Exchange, PathValue, Skip
+from .models import CREATED, UNKNOWN, Exchange, PathValue, Skip
 from .paging import page_of, page_param
 from .plan import NO_BODY, RequestPlan, Target, json_body
 from .probes import ProbeRun, probe
-from .resources import created_id, path_parameters, resource_of
+from .resources import created_id, path_parameters, resource_of, unknown_value
 
 MAX_PAGES = 20
 STATEFUL_PROBES = ("crud", "create", "page-walk", "rate-limit")  # registered below
@@ -33,6 +33,7 @@ class CrudResult:
     before: Exchange | None = None  # GET before the change
     change: Exchange | None = None  # the PUT, PATCH or DELETE under test
     after: Exchange | None = None  # GET after it
+    never: Exchange | None = None  # DELETE, where GET after it answered neither 2xx nor 404/410: an id never issued
     left_out: str | None = None  # PUT: the optional field left out
     # PUT, where the field read as before after it (kept, or reset to a default equal to the value it was created
     # with): another value set with a PUT (``other``, read back in ``other_set``), then a second PUT without it,
@@ -110,6 +111,15 @@ class Sequence:
         return self.run.send(RequestPlan(self.get, self.kind, f"GET the resource ({note})", values=dict(self.values),
                                          body=NO_BODY, origin=False, judged=False))
 
+    def read_unknown(self) -> Exchange:
+        """GET of an id that was never issued, beside the created one (its parents kept): what the API answers
+        for a resource that does not exist."""
+        name = path_parameters(self.get.path)[-1]
+        values = dict(self.values)
+        values[name] = PathValue(unknown_value(self.get.path_parameter_schema(name)), UNKNOWN, "an id never issued")
+        return self.run.send(RequestPlan(self.get, self.kind, "GET an id never issued", values=values, body=NO_BODY,
+                                         origin=False, judged=False))
+
     def cleanup(self) -> None:
         if self.values is None or self.deleted or self.delete is None:
             return
@@ -150,6 +160,9 @@ def crud(run: ProbeRun) -> CrudResult:
                                                  values=dict(sequence.values), body=NO_BODY, origin=False))
             if result.change.ok:
                 result.after = sequence.read("after the DELETE")
+                if result.after.response is not None and result.after.response.status not in (404, 410) \
+                        and not result.after.ok:
+                    result.never = sequence.read_unknown()  # is that how the API answers for what does not exist?
             return result
         result.before = sequence.read("before")
         if method == "PUT":
