@@ -13,7 +13,7 @@ import re
 from typing import Any, Callable
 
 from .mapping import Derivation, _has, _methods, _methods_for
-from .normative import MUST, SHOULD, Normative, classify
+from .normative import MUST, SHOULD, Normative, classify, required_row
 from .reader import HTTP_METHODS, Sentence
 
 IMPERATIVE = re.compile(r"^(?:always |please )?(include|use|return|keep|provide|send|add|set|support|respond|"
@@ -47,9 +47,28 @@ def binding(s: Sentence, n: Normative | None, d: Derivation, stated: str = "") -
     return n
 
 
+def header_table(s: Sentence) -> bool:
+    """A row of a table whose first column is header names: so headed ("Header", "Response Header", "Header name"),
+    or headed "Name" in a section about headers ("Response headers")."""
+    if not (s.row and s.header):
+        return False
+    return bool(_has(r"\bheaders?\b", s.header[0]) or (
+        _has(r"^(?:names?|fields?)$", s.header[0].strip()) and _has(r"\bheaders?\b", s.section)))
+
+
+def _usable(names: list[str]) -> list[str]:
+    return [name for name in dict.fromkeys(names)
+            if name.lower() not in OTHER_HEADERS and not name.lower().startswith("access-control-")
+            and name.upper() not in HTTP_METHODS]
+
+
 def header_names(s: Sentence) -> list[str]:
     """The header names a sentence gives: in backticks or dash-joined (X-Request-Id) just before "header(s)", a
-    word of two capitals just before it (ETag header), or a name just after it (the header `X-Trace`)."""
+    word of two capitals just before it (ETag header), or a name just after it (the header `X-Trace`). A row of a
+    table of headers names its own in its first cell ("Date", "If-Match, If-None-Match"), and only those."""
+    if header_table(s):
+        cells = [c.strip().strip("`") for c in re.split(r",|/|\s+(?:and|or)\s+", s.row[0])]
+        return _usable([c for c in cells if re.fullmatch(HEADER_NAME, c)])
     text, found = s.marked, []
     for mark in re.finditer(r"\bheaders?\b", text, re.I):
         before = re.split(r"[;:.(]", text[:mark.start()])[-1][-70:]
@@ -60,9 +79,7 @@ def header_names(s: Sentence) -> list[str]:
         after = re.match(rf"\s*(?:named |called )?(?:`({HEADER_NAME})`|([A-Z][\w]*-{HEADER_NAME}))", text[mark.end():])
         if after:
             found.append(after.group(1) or after.group(2))
-    return [name for name in dict.fromkeys(found)
-            if name.lower() not in OTHER_HEADERS and not name.lower().startswith("access-control-")
-            and name.upper() not in HTTP_METHODS]
+    return _usable(found)
 
 
 def _scope(text: str) -> dict[str, Any]:
@@ -81,20 +98,48 @@ def _scope(text: str) -> dict[str, Any]:
     return params
 
 
+ALL_RESPONSES = r"\b(?:every|all|each|any)\b(?:\s+[\w-]+){0,3}?\s+(?:responses?|answers?)\b"
+EVERY_RESPONSE = ALL_RESPONSES + r"|\bresponses?\b[^.]*\b(?:always|must|will|shall)\b"
+# what a row of a table of headers says of its header: "All responses", "MUST be included in the response"
+IN_RESPONSES = (ALL_RESPONSES + r"|\b(?:must|shall|always|will)\b(?:\s+\w+){0,2}?\s+(?:included|present|returned|"
+                r"sent|set|carried)\b(?:\s+\w+){0,3}?\s+(?:responses?|answers?)\b")
+
+
+def _row_in_responses(s: Sentence) -> tuple[str, str] | None:
+    """Where a row of a table of headers says its header is in every response: the words that say so and the cell
+    or sentence of the row they are in (which says which responses). A cell ("All responses" in a "Required" column)
+    or a sentence of its description ("This header MUST be included in the response") that neither denies it nor
+    only allows it; else a row marked required (✔, yes) in a table of response headers."""
+    pieces = [piece for cell in s.row[1:] for piece in re.split(r"(?<=[.!?])\s+", cell)]
+    for piece in pieces:
+        said = _has(IN_RESPONSES, piece)
+        if said and not _has(NEGATED + r"|\bnot\b|" + MAYBE, piece):
+            return said.group(0), piece
+    if required_row(s) and _has(r"\bresponse\b", s.header[0] + " " + s.section):
+        return "marked required in a table of response headers", ""
+    return None
+
+
 def required_headers(s: Sentence, n: Normative | None, d: Derivation) -> None:
     text = s.text
-    every = _has(r"\b(?:every|all|each|any)\b(?:\s+[\w-]+){0,3}?\s+(?:responses?|answers?)\b|\bresponses?\b[^.]*\b"
-                 r"(?:always|must|will|shall)\b", text)
-    if not every and _has(r"\bresponse headers?\b", text):
-        every = _has(r"\b(?:every|all|each|any)\b(?:\s+[\w-]+){0,2}?\s+requests?\b", text)
-    if not every or _has(NEGATED + "|" + MAYBE, text) or not _has(r"\bheaders?\b", text):
-        return
+    if header_table(s):  # a row of a table of headers: its first cell names them, its cells say where they go
+        found = _row_in_responses(s)
+        if found is None:
+            return
+        words, text = found
+    else:
+        every = _has(EVERY_RESPONSE, text)
+        if not every and _has(r"\bresponse headers?\b", text):
+            every = _has(r"\b(?:every|all|each|any)\b(?:\s+[\w-]+){0,2}?\s+requests?\b", text)
+        if not every or _has(NEGATED + "|" + MAYBE, text) or not _has(r"\bheaders?\b", text):
+            return
+        words = every.group(0)
     names = header_names(s)
-    bound = binding(s, n, d, every.group(0)) if names else None
+    bound = binding(s, n, d, words) if names else None
     if bound is None:
         return
     for name in names:
-        d.add("headers." + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"), s, f"{name}, {every.group(0)}",
+        d.add("headers." + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"), s, f"{name}, {words}",
               severity=bound.severity, check="headers.required", params={"headers": [name], **_scope(text)})
 
 

@@ -133,3 +133,59 @@ def test_no_false_positive_no_template_rule_from_what_the_sentence_does_not_prom
     templates = {r for r in rules if r.startswith(("headers.", "conditional.", "pagination.range", "naming.lower-case",
                                                    "content-type.minified"))}
     assert templates == set(), templates
+
+
+HEADER_TABLES = """# Acme API
+
+## Response headers
+
+Services return the following response headers.
+
+| Response header | Required | Description |
+| --- | --- | --- |
+| `X-Request-Id` | All responses | A unique id of the request. This header MUST be included in the response. |
+| X-RateLimit-Limit, X-RateLimit-Remaining | 2xx responses | These headers MUST be included in every 2xx response. |
+| X-Served-By | Yes | The node that answered. |
+| X-Debug | When asked | The header MUST NOT be included in production responses. |
+| X-Trace | All responses | Tracing, as appropriate. |
+| Preference-Applied | When specified in request | It MUST say whether the preference was applied. |
+| Content-Type | All responses | The media type MUST be given. |
+
+## Request headers
+
+| Header | Type | Description |
+| --- | --- | --- |
+| X-Api-Key | String | It MUST be sent with every request. |
+| X-Client | String | The client MUST send it in all requests, and responses MUST echo nothing. |
+
+## Other headers
+
+| Name | Required | Description |
+| --- | --- | --- |
+| X-Region | yes | The region of the response. It MUST be present in every response. |
+"""
+
+
+def test_a_table_row_that_names_a_header_and_says_it_is_in_responses_draws_it(tmp_path):
+    """A row of a table whose first column is header names: its first cell names the headers, and where a cell (a
+    "Required" column saying "All responses") or a sentence of the row says the header is in every response, or the
+    row is marked required in a table of response headers, it draws headers.required with them."""
+    data, rules = derived(tmp_path, HEADER_TABLES)
+    drawn = {r: rules[r] for r in rules if r.startswith("headers.")}
+    assert drawn["headers.x-request-id"]["check"] == "headers.required"
+    assert drawn["headers.x-request-id"]["params"] == {"headers": ["X-Request-Id"]}
+    assert drawn["headers.x-request-id"]["trigger"] == "X-Request-Id, All responses"
+    assert drawn["headers.x-request-id"]["source"]["quote"].startswith("X-Request-Id | All responses |")
+    # a cell of names gives each its rule, with the responses the row limits itself to
+    assert drawn["headers.x-ratelimit-limit"]["params"] == {"headers": ["X-RateLimit-Limit"], "statuses": ["2xx"]}
+    assert drawn["headers.x-ratelimit-remaining"]["params"] == {"headers": ["X-RateLimit-Remaining"],
+                                                                "statuses": ["2xx"]}
+    assert drawn["headers.x-served-by"]["severity"] == "must"  # marked required in a table of response headers
+    assert drawn["headers.x-served-by"]["trigger"] == "X-Served-By, marked required in a table of response headers"
+    assert drawn["headers.x-region"]["params"] == {"headers": ["X-Region"]}  # "Name" in a section about headers
+    # denied, only sometimes, not binding, judged by another rule, or a request header: none
+    assert set(drawn) == {"headers.x-request-id", "headers.x-ratelimit-limit", "headers.x-ratelimit-remaining",
+                          "headers.x-served-by", "headers.x-region"}, sorted(drawn)
+    checked = {n["quote"].split(" | ")[0]: n["rules"] for n in data["normative"]}
+    assert checked["X-Request-Id"] == ["headers.x-request-id"] and checked["X-Served-By"] == ["headers.x-served-by"]
+    assert not checked["X-Debug"] and not checked["X-Api-Key"]  # listed unchecked, with a reason
