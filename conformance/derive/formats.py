@@ -14,6 +14,7 @@ from ..rules.pagination import DEFAULT_FIELDS
 from .examples import header_values, integer_field, keys, status_line, structure
 from .mapping import BODY_METHODS, MUST, SHOULD, Derivation, _has
 from .reader import Example, Sentence
+from .reasons import about_documentation
 from .templates import binding
 
 # A field a sentence names and says nothing else of: present, and not empty, whatever its type.
@@ -43,7 +44,9 @@ def _named(key: str, text: str) -> re.Match[str] | None:
 
 def error_format(d: Derivation) -> None:
     found = _error_example(d)
-    sentences = [s for s in d.document.sentences if _has(ERROR, s.text) and not s.row]
+    # (a sentence that asks to document the errors, and does not state their format, is no format a run checks)
+    sentences = [s for s in d.document.sentences
+                 if _has(ERROR, s.text) and not s.row and not about_documentation(s.text)]
     schema: dict[str, Any] = {"type": "object", "required": [], "properties": {}}
     defining: list[Sentence] = []
     named: set[str] = set()

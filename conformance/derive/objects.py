@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .normative import required_row
 from .reader import Sentence
+from .reasons import about_documentation
 
 if TYPE_CHECKING:
     from .mapping import Derivation
@@ -87,7 +88,8 @@ def error_tables(d: Derivation) -> None:
         d.add("errors.envelope", row, "a required field of the error body's table")
     for s in d.document.sentences:
         quoted = set(re.findall(r"[\"“`]([A-Za-z_@$][\w.-]*?)[.,]?[\"”`]", s.marked))
-        if s.section == rule.section and s.index in d.normative and STRUCTURE.search(s.text) and quoted <= names:
+        if s.section == rule.section and s.index in d.normative and STRUCTURE.search(s.text) and quoted <= names \
+                and not about_documentation(s.text):
             d.add("errors.envelope", s, "the structure of the error body it states")
 
 

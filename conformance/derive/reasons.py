@@ -50,6 +50,23 @@ CONNECTION = r"\btls\b|\bhttps\b|\bssl\b|\bencrypt\w*|\bsecure connections?\b|\b
 DOCUMENTATION = (r"\bdocument(?:ation|ed)?\b|\bdocs\b|^describe\b|\bdescribe (?:the|your|its)\b|\boverview\b|\bexecutable examples?\b|"
                  r"\bthese examples\b|\bexamples? (?:that|of using|for each)\b|\bschema\b|\bprmd\b|\bportal\b|\bchangelog\b|"
                  r"\bdeclared in\b")
+# A sentence that asks for documentation ("Document your error format", "Services MUST document their error codes",
+# "The codes are documented in the reference"): no runtime rule checks it, unless it states the format itself.
+DOCUMENTING = (r"^(?:please |always |also )?document\b|"
+               r"\b(?:must|should|shall|to|please|will|always)\s+(?:also\s+)?(?:clearly\s+)?document\b|"
+               r"\b(?:be|is|are|been)\s+(?:clearly\s+|well\s+)?documented\b|"
+               r"\bin (?:the|your|its|our|their) (?:api )?(?:documentation|docs)\b")
+STATES_FORMAT = (r"\b(?:has|have|contains?|includes?|carr(?:y|ies)|consists? of|is made of|is an? (?:json )?object|"
+                 r"are (?:json )?objects|looks? like)\b")
+
+
+def about_documentation(text: str) -> bool:
+    """Does the sentence ask for (or speak of) the API's documentation, without stating the format itself? A runtime
+    rule does not check it: "Document your error format and the possible error ids" is unchecked (not observable),
+    "Document your error format: each error has an `id` and a `message`" states the format and is checked."""
+    return bool(re.search(DOCUMENTING, text, re.I)) and not re.search(STATES_FORMAT, text, re.I)
+
+
 VERSIONS = (r"\bbackwards?[- ]incompatible changes?\b|\bis a breaking change\b|\bversion (?:increase|number)\b|"
             r"\bdeprecat\w*|\bproduction-ready\b|\bnew (?:major |minor )?version\b")
 RUN = (r"\bstored?\b|\blogs?\b|\blogging\b|\binternal\b|\bconsole\b|\brun (?:the following |this )?command\b|"

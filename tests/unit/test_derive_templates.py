@@ -98,6 +98,30 @@ def test_an_error_example_binds_by_its_structure_with_its_optional_fields_left_o
     assert "rate_limit" not in str(envelope["params"])  # a value of the example never binds
 
 
+@pytest.mark.parametrize("sentence, checked", [
+    ("Document your error format and the possible error `id`s that clients may encounter.", False),
+    ("Services MUST document every error `id` they return.", False),
+    ("Every error `id` MUST be documented.", False),
+    ("Document your error format: every error body has an `id` and a `message`.", True),
+    ("Every error body has an `id` and a `message`.", True),
+])
+def test_a_sentence_about_documenting_the_errors_is_not_checked_by_the_envelope(tmp_path, sentence, checked):
+    """An instruction to document the error format is not what an error answers: unchecked, with the documentation
+    reason; a sentence that states the format as it asks for it is checked by the envelope its example gives."""
+    text = GUIDE.replace("further information about the error, e.g.:",
+                         f"further information about the error. {sentence} For example:")
+    data, rules = derived(tmp_path, text)
+    assert "errors.envelope-example" in rules
+    found = {n["quote"]: n for n in data["normative"]}
+    quote = sentence.replace("`", "")
+    assert bool(found[quote]["rules"]) is checked, found[quote]
+    why = {u["promise"]: u for u in data["unobservable"]}
+    if not checked:
+        assert why[quote]["kind"] == "not-observable" and "documentation" in why[quote]["why"]
+    else:
+        assert "errors.envelope-example" in found[quote]["rules"] and quote not in why
+
+
 @pytest.mark.parametrize("sentence, rule_id, params", [
     ("Every response includes a `Request-Id` header.", "headers.request-id", {"headers": ["Request-Id"]}),
     ("Every error response carries the `X-Trace-Id` header.", "headers.x-trace-id",
