@@ -41,7 +41,7 @@ def test_derive_finds_the_built_in_rules_and_invents_none(seed, profile, counts,
     assert all(u["why"] and u["kind"] for u in data["unobservable"])
 
 
-# seed, bundled demo (conformance demo --serve NAME), the rules whose verdict differs on the demo that keeps its document
+# seed, bundled demo (conformance demo --serve NAME), rules whose verdict differs on the demo that keeps the document
 DEMOS = [("000_d9a06a46ed08e79c.txt", "featbit", set()), ("001_c317aea1c5a6e9b6.txt", "featbit", set()),
          ("000_d9a06a46ed08e79c.txt", "featbit-nested", set()),
          ("002_d60f8ecac0149512.txt", "flextype", set()), ("002_d60f8ecac0149512.txt", "flextype-entries", set()),
