@@ -127,7 +127,9 @@ TARGETS: tuple[Target, ...] = (
            token="admin-token", forbidden="reader-token", st_auth=("-H", "Authorization: Bearer {token}")),
     Target("drf", "http://127.0.0.1:8004", "http://127.0.0.1:8004/api/schema/?format=json", "drf.yaml",
            token="alicetoken", forbidden="bobtoken", st_auth=("-H", "Authorization: Token {token}")),
-    Target("httpbin", "http://127.0.0.1:8001", "httpbin-0.10.4.swagger.json", "connectnow"),
+    Target("httpbin", "http://127.0.0.1:8001", "httpbin-0.10.4.swagger.json", "connectnow",
+           # echo endpoints that name no resource: the user's to let the suite write to
+           user_input=tuple(f"--conformance-writable={p}" for p in ("/anything", "/put", "/patch", "/delete"))),
 )
 
 
