@@ -370,7 +370,7 @@ class Builder:
             draft.channel = channel.describe()
 
     @staticmethod
-    def _encode(draft: Draft, operation: Any) -> bytes | None:
+    def _encode(draft: Draft, operation: Any = None) -> bytes | None:
         body = draft.body
         content_type = next((h for h in draft.headers if h.lower() == "content-type"), None)
         if body.kind == "none" or (body.kind == "json" and body.value is None and body.media_type is None):
@@ -417,7 +417,7 @@ def written(operation: Any, fields: dict[str, Any]) -> Body:
 
 def _declared(operation: Any, media_type: str) -> Any:
     """The operation's declared body when it is of this kind (its schema and encoding), else an empty one."""
-    declared = operation.written_body
+    declared = operation.written_body if operation is not None else None
     if declared is not None and media_type in declared.media_type.lower():
         return declared
     return WrittenBody(media_type, {}, {}, {})
