@@ -44,6 +44,14 @@ CONVENTIONAL = {"currency": ["usd", "USD", "EUR"], "currency_code": ["USD", "usd
                 "time_zone": ["UTC"]}
 
 
+def conventional(name: str, schema: dict[str, Any]) -> Any:
+    """The readable value a standard gives a field of this name (``currency``: ``usd``) that fits its schema,
+    or None."""
+    if schema.get("type") not in ("string", None):
+        return None
+    return next((v for v in CONVENTIONAL.get(name.lower(), []) if valid_for(v, schema)), None)
+
+
 def _synthesised(schema: dict[str, Any]) -> list[Any]:
     if "format" in schema or "enum" in schema:
         return list(schema.get("enum", []))
@@ -75,7 +83,7 @@ def iter_candidates(name: str, schema: dict[str, Any], generated: Any) -> Iterat
     """Values that fit the property: readable made-up ones first, then the spec's examples, then those the
     generator produced (drawn only if the first ones are not enough)."""
     out: list[Any] = []
-    named = CONVENTIONAL.get(name.lower(), []) if schema.get("type") in ("string", None) else []
+    named = [conventional(name, schema)] if conventional(name, schema) is not None else []
     for value in named + _synthesised(schema) + _examples(schema):
         if value is not None and value not in out and valid_for(value, schema):
             out.append(value)

@@ -17,12 +17,12 @@ import jsonschema
 import requests
 from schemathesis import GenerationMode
 
-from .bodies import CONVENTIONAL, as_sent, creation_body, distinct, example_body, like, valid_for, writable
+from .bodies import as_sent, conventional, creation_body, distinct, example_body, like, valid_for, writable
 from .credentials import Credentials
 from .forms import FORM, MULTIPART, WrittenBody, encode_form, encode_multipart
 from .generation import CaseParts, case_parts, draw_cases
 from .models import CREATED, INVENTED, UNKNOWN, PathValue, Request, Skip
-from .plan import Body, RequestPlan, Target, json_body
+from .plan import FIELDS, Body, RequestPlan, Target, json_body
 from .reach import is_negative
 from .resources import Resources, identifiers, parameter_schema, path_parameters
 from .transport import USER_AGENT
@@ -142,8 +142,8 @@ class Builder:
         required = set(schema.get("required") or []) if isinstance(schema, dict) else set()
         given.update(self.resources.references(operation, {n: p for n, p in properties.items()
                                                            if n in required and n not in given}))
-        given = {**{n: next(v for v in CONVENTIONAL[n.lower()] if valid_for(v, p)) for n, p in properties.items()
-                    if any(valid_for(v, p) for v in CONVENTIONAL.get(n.lower(), []))}, **given}
+        standard = {n: conventional(n, p) for n, p in properties.items()}
+        given = {**{n: v for n, v in standard.items() if v is not None}, **given}
         generated = lambda: self.generated_bodies(operation, seed)  # noqa: E731 (drawn only if needed)
         if with_optional:
             body, optional = creation_body(schema, operation.label, generated, skip, with_optional=True)
@@ -211,7 +211,7 @@ class Builder:
             elif channel.location == "header":
                 for name in [h for h in headers if h.lower() == channel.name.lower()]:
                     headers.pop(name)
-            elif body.kind in ("json", "form", "multipart") and isinstance(body.value, dict) \
+            elif body.kind in FIELDS and isinstance(body.value, dict) \
                     and channel.name in body.value:
                 body = Body(body.kind, {k: v for k, v in body.value.items() if k != channel.name}, body.media_type)
         body = self._place_identifiers(plan, values, query, body)
@@ -238,7 +238,7 @@ class Builder:
         exists, as a valid request's path does: the generator's made-up value only gets "No such product". The
         fields the user gave (``--conformance-param body:NAME=VALUE``) carry their values."""
         written = operation.written_body
-        if body.kind not in ("json", "form", "multipart") or not isinstance(body.value, dict) or written is None \
+        if body.kind not in FIELDS or not isinstance(body.value, dict) or written is None \
                 or not isinstance(written.schema, dict):
             return body
         properties = writable(written.schema, self.credential_fields())
@@ -320,12 +320,12 @@ class Builder:
         for place, name in identifiers(operation):
             if place == "body" and plan.http_method in ("GET", "HEAD", "OPTIONS"):
                 continue
-            fields = body.value if body.kind in ("json", "form", "multipart") and isinstance(body.value, dict) else None
+            fields = body.value if body.kind in FIELDS and isinstance(body.value, dict) else None
             current = query.get(name) if place == "query" else (fields or {}).get(name)
             present = name in query if place == "query" else fields is not None and name in fields
             value = values.get(name)
             on_purpose = negative or (place == "query" and name in plan.query) or (
-                place == "body" and plan.body.kind in ("json", "form", "multipart"))  # the plan's own value: kept where broken
+                place == "body" and plan.body.kind in FIELDS)  # the plan's own value: kept where broken
             if on_purpose and present and _breaks(current, parameter_schema(operation, name)) \
                     and not self.resources.is_known(name, current):
                 values[name] = PathValue(current, INVENTED, "generated to break the schema", place)
@@ -342,7 +342,7 @@ class Builder:
                 continue
             if place == "query":
                 query[name] = value.value
-            elif body.kind in ("json", "sample", "form", "multipart") and isinstance(body.value, dict):
+            elif body.kind in FIELDS + ("sample",) and isinstance(body.value, dict):
                 body = Body(body.kind if body.kind != "sample" else "json", {**body.value, name: value.value},
                             body.media_type)
             elif body.kind == "none" or (body.kind == "json" and body.value is None):

@@ -46,6 +46,7 @@ class Body:
     media_type: str | None = None
 
 
+FIELDS = ("json", "form", "multipart")  # the kinds of body whose value is an object of fields
 SAMPLE = Body("sample")
 NO_BODY = Body("none")
 
