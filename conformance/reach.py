@@ -1,4 +1,5 @@
-"""Reach: did a valid request reach each operation (a 2xx), and where each identifier it used came from."""
+"""Reach: did a valid request reach each operation (a 2xx, or the redirect the spec documents as its answer),
+and where each identifier it used came from."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from .plan import RequestPlan
 
 @dataclass
 class OperationReach:
-    """Did a valid request reach the operation (a 2xx), and with which path values."""
+    """Did a valid request reach the operation (a 2xx, or the redirect the spec documents as its answer), and
+    with which path values."""
 
     reached: bool = False
     statuses: Counter = field(default_factory=Counter)
@@ -39,7 +41,8 @@ class Reach:
     def record(self, plan: RequestPlan, exchange: Exchange) -> None:
         if plan.http_method != plan.operation.method or exchange.response is None or plan.kind == "cleanup":
             return
-        reached = exchange.ok and plan.credential.kind in ("valid", "none") and not is_negative(plan)
+        reached = (plan.operation.answered(exchange.response.status) and plan.credential.kind in ("valid", "none")
+                   and not is_negative(plan))
         rank = (0 if reached else 1 if plan.credential.kind == "valid" else 2,
                 sum(1 for v in exchange.values.values() if not v.real),  # values known to exist first
                 json.dumps([[n, str(v.value), v.source, v.detail] for n, v in sorted(exchange.values.items())]))
@@ -77,6 +80,9 @@ def answers_hint(operation: Any, reach: OperationReach | None) -> str:
     said = f"no valid request got a 2xx (answers to the valid credential: {statuses})"
     if all(status in (401, 403) for status in reach.valid):
         return f"{said}: check the credential (--conformance-token)"
+    if all(300 <= status < 400 and status != 304 for status in reach.valid):
+        return (f"{said}: it redirects, and its spec documents no redirect as its answer; if redirecting is what it "
+                f"does, document that status (and no 2xx) in the spec and the redirect counts as reaching it")
     if operation.written_body is not None and operation.method in ("POST", "PUT", "PATCH") \
             and all(status in (400, 404, 409, 422) for status in reach.valid):
         return (f"{said}: the API refused every body built from the spec; give the fields it wants with "

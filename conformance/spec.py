@@ -291,6 +291,19 @@ class Operation:
         found += [m.lower() for m in self.definition.get("produces", self.root.get("produces", [])) or []]
         return list(dict.fromkeys(found))
 
+    @cached_property
+    def redirect_answers(self) -> frozenset[int]:
+        """The redirects (not 304) the spec documents as the answer where it documents no 2xx (httpbin's
+        /redirect/{n}, GitHub's tarball); a 301 beside a 200 (GitHub's moved repository) is not one."""
+        statuses = [str(status) for status in (self.definition.get("responses") or {})]
+        if any(status.startswith("2") for status in statuses):
+            return frozenset()
+        return frozenset(int(s) for s in statuses if s.isdigit() and 300 <= int(s) < 400 and s != "304")
+
+    def answered(self, status: int) -> bool:
+        """Did an answer with this status carry out the operation: a 2xx, or a redirect documented as its answer?"""
+        return 200 <= status < 300 or status in self.redirect_answers
+
     def serves_the_description(self, spec_location: str = "", base_url: str = "") -> bool:
         """Is this the operation that serves the API description itself (DRF's GET /api/schema/, Jupyter's
         /api/spec.yaml)? It names no resource: the spec is where the run was told to read it from, its last

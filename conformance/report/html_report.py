@@ -163,7 +163,8 @@ def _answers(statuses: dict[str, int]) -> str:
 def _reach_tip(label: str, entry: dict[str, Any]) -> str:
     """The tooltip of an operation's reach badge: reached or not (and how to fix it), and its path values."""
     if entry.get("reached"):
-        ok = sorted(code for code in entry.get("statuses", {}) if code.startswith("2"))
+        codes = sorted(entry.get("statuses", {}))
+        ok = [c for c in codes if c.startswith("2")] or [c for c in codes if c.startswith("3")]  # a documented redirect
         tip = f"{label}: reached: a valid request got {' and '.join(ok) or 'a 2xx'}"
     else:
         tip = f"{label}: NOT REACHED: {entry.get('hint') or 'no valid request got a 2xx'}"

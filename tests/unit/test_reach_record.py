@@ -1,0 +1,53 @@
+"""Reach, judged on hand-made exchanges: which answers count as reaching an operation."""
+
+from __future__ import annotations
+
+from evidence_kit import answer, operation
+
+from conformance.plan import RequestPlan
+from conformance.reach import Reach, answers_hint
+
+REDIRECTS = {
+    # httpbin's /redirect/{n}, GitHub's tarball: the documented answer is a redirect, and nothing else
+    "/download/{name}": {"get": {"parameters": [{"name": "name", "in": "path", "required": True,
+                                                 "schema": {"type": "string"}}],
+                                 "responses": {"302": {"description": "to the file"}}}},
+    # GitHub's GET /repos/{owner}/{repo}: 200, and a 301 when the repository moved
+    "/repos/{name}": {"get": {"parameters": [{"name": "name", "in": "path", "required": True,
+                                              "schema": {"type": "string"}}],
+                              "responses": {"200": {"description": "ok"}, "301": {"description": "moved"}}}},
+}
+
+
+def reached(label: str, status: int) -> bool:
+    op = operation(label, REDIRECTS)
+    reach = Reach()
+    reach.record(RequestPlan(op, "generated"), answer(status, {"Location": "/elsewhere"}, operation=label))
+    return reach.reached(label)
+
+
+def test_a_redirect_the_spec_documents_as_the_only_answer_reaches_the_operation():
+    assert reached("GET /download/{name}", 302)
+    assert operation("GET /download/{name}", REDIRECTS).redirect_answers == {302}
+
+
+def test_a_redirect_it_does_not_document_does_not():
+    assert not reached("GET /download/{name}", 301)
+    assert not reached("GET /download/{name}", 304)
+
+
+def test_a_redirect_beside_a_documented_2xx_does_not():
+    assert not reached("GET /repos/{name}", 301)
+    assert reached("GET /repos/{name}", 200)
+    assert operation("GET /repos/{name}", REDIRECTS).redirect_answers == frozenset()
+
+
+def test_an_operation_that_only_redirects_where_its_spec_documents_a_2xx_says_how_to_count_it():
+    label = "GET /repos/{name}"
+    op = operation(label, REDIRECTS)
+    reach = Reach()
+    reach.record(RequestPlan(op, "generated"), answer(301, {"Location": "/repos/moved"}, operation=label))
+    hint = answers_hint(op, reach.by_operation[label])
+    assert not reach.reached(label)
+    assert hint.startswith("no valid request got a 2xx (answers to the valid credential: 301 x1): it redirects, and "
+                           "its spec documents no redirect as its answer"), hint
