@@ -128,8 +128,10 @@ TARGETS: tuple[Target, ...] = (
     Target("drf", "http://127.0.0.1:8004", "http://127.0.0.1:8004/api/schema/?format=json", "drf.yaml",
            token="alicetoken", forbidden="bobtoken", st_auth=("-H", "Authorization: Token {token}")),
     Target("httpbin", "http://127.0.0.1:8001", "httpbin-0.10.4.swagger.json", "connectnow",
-           # echo endpoints that name no resource: the user's to let the suite write to
-           user_input=tuple(f"--conformance-writable={p}" for p in ("/anything", "/put", "/patch", "/delete"))),
+           # echo endpoints that name no resource: the user's to let the suite write to; and the status code
+           # /status/{codes} answers with, which nothing in the spec names or creates (its hints ask for both)
+           user_input=(*(f"--conformance-writable={p}" for p in ("/anything", "/put", "/patch", "/delete", "/status/*")),
+                       "--conformance-param=codes=200")),
 )
 
 

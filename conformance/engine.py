@@ -455,12 +455,18 @@ class Runner:
             return f"{credential.describe()}: check --conformance-token (or CONFORMANCE_TOKEN) and how it travels"
         hints = []
         places = {name: place for place, name in identifiers(operation)}
-        for name in resource_names(operation):
+        names = resource_names(operation)
+        writes = not self.resources.read_only and (operation.method in ("PUT", "PATCH", "DELETE") or (
+            operation.method == "POST" and operation.collection_path))  # at a resource the suite created
+        for name in names:
             value = values.get(name)
             if value is None or not value.real:
                 why = self.resources.why(operation.path, name) or (value.detail if value is not None else "")
                 where = f"{places[name]}:" if name in places else ""
-                hints.append(f"no {name} known to exist ({why}): give one with --conformance-param {where}{name}=VALUE")
+                hints.append(f"no {name} the suite created to write to ({why}), and it writes only to what it created: "
+                             f"let it write to one of yours with --conformance-writable={operation.path} and "
+                             f"--conformance-param {where}{name}=VALUE" if writes and name == names[-1] else
+                             f"no {name} known to exist ({why}): give one with --conformance-param {where}{name}=VALUE")
         if hints:
             return "; ".join(hints)
         if foreign_write_hint(operation, self.builder.writable):

@@ -41,8 +41,9 @@ OPTIONS: list[tuple[str, str, str]] = [
               "(/servers/*:server_id=localhost); query:NAME=VALUE or body:NAME=VALUE where the API takes it in the "
               "query or the JSON body and the name alone is ambiguous. Repeatable; in the environment separated by "
               "spaces, in the ini file one per line.", "list"),
-    ("writable", "PATH_GLOB: a path naming no resource of its own that the suite may write to (PUT, PATCH, DELETE), "
-                 "such as a singleton (/profile) or a resource of your own, or a collection the suite may create in "
+    ("writable", "PATH_GLOB: a path the suite may write to (PUT, PATCH, DELETE): one naming no resource of its own, "
+                 "a singleton (/profile), a resource of your own (/settings/*: writes go to one that exists where the "
+                 "suite cannot create one), or a collection the suite may create in "
                  "though the spec gives no DELETE to remove what it created (/v1/prices); never written without it. "
                  "Repeatable; in "
                  "the environment separated by spaces, in the ini file one per line.", "list"),

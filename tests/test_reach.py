@@ -310,3 +310,103 @@ def test_a_post_that_declares_no_body_creates_with_none(run_conformance, tmp_pat
     one = reach_of(outcome)["by_operation"]["GET /terminals/{terminal_id}"]
     assert one["reached"] and sources(one) == {"terminal_id": "created"}, json.dumps(one, indent=1)
     assert app.terminals == {}  # every terminal the suite opened is closed again
+
+
+# -- httpbin, GitHub: an operation whose documented answer is a redirect --------------------------------------
+class Downloads(TokenApp):
+    """GET /files/{name} serves a file; GET /download/{name} answers 302 to it, the one answer its spec documents
+    (httpbin's /redirect/{n}, GitHub's tarball)."""
+
+    FILES = {"report": {"name": "report", "size": 3}}
+
+    def answer(self, request, parts, data):
+        if request.method == "GET" and parts == ["files"]:
+            return json_response(list(self.FILES.values()))
+        if request.method == "GET" and len(parts) == 2 and parts[1] in self.FILES:
+            if parts[0] == "files":
+                return json_response(self.FILES[parts[1]])
+            if parts[0] == "download":
+                return Response(status=302, headers={"Location": f"/files/{parts[1]}"})
+        return json_response({"message": "not found"}, 404)
+
+
+def downloads_spec():
+    name = [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]
+    refused = {"401": {"description": "no"}, "404": {"description": "none"}}
+    return {
+        "openapi": "3.0.3", "info": {"title": "downloads", "version": "1"}, "security": [{"token": []}],
+        "components": {"securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}}},
+        "paths": {
+            "/files": {"get": {"responses": {"200": {"description": "ok"}, **refused}}},
+            "/files/{name}": {"parameters": name, "get": {"responses": {"200": {"description": "ok"}, **refused}}},
+            "/download/{name}": {"parameters": [{**name[0], "example": "report"}],
+                                 "get": {"responses": {"302": {"description": "to the file"}, **refused}}},
+        },
+    }
+
+
+def test_an_operation_whose_documented_answer_is_a_redirect_is_reached_by_it(run_conformance, tmp_path):
+    outcome = run_app(run_conformance, tmp_path, Downloads(), downloads_spec())
+    reach = reach_of(outcome)
+    download = reach["by_operation"]["GET /download/{name}"]
+    assert download["reached"] and download["statuses"].get("302"), json.dumps(download, indent=1)
+    assert sources(download) == {"name": "spec"}, download
+    assert (reach["reached"], reach["operations"]) == (3, 3)
+    # The server keeps few of featbit's conventions; the redirect is judged as its neighbour is, no more.
+    failed = {op: {r["id"] for r in outcome.report["rules"] if r["operations"].get(op, {}).get("status") == "failed"}
+              for op in ("GET /download/{name}", "GET /files/{name}")}
+    assert failed["GET /download/{name}"] <= failed["GET /files/{name}"], failed
+
+
+# -- settings that exist before any run and that no POST creates: the user's to let the suite write to ----------
+class Settings(TokenApp):
+    """GET and PUT /settings/{key} on a fixed set of keys; nothing creates or deletes one. Every write is kept."""
+
+    def __init__(self) -> None:
+        self.values = {"theme": {"key": "theme", "value": "dark"}, "locale": {"key": "locale", "value": "en"}}
+        self.writes: list[str] = []
+
+    def answer(self, request, parts, data):
+        if len(parts) != 2 or parts[0] != "settings" or parts[1] not in self.values:
+            return json_response({"message": "not found"}, 404)
+        if request.method == "PUT":
+            self.writes.append(parts[1])
+            body = json.loads(data or b"{}")
+            if not isinstance(body, dict) or not isinstance(body.get("value"), str):
+                return json_response({"message": "value is required"}, 400)
+            self.values[parts[1]] = {"key": parts[1], "value": body["value"]}
+        return json_response(self.values[parts[1]])
+
+
+def settings_spec():
+    key = [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}]
+    answers = {"200": {"description": "ok"}, "400": {"description": "bad"}, "401": {"description": "no"},
+               "404": {"description": "none"}}
+    body = {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["value"], "properties": {"value": {"type": "string"}}}}}}
+    return {
+        "openapi": "3.0.3", "info": {"title": "settings", "version": "1"}, "security": [{"token": []}],
+        "components": {"securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}}},
+        "paths": {"/settings/{key}": {"parameters": key, "get": {"responses": answers},
+                                      "put": {"requestBody": body, "responses": answers}}},
+    }
+
+
+def test_a_resource_no_post_creates_is_written_only_where_the_user_lets_it(run_conformance, tmp_path):
+    app = Settings()
+    outcome = run_app(run_conformance, tmp_path, app, settings_spec())
+    put = reach_of(outcome)["by_operation"]["PUT /settings/{key}"]
+    assert not put["reached"] and app.writes == [], (put, app.writes)
+    # the hint names both options: a given key alone is for reading, never for writing
+    assert "it writes only to what it created: let it write to one of yours with " \
+           "--conformance-writable=/settings/{key} and --conformance-param key=VALUE" in put["hint"], put["hint"]
+
+    app = Settings()
+    path = tmp_path / "spec.json"
+    with LoopbackServer(app) as server:
+        outcome = run_conformance(None, f"--conformance-spec={path}", "--conformance-writable=/settings/*",
+                                  "--conformance-param=key=theme", url=server.url, profile="featbit",
+                                  token=inventory.TOKEN, forbidden=None)
+    put = reach_of(outcome)["by_operation"]["PUT /settings/{key}"]
+    assert put["reached"] and sources(put) == {"key": "user"}, json.dumps(put, indent=1)
+    assert set(app.writes) == {"theme"}, app.writes  # the one it was let write to

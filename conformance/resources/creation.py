@@ -72,6 +72,12 @@ class Creation:
             if created is not None else {}
         if found and all(v is not None for v in found.values()):
             return found
+        if not self.read_only and any(fnmatch.fnmatchcase(operation.path, glob) for glob in self.writable):
+            mine: dict[str, PathValue] = {}  # the user lets the suite write there: to a resource that exists
+            for n in names:
+                mine[n] = self._existing_value(operation, n, {**parents, **mine})
+            if all(v.real for v in mine.values()):
+                return mine
         with self._lock:
             why = self._why.get((collection, "create"), f"the suite could not create a resource in {collection}")
             if self.read_only:
