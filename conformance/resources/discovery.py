@@ -68,6 +68,19 @@ class SchemathesisPool:
                 for (location, name), value in pick.values.items() if str(getattr(location, "value", location)) == "path"}
 
 
+def _about(source: str, collection: str) -> bool:
+    """Can an answer of the operation ``source`` ("POST /v1/customers/{customer}/sources") hold a resource of
+    ``collection``: does its path name that collection's resources? schemathesis' pool matches a bare ``id``
+    with any answer's ``id`` (a Stripe account's for a card); the suite keeps a pick only where the source's
+    path names the resource (its last segment, "cards" for /v1/customers/{customer}/cards). A source it does
+    not name ("an earlier answer") is kept."""
+    if " /" not in source:
+        return True
+    wanted = [part for part in collection.strip("/").split("/") if part and not part.startswith("{")]
+    named = {part for part in source.split(" ", 1)[1].strip("/").split("/") if not part.startswith("{")}
+    return not wanted or wanted[-1] in named
+
+
 class Discovery:
     """The discovering and learning half of ``Resources`` (a mixin: the state, its locks and ``_create`` are
     the Resources' own)."""
@@ -96,7 +109,8 @@ class Discovery:
             picks = self._pool.pick(operation) if self._pool else {}  # once: each pick walks the pool
             picked = picks.get(name)
             agrees = picked is not None and fits(picked[0], schema) is not None and all(
-                str(picks[n][0]) == str(parents[n].value) for n in parents if n in picks)
+                str(picks[n][0]) == str(parents[n].value) for n in parents if n in picks) \
+                and _about(picked[1], collection)
         if agrees:
             return PathValue(fits(picked[0], schema), SEEN, picked[1])
         if key not in self._listed:
