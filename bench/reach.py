@@ -91,7 +91,8 @@ def stripe_mock_routes(target: "Target") -> set[str] | None:
         text = routes.read_text(encoding="utf-8")
     except OSError:
         return None
-    found = re.findall(r'routes\.(get|post|put|patch|delete)\("(/v1/[^"]+)"', text)
+    # a route commented out ("// TODO: routes.post(...)") is not served
+    found = re.findall(r'^\s*routes\.(get|post|put|patch|delete)\("(/v1/[^"]+)"', text, re.M)
     return {f"{method.upper()} {re.sub(r':[A-Za-z_]+', '{}', path)}" for method, path in found}
 
 
