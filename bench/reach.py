@@ -13,8 +13,10 @@ about a successful answer has nothing to judge there.
 
 With --ours, a target whose hints name what only the user can give (`user_input` in TARGETS: a collection to
 create in though the spec gives no DELETE, the body fields the API wants) is run once more with those options,
-in a column of its own. Where the server implements only part of its spec (stripe-stateful-mock), each count
-also says how many of the operations it implements were reached (`implemented`).
+in a column of its own; where only resources the user makes before the run reach an operation (`fixtures`: a
+Stripe card, dispute and subscription item), that run is given their ids as well. Where the server implements
+only part of its spec (stripe-stateful-mock), each count also says how many of the operations it implements were
+reached (`implemented`).
 
 Our column reads `summary.reach` = {"reached": N, "operations": M, "by_operation": {...}} from our JSON report;
 "n/a" when the report has none. The targets must be running: `bash ../shared/realworld/recipes/start_targets.sh
@@ -70,6 +72,10 @@ class Target:
     # collection the spec gives no DELETE for, --conformance-param for the body fields the API wants): ours is run
     # once more with these, and both figures are printed.
     user_input: tuple[str, ...] = ()
+    # The resources a user would make before the run (a CI job's seed step) where only they can (a Stripe card, a
+    # disputed charge, a subscription's item: nothing in the spec lists or creates them where the suite looks), as a
+    # function of the target giving more user input (--conformance-param with their ids), or None.
+    fixtures: Any = None
     # The operations the server implements, where it implements only some of its spec (stripe-stateful-mock): a
     # function of the target giving "METHOD /path/{}" keys (parameters unnamed), or None.
     implemented: Any = None
@@ -94,6 +100,39 @@ def stripe_mock_routes(target: "Target") -> set[str] | None:
     # a route commented out ("// TODO: routes.post(...)") is not served
     found = re.findall(r'^\s*routes\.(get|post|put|patch|delete)\("(/v1/[^"]+)"', text, re.M)
     return {f"{method.upper()} {re.sub(r':[A-Za-z_]+', '{}', path)}" for method, path in found}
+
+
+def stripe_fixtures(target: "Target") -> tuple[str, ...]:
+    """What a Stripe user gives for the operations no listing or creation of the spec reaches on stripe-mock: a
+    customer's card (read at /cards/{id}, created through /sources), a disputed charge's dispute (the mock opens one
+    for the test token tok_createDispute, a moment later) and a subscription's item (made with the subscription)."""
+    import requests
+
+    headers, auth = _credential(target)
+
+    def post(path: str, **form: Any) -> dict[str, Any]:
+        response = requests.post(target.url + path, data=form, headers=headers, auth=auth, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    customer = post("/v1/customers", description="reach fixture")["id"]
+    card = post(f"/v1/customers/{customer}/sources", source="tok_visa")["id"]
+    product = post("/v1/products", name="reach fixture")["id"]
+    plan = post("/v1/plans", amount=100, currency="usd", interval="month", product=product)["id"]
+    item = post("/v1/subscriptions", customer=customer, **{"items[0][plan]": plan})["items"]["data"][0]["id"]
+    charge = post("/v1/charges", amount=100, currency="usd", source="tok_createDispute")["id"]
+    dispute = None
+    for _ in range(20):
+        dispute = requests.get(f"{target.url}/v1/charges/{charge}", headers=headers, auth=auth, timeout=10).json() \
+            .get("dispute")
+        if dispute:
+            break
+        time.sleep(0.1)
+    return ("--conformance-param=/v1/customers/*/cards/*:customer=" + customer,
+            "--conformance-param=/v1/customers/*/cards/*:id=" + card,
+            "--conformance-param=/v1/subscription_items/*:item=" + item,
+            "--conformance-writable=/v1/subscription_items/*",
+            *(("--conformance-param=dispute=" + dispute,) if dispute else ()))
 
 
 # One row per target: the lead reruns the benchmark from here. Ports are start_targets.sh's (OFF=0).
@@ -123,7 +162,8 @@ TARGETS: tuple[Target, ...] = (
                        "--conformance-param=/v1/charges:body:source=tok_visa",
                        "--conformance-param=/v1/charges:body:amount=100",
                        "--conformance-param=/v1/charges:body:capture=false",
-                       "--conformance-param=/v1/customers/*/sources:body:source=tok_visa")),
+                       "--conformance-param=/v1/customers/*/sources:body:source=tok_visa"),
+           fixtures=stripe_fixtures),
     Target("fastapi", "http://127.0.0.1:8002", "http://127.0.0.1:8002/openapi.json", "connectnow",
            token="admin-token", forbidden="reader-token", st_auth=("-H", "Authorization: Bearer {token}")),
     Target("drf", "http://127.0.0.1:8004", "http://127.0.0.1:8004/api/schema/?format=json", "drf.yaml",
@@ -432,8 +472,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[{time.strftime('%H:%M:%S')}] {target.name}: ours with the user's input ...", file=sys.stderr,
                       flush=True)
                 with tidy(target):
+                    extra = target.user_input + (target.fixtures(target) if target.fixtures else ())
                     given_input, report = run_ours(target, work, max_examples=args.ours_max_examples, seed=args.seed,
-                                                   timeout=args.timeout, extra=target.user_input, name="ours-input")
+                                                   timeout=args.timeout, extra=extra, name="ours-input")
                 given_input = read_ours(report, given_input) if report.exists() else given_input
             implemented = target.implemented(target) if target.implemented else None
             if show_ours:

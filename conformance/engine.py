@@ -33,8 +33,8 @@ from .probes import OPT_IN, natural_target
 from .sequences import STATEFUL_PROBES  # noqa: F401  (importing it registers the stateful probes in PROBES)
 from .reach import Reach, answers_hint
 from .redaction import Redactor
-from .resources import (Resources, created_id, identifiers, parse_given, path_parameters, resource_names, sent_json,
-                        write_lane)
+from .resources import (Resources, acts_on_its_parent, created_id, identifiers, parse_given, path_parameters,
+                        resource_names, sent_json, write_lane)
 from .rules import CHECKS, Check
 from .schedule import Conductor, families
 from .settings import Settings
@@ -457,7 +457,7 @@ class Runner:
         places = {name: place for place, name in identifiers(operation)}
         names = resource_names(operation)
         writes = not self.resources.read_only and (operation.method in ("PUT", "PATCH", "DELETE") or (
-            operation.method == "POST" and operation.collection_path))  # at a resource the suite created
+            operation.method == "POST" and (operation.collection_path or acts_on_its_parent(operation))))
         for name in names:
             value = values.get(name)
             if value is None or not value.real:

@@ -410,3 +410,58 @@ def test_a_resource_no_post_creates_is_written_only_where_the_user_lets_it(run_c
     put = reach_of(outcome)["by_operation"]["PUT /settings/{key}"]
     assert put["reached"] and sources(put) == {"key": "user"}, json.dumps(put, indent=1)
     assert set(app.writes) == {"theme"}, app.writes  # the one it was let write to
+
+
+# -- Stripe's capture, Jupyter's restart: a POST that acts on a resource acts only on one the suite created -----
+class Orders(TokenApp):
+    """Orders: one that was there before the run, those the suite creates, and POST /orders/{id}/cancel, an action
+    on an order (no GET there, nothing under it). Every cancel is kept."""
+
+    def __init__(self) -> None:
+        self.orders = {"o-seed": {"id": "o-seed", "status": "open"}}
+        self.cancelled: list[str] = []
+
+    def answer(self, request, parts, data):
+        if parts == ["orders"] and request.method == "GET":
+            return json_response(list(self.orders.values()))
+        if parts == ["orders"] and request.method == "POST":
+            new = f"o-{uuid.uuid4().hex[:6]}"
+            self.orders[new] = {"id": new, "status": "open"}
+            return json_response(self.orders[new], 201)
+        if len(parts) >= 2 and parts[0] == "orders" and parts[1] in self.orders:
+            order = self.orders[parts[1]]
+            if len(parts) == 2 and request.method == "GET":
+                return json_response(order)
+            if len(parts) == 2 and request.method == "DELETE":
+                return json_response(self.orders.pop(parts[1]))
+            if parts[2:] == ["cancel"] and request.method == "POST":
+                self.cancelled.append(parts[1])
+                order["status"] = "cancelled"
+                return json_response(order)
+        return json_response({"message": "not found"}, 404)
+
+
+def orders_spec():
+    item = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    answers = {"200": {"description": "ok"}, "201": {"description": "created"}, "401": {"description": "no"},
+               "404": {"description": "none"}}
+    body = {"content": {"application/json": {"schema": {"type": "object", "properties": {
+        "note": {"type": "string"}}}}}}
+    return {
+        "openapi": "3.0.3", "info": {"title": "orders", "version": "1"}, "security": [{"token": []}],
+        "components": {"securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}}},
+        "paths": {
+            "/orders": {"get": {"responses": answers}, "post": {"requestBody": body, "responses": answers}},
+            "/orders/{id}": {"parameters": item, "get": {"responses": answers}, "delete": {"responses": answers}},
+            "/orders/{id}/cancel": {"parameters": item, "post": {"responses": answers}},
+        },
+    }
+
+
+def test_an_action_on_a_resource_acts_only_on_one_the_suite_created(run_conformance, tmp_path):
+    app = Orders()
+    outcome = run_app(run_conformance, tmp_path, app, orders_spec())
+    cancel = reach_of(outcome)["by_operation"]["POST /orders/{id}/cancel"]
+    assert cancel["reached"] and sources(cancel) == {"id": "created"}, json.dumps(cancel, indent=1)
+    assert app.cancelled and "o-seed" not in app.cancelled, app.cancelled  # never the order that was there
+    assert app.orders["o-seed"]["status"] == "open"

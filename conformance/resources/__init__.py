@@ -38,8 +38,8 @@ from ..spec import norm
 from .creation import SETUP, WRITE_LANES, Created, Creation, write_lane
 from .discovery import Discovery, SchemathesisPool
 from .references import References
-from .ids import (collection_for, collection_of, created_id, fits, id_keys, identifiers, items_of,
-                  looks_like_an_id, parameter_schema, path_parameters, place_of, resource_names, resource_of,
+from .ids import (acts_on_its_parent, collection_for, collection_of, created_id, fits, id_keys, identifiers,
+                  items_of, looks_like_an_id, parameter_schema, path_parameters, place_of, resource_names, resource_of,
                   sent_json, spec_value, unknown_value, value_in)
 
 Sender = Callable[[RequestPlan], Exchange]
@@ -187,11 +187,12 @@ class Resources(Discovery, Creation, References):
 
     def _special(self, operation: Any, target: Target, names: list[str], method: str) -> str | None:
         """The parameter the target is about: the last one, except for a POST to a collection, which creates
-        under parents that exist."""
+        under parents that exist (an action on a resource, POST /charges/{charge}/capture, is not one)."""
         if target is Target.EXISTING:
             return None
-        if target is Target.CREATED and method == "POST" and not operation.path.rstrip("/").endswith("}"):
-            return None
+        if target is Target.CREATED and method == "POST" and not operation.path.rstrip("/").endswith("}") \
+                and not acts_on_its_parent(operation):
+            return None  # it creates under parents that exist; an action acts on one the suite created
         return names[-1]
 
     def _existing_value(self, operation: Any, name: str, parents: dict[str, PathValue]) -> PathValue:
@@ -228,7 +229,7 @@ class Resources(Discovery, Creation, References):
             self._why[key] = why
 
 
-__all__ = ["Created", "GivenValue", "Resources", "collection_for", "collection_of", "created_id", "id_keys",
-           "identifiers", "items_of", "parameter_schema", "parse_given", "place_of", "resource_names",
+__all__ = ["Created", "GivenValue", "Resources", "acts_on_its_parent", "collection_for", "collection_of", "created_id",
+           "id_keys", "identifiers", "items_of", "parameter_schema", "parse_given", "place_of", "resource_names",
            "looks_like_an_id", "path_parameters", "resource_of", "sent_json", "spec_value", "unknown_value", "value_in",
            "write_lane", "WRITE_LANES"]

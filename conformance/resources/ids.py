@@ -125,6 +125,21 @@ def resource_names(operation: Any) -> list[str]:
     return path_parameters(operation.path) + [name for _, name in identifiers(operation)]
 
 
+def acts_on_its_parent(operation: Any) -> bool:
+    """Is this POST an action on the resource its path names (Stripe's POST /v1/charges/{charge}/capture,
+    Jupyter's POST /api/kernels/{kernel_id}/restart) rather than a creation in a collection? Its path ends in a
+    fixed segment after a parameter, not a plural noun (/customers/{customer}/notes is a collection), and nothing
+    reads it or lies under it: no GET on it, no path below it."""
+    path = operation.path.rstrip("/")
+    last = path.rsplit("/", 1)[-1].lower()
+    if operation.method != "POST" or path.endswith("}") or not path_parameters(path) \
+            or (last.endswith("s") and not last.endswith(("ss", "us"))):
+        return False
+    if "GET" in operation.methods_by_path.get(operation.path, []):
+        return False
+    return not any(other.rstrip("/").startswith(path + "/") for other in operation.spec_paths)
+
+
 def place_of(operation: Any, name: str) -> str:
     return next((place for place, n in identifiers(operation) if n == name), "path")
 

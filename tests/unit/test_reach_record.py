@@ -6,6 +6,7 @@ from evidence_kit import answer, operation
 
 from conformance.plan import RequestPlan
 from conformance.reach import Reach, answers_hint
+from conformance.resources import acts_on_its_parent
 
 REDIRECTS = {
     # httpbin's /redirect/{n}, GitHub's tarball: the documented answer is a redirect, and nothing else
@@ -51,3 +52,31 @@ def test_an_operation_that_only_redirects_where_its_spec_documents_a_2xx_says_ho
     assert not reach.reached(label)
     assert hint.startswith("no valid request got a 2xx (answers to the valid credential: 301 x1): it redirects, and "
                            "its spec documents no redirect as its answer"), hint
+
+
+ACTIONS = {
+    "/charges": {"get": {"responses": {"200": {"description": "ok"}}}},
+    "/charges/{charge}": {"parameters": [{"name": "charge", "in": "path", "required": True,
+                                          "schema": {"type": "string"}}],
+                          "get": {"responses": {"200": {"description": "ok"}}}},
+    "/charges/{charge}/capture": {"parameters": [{"name": "charge", "in": "path", "required": True,
+                                                  "schema": {"type": "string"}}],
+                                  "post": {"responses": {"200": {"description": "ok"}}}},
+    "/charges/{charge}/refunds": {"parameters": [{"name": "charge", "in": "path", "required": True,
+                                                  "schema": {"type": "string"}}],
+                                  "get": {"responses": {"200": {"description": "ok"}}},
+                                  "post": {"responses": {"200": {"description": "ok"}}}},
+}
+
+
+def test_a_post_below_a_resource_that_nothing_reads_acts_on_it():
+    assert acts_on_its_parent(operation("POST /charges/{charge}/capture", ACTIONS))
+    assert not acts_on_its_parent(operation("POST /charges/{charge}/refunds", ACTIONS))  # a collection: GET lists it
+    assert not acts_on_its_parent(operation("GET /charges/{charge}", ACTIONS))
+
+
+def test_a_post_to_a_plural_noun_below_a_resource_creates_there():
+    notes = {"/customers/{customer}/notes": {"parameters": [{"name": "customer", "in": "path", "required": True,
+                                                             "schema": {"type": "string"}}],
+                                             "post": {"responses": {"200": {"description": "ok"}}}}}
+    assert not acts_on_its_parent(operation("POST /customers/{customer}/notes", notes))
