@@ -465,3 +465,72 @@ def test_an_action_on_a_resource_acts_only_on_one_the_suite_created(run_conforma
     assert cancel["reached"] and sources(cancel) == {"id": "created"}, json.dumps(cancel, indent=1)
     assert app.cancelled and "o-seed" not in app.cancelled, app.cancelled  # never the order that was there
     assert app.orders["o-seed"]["status"] == "open"
+
+
+# -- Stripe's refunds: a body that names another resource names one the suite created -------------------------
+class Refunds(TokenApp):
+    """Charges (one there before the run; those the suite creates, and deletes) and refunds: POST /refunds
+    {"charge": ...} refunds the charge it names, once (400 after). Every refunded charge is kept."""
+
+    def __init__(self) -> None:
+        self.charges = {"ch_seed": {"id": "ch_seed", "refunded": False}}
+        self.refunds: dict[str, dict] = {}
+        self.refunded: list[str] = []
+
+    def answer(self, request, parts, data):
+        body = json.loads(data or b"{}") if request.method == "POST" else {}
+        if parts == ["charges"] and request.method == "GET":
+            return json_response({"data": list(self.charges.values())})
+        if parts == ["charges"] and request.method == "POST":
+            new = f"ch_{uuid.uuid4().hex[:6]}"
+            self.charges[new] = {"id": new, "refunded": False}
+            return json_response(self.charges[new])
+        if len(parts) == 2 and parts[0] == "charges" and parts[1] in self.charges and request.method in ("GET", "DELETE"):
+            return json_response(self.charges.pop(parts[1]) if request.method == "DELETE" else self.charges[parts[1]])
+        if parts == ["refunds"] and request.method == "GET":
+            return json_response({"data": list(self.refunds.values())})
+        if parts == ["refunds"] and request.method == "POST":
+            charge = self.charges.get(body.get("charge")) if isinstance(body, dict) else None
+            if charge is None:
+                return json_response({"error": {"message": "No such charge"}}, 404)
+            if charge["refunded"]:
+                return json_response({"error": {"message": "Charge has already been refunded"}}, 400)
+            charge["refunded"] = True
+            self.refunded.append(charge["id"])
+            new = f"re_{uuid.uuid4().hex[:6]}"
+            self.refunds[new] = {"id": new, "charge": charge["id"]}
+            return json_response(self.refunds[new])
+        if len(parts) == 2 and parts[0] == "refunds" and parts[1] in self.refunds and request.method == "GET":
+            return json_response(self.refunds[parts[1]])
+        return json_response({"error": {"message": "not found"}}, 404)
+
+
+def refunds_spec():
+    def item(name):
+        return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}]
+    answers = {"200": {"description": "ok"}, "400": {"description": "bad"}, "401": {"description": "no"},
+               "404": {"description": "none"}}
+
+    def body(properties):
+        return {"content": {"application/json": {"schema": {"type": "object", "properties": properties}}}}
+    return {
+        "openapi": "3.0.3", "info": {"title": "refunds", "version": "1"}, "security": [{"token": []}],
+        "components": {"securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}}},
+        "paths": {
+            "/charges": {"get": {"responses": answers},
+                         "post": {"requestBody": body({"amount": {"type": "integer"}}), "responses": answers}},
+            "/charges/{charge}": {"parameters": item("charge"), "get": {"responses": answers},
+                                  "delete": {"responses": answers}},
+            "/refunds": {"get": {"responses": answers},
+                         "post": {"requestBody": body({"charge": {"type": "string", "maxLength": 20}}),
+                                  "responses": answers}},
+            "/refunds/{refund}": {"parameters": item("refund"), "get": {"responses": answers}},
+        },
+    }
+
+
+def test_a_body_that_names_another_resource_names_one_the_suite_created(run_conformance, tmp_path):
+    app = Refunds()
+    outcome = run_app(run_conformance, tmp_path, app, refunds_spec())
+    assert reach_of(outcome)["by_operation"]["POST /refunds"]["reached"], reach_of(outcome)["by_operation"]
+    assert app.refunded and "ch_seed" not in app.refunded, app.refunded  # never the charge that was there

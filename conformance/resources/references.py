@@ -3,8 +3,9 @@
 A price is created for a product (``product``), a charge for a customer (``customer``), a comment for a post
 (``post_id``); an API often refuses the body without one even where the spec calls the field optional ("Missing
 required param: product."). The value is the user's where they give it (``--conformance-param body:NAME=VALUE``),
-else one of a resource of the collection the field's name is the singular of (``/v1/products`` for ``product``),
-found as a path value is: listed, else created to read (and deleted at the end).
+else one of a resource of the collection the field's name is the singular of (``/v1/products`` for ``product``):
+one the suite created there where it can (and deleted at the end), so that what the body does to it touches only
+the suite's own (a refund refunds the suite's charge, never one that was there); else one listed there.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from ..bodies import valid_for
 from ..models import INVENTED, UNKNOWN
+from .creation import SETUP
 from .ids import fits, path_parameters
 
 _resolving = threading.local()  # the words being looked up by this thread (a price's product's price: no loop)
@@ -65,7 +67,7 @@ class References:
                 continue
             busy.add(word)
             try:
-                value = self.existing(item).get(path_parameters(item.path)[-1])
+                value = self._own(item) or self.existing(item).get(path_parameters(item.path)[-1])
             finally:
                 busy.discard(word)
             if value is not None and value.value is not None and value.source not in (INVENTED, UNKNOWN):
@@ -73,6 +75,22 @@ class References:
                 if found is not None and valid_for(found, prop):
                     out[name] = found
         return out
+
+    def _own(self, item: Any) -> Any:
+        """A resource of the item's (top-level) collection the suite created to read, or None where it cannot
+        create one there (read-only, no POST, nothing to delete it with: the reason is kept as a read's is)."""
+        if self.read_only:
+            return None
+        name, collection = path_parameters(item.path)[-1], item.collection_path
+        key = (collection, self._key(collection, {}))
+        with self._resolving, self.learning():
+            created = self._to_read.get((key, name))
+            if created is None:
+                created = self._create(collection, {}, purpose=f"a {name} to name in a body", salt=f"read|{name}",
+                                       use="read", requester=SETUP)
+                if created is not None:
+                    self._to_read[(key, name)] = created
+        return created.value_for(name) if created is not None else None
 
     def _item_operation(self, word: str, operation: Any) -> Any:
         """The GET of one resource of the top-level collection named by the plural of ``word`` (GET
