@@ -723,3 +723,26 @@ def test_methods_delete_removes_no_false_positive_gone_answered_as_never_issued(
                        catalog=strict, token="kinto")
     assert outcome.status("methods.delete-removes") == "failed"
     assert "After DELETE answered 200, GET of the same resource answered 403; expected 404." in outcome.output()
+
+
+# -- stripe-mock's cards: nothing in the spec lists or creates one, so a write goes to an id that does not exist --
+def test_methods_not_allowed_no_false_positive_a_404_for_an_id_that_does_not_exist(serve, run_conformance, tmp_path):
+    """GET /v1/customers/{customer}/cards/{id} is read with the card the user names; the suite can create no card,
+    so the wrong-method probe's PATCH goes to an id that does not exist, and the API answers 404 for that id, as
+    it would to any method: no claim about PATCH (on the real card it answers 405)."""
+    def handler(request: Request) -> Response:
+        parts = [p for p in request.path.split("/") if p]
+        if parts == ["customers", "cus_1", "cards", "card_1"]:
+            if request.method == "GET":
+                return js(200, {"id": "card_1", "object": "card", "customer": "cus_1"})
+            return js(405, {"error": {"message": "Unrecognized request method"}}, Allow="GET")
+        return js(404, {"error": {"message": "No such card"}})
+
+    param = lambda name: {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}  # noqa: E731
+    spec = {"openapi": "3.0.3", "info": {"title": "cards", "version": "1"}, "paths": {
+        "/customers/{customer}/cards/{id}": {"parameters": [param("customer"), param("id")],
+                                             "get": {"responses": {"200": {"description": "a card"}}}}}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-k", "not-allowed",
+                       "--conformance-param=customer=cus_1", "--conformance-param=id=card_1", profile="connectnow")
+    judged = outcome.rule("methods.not-allowed")["operations"]["GET /customers/{customer}/cards/{id}"]
+    assert judged["status"] == "skipped" and "that does not exist" in judged["reason"], judged

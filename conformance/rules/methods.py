@@ -4,7 +4,7 @@ stateful promises of POST, PUT, PATCH and DELETE."""
 from __future__ import annotations
 
 from ..bodies import is_volatile
-from ..models import Skip, Violation
+from ..models import UNKNOWN, Skip, Violation
 from ..resources import resource_of
 from .registry import check, status_schema
 
@@ -20,6 +20,10 @@ def not_allowed(ctx, exchange):
     if got == 404 and not ctx.path_reached:
         raise Skip(f"{method} answered 404, and no valid request to {ctx.operation.path} ever got a 2xx: the path "
                    "itself was never reached")
+    unknown = [name for name, value in exchange.values.items() if value.source == UNKNOWN]
+    if got in (404, 410) and unknown:
+        raise Skip(f"{method} went to an id that does not exist ({', '.join(unknown)}: the suite could create none "
+                   f"to aim it at) and answered {got}: that is the answer for what does not exist, whatever the method")
     if got != 405:
         return f"{method} is not declared for {ctx.operation.path}; expected 405, got {got}."
     return None

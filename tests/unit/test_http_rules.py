@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conformance.evidence import Evidence
-from conformance.models import Exchange, Request, Response, Skip, Violation
+from conformance.models import Exchange, PathValue, Request, Response, Skip, Violation
 from conformance.probes import HeadPair
 from conformance.rules import CHECKS, IGNORE
 from conformance.spec import Operation
@@ -120,6 +120,10 @@ def test_not_allowed_judges_the_status_and_leaves_allow_to_the_allow_rule():
     assert judge("methods.not-allowed", check, answer(405, {"Allow": "GET"}, method="PATCH")) == []
     assert judge("methods.not-allowed", check, answer(404, method="PATCH")) == [
         "PATCH is not declared for /items; expected 405, got 404."]
+    # aimed at an id that does not exist (nothing could be created to aim it at): 404 says nothing of the method
+    aimed = replace(answer(404, method="PATCH"), values={"id": PathValue("conformance-unknown", "unknown", "")})
+    with pytest.raises(Skip, match="went to an id that does not exist"):
+        judge("methods.not-allowed", check, aimed)
     seen = Evidence("GET /items", (answer(405, {"Allow": "GET"}, method="PATCH", kind="wrong-method"),))
     assert judge("methods.allow-header", ctx(operation=operation, evidence=seen)) == [
         "Allow is 'GET' but the spec declares POST for /items."]
