@@ -746,3 +746,47 @@ def test_methods_not_allowed_no_false_positive_a_404_for_an_id_that_does_not_exi
                        "--conformance-param=customer=cus_1", "--conformance-param=id=card_1", profile="connectnow")
     judged = outcome.rule("methods.not-allowed")["operations"]["GET /customers/{customer}/cards/{id}"]
     assert judged["status"] == "skipped" and "that does not exist" in judged["reason"], judged
+
+
+# -- Stripe: POST to the path of one resource updates it; POST to an action acts on it -------------------------
+def test_methods_create_status_no_false_positive_a_post_that_updates_or_acts(serve, run_conformance, tmp_path):
+    """Stripe updates a customer with POST /v1/customers/{customer} and captures a charge with POST
+    /v1/charges/{charge}/capture, both answered 200: neither creates anything, so neither owes a 201. The POST
+    that creates (201 here) is still judged."""
+    customers: dict[str, dict[str, Any]] = {}
+
+    def handler(request: Request) -> Response:
+        parts = [p for p in request.path.split("/") if p]
+        if parts == ["customers"] and request.method == "POST":
+            new = f"cus_{len(customers) + 1}"
+            customers[new] = {"id": new, "object": "customer", "captured": False}
+            return js(201, customers[new], Location=f"/customers/{new}")
+        if len(parts) >= 2 and parts[0] == "customers" and parts[1] in customers:
+            customer = customers[parts[1]]
+            if len(parts) == 2 and request.method == "GET":
+                return js(200, customer)
+            if len(parts) == 2 and request.method == "DELETE":
+                return js(200, {**customers.pop(parts[1]), "deleted": True})
+            if len(parts) == 2 and request.method == "POST":
+                return js(200, customer)
+            if parts[2:] == ["capture"] and request.method == "POST":
+                customer["captured"] = True
+                return js(200, customer)
+        return js(404, {"error": {"message": "No such customer"}})
+
+    item = [{"name": "customer", "in": "path", "required": True, "schema": {"type": "string"}}]
+    form = {"content": {"application/x-www-form-urlencoded": {"schema": {
+        "type": "object", "properties": {"description": {"type": "string", "maxLength": 10}}}}}}
+    answers = {"200": {"description": "ok"}, "201": {"description": "created"}, "404": {"description": "none"}}
+    spec = {"openapi": "3.0.3", "info": {"title": "customers", "version": "1"}, "paths": {
+        "/customers": {"post": {"requestBody": form, "responses": answers}},
+        "/customers/{customer}": {"parameters": item, "get": {"responses": answers},
+                                  "post": {"requestBody": form, "responses": answers},
+                                  "delete": {"responses": answers}},
+        "/customers/{customer}/capture": {"parameters": item, "post": {"responses": answers}}}}
+    outcome = run_with(run_conformance, tmp_path, serve(handler).url, spec, "-k", "create-status", profile="connectnow")
+    operations = outcome.rule("methods.create-status")["operations"]
+    assert operations["POST /customers"]["status"] == "passed", operations
+    assert operations["POST /customers/{customer}"]["status"] == "not-applicable", operations
+    assert "updates it" in operations["POST /customers/{customer}"]["reason"]
+    assert operations["POST /customers/{customer}/capture"]["status"] == "not-applicable", operations

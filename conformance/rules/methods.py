@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..bodies import is_volatile
 from ..models import UNKNOWN, Skip, Violation
-from ..resources import resource_of
+from ..resources import acts_on_its_parent, resource_of
 from .registry import check, status_schema
 
 VOLATILE_HEADERS = {"date", "content-length", "transfer-encoding", "connection", "keep-alive", "server",
@@ -250,7 +250,18 @@ def delete_removes(ctx):
                         f"{after.status_text}; expected {' or '.join(map(str, expected))}.", after)
 
 
-@check("methods.create-status", kind="operation", probes=["create"], needs_credential=True, params=status_schema())
+def _creates(ctx) -> str | None:
+    """A POST creates in a collection; one to the path of one resource updates it (Stripe's POST
+    /v1/customers/{customer}) and one to an action acts on it (POST /v1/charges/{charge}/capture)."""
+    if ctx.operation.collection_path is not None:
+        return f"{ctx.operation.path} is the path of one resource: a POST there updates it, it creates nothing"
+    if acts_on_its_parent(ctx.operation):
+        return f"{ctx.operation.path} is an action on one resource: a POST there creates nothing"
+    return None
+
+
+@check("methods.create-status", kind="operation", probes=["create"], applies=_creates, needs_credential=True,
+       params=status_schema())
 def create_status(ctx):
     result = ctx.result("create")
     created = result.create
