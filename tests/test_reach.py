@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 
 import pytest
@@ -534,3 +536,62 @@ def test_a_body_that_names_another_resource_names_one_the_suite_created(run_conf
     outcome = run_app(run_conformance, tmp_path, app, refunds_spec())
     assert reach_of(outcome)["by_operation"]["POST /refunds"]["reached"], reach_of(outcome)["by_operation"]
     assert app.refunded and "ch_seed" not in app.refunded, app.refunded  # never the charge that was there
+
+
+# -- PowerDNS: deletes that come at once are answered 500 ("database is locked") -------------------------------
+class LockedZones(TokenApp):
+    """Zones in a store one DELETE at a time may change: a DELETE that comes while another is under way gets 500,
+    as PowerDNS's answered the suite's clean-up (it left nine zones behind a run)."""
+
+    def __init__(self) -> None:
+        self.zones = {"example.org.": {"id": "example.org.", "kind": "Native"}}
+        self.lock = threading.Lock()
+
+    def answer(self, request, parts, data):
+        if parts == ["zones"] and request.method == "GET":
+            return json_response(list(self.zones.values()))
+        if parts == ["zones"] and request.method == "POST":
+            body = json.loads(data or b"{}")
+            name = body.get("name") if isinstance(body, dict) else None
+            if not isinstance(name, str) or not name or name in self.zones:
+                return json_response({"error": "bad or taken name"}, 422)
+            self.zones[name] = {"id": name, "kind": "Native", "ttl": 3600}
+            return json_response(self.zones[name], 201)
+        if len(parts) == 2 and parts[0] == "zones" and parts[1] in self.zones:
+            if request.method == "GET":
+                return json_response(self.zones[parts[1]])
+            if request.method == "PUT":
+                return Response(status=204)
+            if request.method == "DELETE":
+                if not self.lock.acquire(blocking=False):
+                    return json_response({"error": "database is locked"}, 500)
+                try:
+                    time.sleep(0.05)
+                    self.zones.pop(parts[1], None)
+                finally:
+                    self.lock.release()
+                return Response(status=204)
+        return json_response({"error": "Could not find domain"}, 404)
+
+
+def locked_zones_spec():
+    item = [{"name": "zone_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    answers = {"200": {"description": "ok"}, "201": {"description": "created"}, "204": {"description": "done"},
+               "401": {"description": "no"}, "404": {"description": "none"}, "422": {"description": "bad"}}
+    body = {"content": {"application/json": {"schema": {
+        "type": "object", "required": ["name"], "properties": {"name": {"type": "string", "example": "example.org."},
+                                                                "ttl": {"type": "integer"}}}}}}
+    return {
+        "openapi": "3.0.3", "info": {"title": "zones", "version": "1"}, "security": [{"token": []}],
+        "components": {"securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}}},
+        "paths": {"/zones": {"get": {"responses": answers}, "post": {"requestBody": body, "responses": answers}},
+                  "/zones/{zone_id}": {"parameters": item, "get": {"responses": answers},
+                                       "put": {"requestBody": body, "responses": answers},
+                                       "delete": {"responses": answers}}},
+    }
+
+
+def test_what_the_suite_created_is_deleted_though_deletes_at_once_fail(run_conformance, tmp_path):
+    app = LockedZones()
+    run_app(run_conformance, tmp_path, app, locked_zones_spec())
+    assert list(app.zones) == ["example.org."], app.zones  # every zone the suite created is gone again
