@@ -595,3 +595,56 @@ def test_what_the_suite_created_is_deleted_though_deletes_at_once_fail(run_confo
     app = LockedZones()
     run_app(run_conformance, tmp_path, app, locked_zones_spec())
     assert list(app.zones) == ["example.org."], app.zones  # every zone the suite created is gone again
+
+
+# -- Kinto: DELETE /buckets?id=...&last_modified=... deletes only what matches every filter ---------------------
+class FilteredBuckets(TokenApp):
+    """DELETE /buckets deletes the buckets that match every filter of its query (id, last_modified), and answers
+    200 with those it deleted, none at all included."""
+
+    def __init__(self) -> None:
+        self.buckets = {"b1": {"id": "b1", "last_modified": 1}}
+        self.clock = 1
+
+    def answer(self, request, parts, data):
+        if parts == ["buckets"] and request.method == "POST":
+            self.clock += 1
+            new = uuid.uuid4().hex[:8]
+            self.buckets[new] = {"id": new, "last_modified": self.clock}
+            return json_response({"data": self.buckets[new]}, 201)
+        if parts == ["buckets"] and request.method in ("GET", "DELETE"):
+            args = request.args
+            matching = [b for b in self.buckets.values()
+                        if all(str(b.get(k)) == v for k, v in args.items() if k in ("id", "last_modified"))]
+            if request.method == "DELETE":
+                for bucket in matching:
+                    del self.buckets[bucket["id"]]
+            return json_response({"data": matching})
+        if len(parts) == 2 and parts[0] == "buckets" and parts[1] in self.buckets:
+            if request.method == "GET":
+                return json_response({"data": self.buckets[parts[1]]})
+            if request.method == "DELETE":
+                return json_response({"data": {**self.buckets.pop(parts[1]), "deleted": True}})
+        return json_response({"error": "not found"}, 404)
+
+
+def filtered_buckets_spec():
+    answers = {"200": {"description": "ok"}, "201": {"description": "created"}, "401": {"description": "no"},
+               "404": {"description": "none"}}
+    filters = [{"name": "id", "in": "query", "schema": {"type": "string"}},
+               {"name": "last_modified", "in": "query", "schema": {"type": "integer", "minimum": 0}}]
+    item = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    return {
+        "openapi": "3.0.3", "info": {"title": "buckets", "version": "1"}, "security": [{"token": []}],
+        "components": {"securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}}},
+        "paths": {"/buckets": {"parameters": filters, "get": {"responses": answers},
+                               "post": {"responses": answers}, "delete": {"responses": answers}},
+                  "/buckets/{id}": {"parameters": item, "get": {"responses": answers},
+                                    "delete": {"responses": answers}}},
+    }
+
+
+def test_a_resource_a_delete_named_only_in_its_query_is_still_cleaned_up(run_conformance, tmp_path):
+    app = FilteredBuckets()
+    run_app(run_conformance, tmp_path, app, filtered_buckets_spec())
+    assert list(app.buckets) == ["b1"], app.buckets  # nothing the suite created is left, b1 untouched

@@ -29,7 +29,9 @@ class Created:
     collection: str  # the collection's path template
     values: dict[str, PathValue]  # the path values of the resource itself (parents included)
     creator: str  # "POST /devices"
-    consumed: bool = False  # deleted (by the suite's own DELETE under test, or at the end)
+    consumed: bool = False  # deleted (by the suite's own DELETE under test, or at the end): never offered again
+    gone: bool = False  # known to be gone: a DELETE named it in its path (one that names it in its query or body,
+    # DELETE /buckets?id=...&last_modified=..., may have matched nothing), so the clean-up leaves it
     deleter: Any = None  # the DELETE operation that removes it, if any
     purpose: str = "adopted"  # read | write | delete | adopted (a generated or probe POST created it)
     lane: int = 0  # for a resource to write to: the lane whose writes it takes (see write_lane)
@@ -207,21 +209,24 @@ class Creation:
             return created
 
     def consumed(self, values: dict[str, PathValue]) -> None:
-        """A DELETE removed the resource with these values: it is not offered again, nor deleted at the end."""
+        """A DELETE removed the resource with these values: it is not offered again, nor deleted at the end
+        where the DELETE named it in its path."""
+        gone = all(value.place == "path" for value in values.values())
         with self._lock:
             for created in self._created:
-                if not created.consumed and all(
+                if not created.gone and all(
                         str(values.get(n, PathValue(None, "")).value) == str(v.value) for n, v in created.values.items()):
                     created.consumed = True
+                    created.gone = gone
 
     def cleanup_plans(self) -> list[RequestPlan]:
         """DELETE plans for what the suite created and still exists, newest first (children before parents)."""
         with self._lock:
             plans = []
             for created in reversed(self._created):
-                if created.consumed or created.deleter is None:
+                if created.gone or created.deleter is None:
                     continue
-                created.consumed = True
+                created.consumed = created.gone = True
                 plans.append(RequestPlan(created.deleter, "cleanup", "deleting what the suite created",
                                          values=dict(created.values), body=NO_BODY, credential=VALID, origin=False,
                                          judged=False))
