@@ -648,3 +648,37 @@ def test_a_resource_a_delete_named_only_in_its_query_is_still_cleaned_up(run_con
     app = FilteredBuckets()
     run_app(run_conformance, tmp_path, app, filtered_buckets_spec())
     assert list(app.buckets) == ["b1"], app.buckets  # nothing the suite created is left, b1 untouched
+
+
+# -- Jupyter: a new terminal takes the name of one just deleted -----------------------------------------------
+class ReusedNames(TokenApp):
+    """Terminals named by the lowest free number, as Jupyter's are: "8" again once "8" is deleted. A DELETE frees
+    the name at once and answers a moment later, so a terminal created meanwhile has the name the answer is about."""
+
+    def __init__(self) -> None:
+        self.terminals: dict[str, dict] = {}
+        self.lock = threading.Lock()
+
+    def answer(self, request, parts, data):
+        if parts == ["terminals"] and request.method == "GET":
+            return json_response(list(self.terminals.values()))
+        if parts == ["terminals"] and request.method == "POST":
+            with self.lock:
+                name = str(next(n for n in range(1, 1000) if str(n) not in self.terminals))
+                self.terminals[name] = {"name": name}
+            return json_response(self.terminals[name])
+        if len(parts) == 2 and parts[0] == "terminals" and parts[1] in self.terminals:
+            if request.method == "GET":
+                return json_response(self.terminals[parts[1]])
+            if request.method == "DELETE":
+                with self.lock:
+                    self.terminals.pop(parts[1], None)
+                time.sleep(0.1)
+                return Response(status=204)
+        return json_response({"message": "not found"}, 404)
+
+
+def test_a_resource_that_takes_a_deleted_ones_name_is_still_cleaned_up(run_conformance, tmp_path):
+    app = ReusedNames()
+    run_app(run_conformance, tmp_path, app, terminals_spec())
+    assert app.terminals == {}, app.terminals  # every terminal the suite opened is closed again

@@ -210,7 +210,8 @@ class Creation:
 
     def consumed(self, values: dict[str, PathValue]) -> None:
         """A DELETE removed the resource with these values: it is not offered again, nor deleted at the end
-        where the DELETE named it in its path."""
+        where the DELETE named it in its path. One DELETE removes one: the oldest with these values (Jupyter
+        names a new terminal "8" again once "8" is deleted)."""
         gone = all(value.place == "path" for value in values.values())
         with self._lock:
             for created in self._created:
@@ -218,6 +219,7 @@ class Creation:
                         str(values.get(n, PathValue(None, "")).value) == str(v.value) for n, v in created.values.items()):
                     created.consumed = True
                     created.gone = gone
+                    return
 
     def cleanup_plans(self) -> list[RequestPlan]:
         """DELETE plans for what the suite created and still exists, newest first (children before parents)."""
