@@ -86,6 +86,7 @@ class RequestPlan:
     case: Any = None  # a generated schemathesis Case: its query, headers, body (and invalid path values)
     retry_429: bool = True  # False: a 429 comes back at once (the rate-limit probe wants to see it)
     salt: str = ""  # seeds the random choices of a set-up plan (a creation's place in line), not its timing
+    broken: bool = False  # wrong on purpose (a malformed body, an id that does not exist): not a valid request
 
     @property
     def http_method(self) -> str:

@@ -179,7 +179,8 @@ def accept_variants(run: ProbeRun) -> list[Exchange]:
 def unknown_id(run: ProbeRun) -> list[Exchange]:
     if "{" not in run.operation.path and not identifiers(run.operation):
         raise Skip("the path has no parameter, and neither its query nor its body names a resource")
-    exchange = run.send(plan(run, "unknown-id", "an id that does not exist", target=Target.UNKNOWN))
+    exchange = run.send(plan(run, "unknown-id", "an id that does not exist", target=Target.UNKNOWN,
+                                  broken=True))
     unknown = [f"{name}={value.value}" for name, value in exchange.values.items() if value.source == "unknown"]
     exchange.note = ", ".join(unknown) or exchange.note
     return [exchange]
@@ -194,21 +195,22 @@ def flatten_form(body: object) -> dict[str, str]:
 
 @probe("form-body")
 def form(run: ProbeRun) -> list[Exchange]:
-    return [run.send(plan(run, "form-body", "a valid body, form-encoded", body=form_body(flatten_form(run.sample_body()))))]
+    return [run.send(plan(run, "form-body", "a valid body, form-encoded", body=form_body(flatten_form(run.sample_body())),
+                          broken=True))]
 
 
 @probe("text-plain-body")
 def text_plain(run: ProbeRun) -> list[Exchange]:
     """The valid JSON body, labelled as plain text: an API that reads JSON whatever the label accepts it."""
     return [run.send(plan(run, "text-plain-body", "a valid JSON body labelled Content-Type: text/plain",
-                          body=Body("json", run.sample_body(), "text/plain")))]
+                          body=Body("json", run.sample_body(), "text/plain"), broken=True))]
 
 
 @probe("malformed-json")
 def malformed_json(run: ProbeRun) -> list[Exchange]:
     return [run.send(plan(run, "malformed-json", "a body that is not valid JSON",
                           body=raw_body(b'{"name": "conformance", ', "application/json"),
-                          credential=Credential("valid", avoid_body=True)))]
+                          credential=Credential("valid", avoid_body=True), broken=True))]
 
 
 @probe("invalid-body")
@@ -217,7 +219,7 @@ def invalid_body(run: ProbeRun) -> list[Exchange]:
     if invalid is None:
         raise Skip("the request body schema has no constraint that an invalid body could break")
     body, how = invalid
-    return [run.send(plan(run, "invalid-body", how, body=json_body(body)))]
+    return [run.send(plan(run, "invalid-body", how, body=json_body(body), broken=True))]
 
 
 SAFE_FIRST = ("GET", "PATCH", "POST", "PUT", "DELETE")

@@ -39,17 +39,20 @@ class Reach:
         self._lock = threading.Lock()
 
     def record(self, plan: RequestPlan, exchange: Exchange) -> None:
+        """Count one answer. Only a valid request reaches: not a generated negative one, nor a probe's request
+        wrong on purpose (a malformed body, a forbidden media type, an id that does not exist), whatever it got."""
         if plan.http_method != plan.operation.method or exchange.response is None or plan.kind == "cleanup":
             return
-        reached = (plan.operation.answered(exchange.response.status) and plan.credential.kind in ("valid", "none")
-                   and not is_negative(plan))
+        valid = not is_negative(plan) and not plan.broken  # a request meant to be carried out
+        reached = plan.operation.answered(exchange.response.status) and plan.credential.kind in ("valid", "none") \
+            and valid
         rank = (0 if reached else 1 if plan.credential.kind == "valid" else 2,
                 sum(1 for v in exchange.values.values() if not v.real),  # values known to exist first
                 json.dumps([[n, str(v.value), v.source, v.detail] for n, v in sorted(exchange.values.items())]))
         with self._lock:
             reach = self.by_operation.setdefault(plan.operation.label, OperationReach())
             reach.statuses[exchange.response.status] += 1
-            if plan.credential.kind == "valid" and not is_negative(plan):
+            if plan.credential.kind == "valid" and valid:
                 reach.valid[exchange.response.status] += 1
             reach.reached = reach.reached or reached
             if reach.best is None or rank < reach.best[0]:
@@ -67,8 +70,6 @@ class Reach:
 def is_negative(plan: RequestPlan) -> bool:
     meta = getattr(plan.case, "_meta", None) if plan.case is not None else None
     return bool(meta is not None and meta.generation.mode.is_negative)
-
-
 
 
 def answers_hint(operation: Any, reach: OperationReach | None) -> str:

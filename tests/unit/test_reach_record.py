@@ -80,3 +80,18 @@ def test_a_post_to_a_plural_noun_below_a_resource_creates_there():
                                                              "schema": {"type": "string"}}],
                                              "post": {"responses": {"200": {"description": "ok"}}}}}
     assert not acts_on_its_parent(operation("POST /customers/{customer}/notes", notes))
+
+
+def test_a_request_wrong_on_purpose_does_not_reach_the_operation_whatever_it_got():
+    """An API that answers 200 to a malformed body, or to an id that does not exist, was not reached by a valid
+    request: its answers to valid ones are what the reach figure is about (and what the hint quotes)."""
+    label = "GET /repos/{name}"
+    op = operation(label, REDIRECTS)
+    reach = Reach()
+    reach.record(RequestPlan(op, "malformed-json", broken=True), answer(200, operation=label))
+    reach.record(RequestPlan(op, "generated"), answer(400, operation=label))
+    assert not reach.reached(label)
+    assert answers_hint(op, reach.by_operation[label]).startswith(
+        "no valid request got a 2xx (answers to the valid credential: 400 x1)")
+    reach.record(RequestPlan(op, "generated"), answer(200, operation=label))
+    assert reach.reached(label)
