@@ -39,7 +39,8 @@ OPTIONS: list[tuple[str, str, str]] = [
     ("retry-after-cap", "Longest wait, in seconds, when a 429 asks to retry later (default 30).", "float"),
     ("param", "An identifier's value, NAME=VALUE, or PATH_GLOB:NAME=VALUE for some paths only "
               "(/servers/*:server_id=localhost); query:NAME=VALUE or body:NAME=VALUE where the API takes it in the "
-              "query or the JSON body and the name alone is ambiguous. Repeatable; in the environment separated by "
+              "query or the JSON body and the name alone is ambiguous (a body field that takes an object, an array, a "
+              "number or a boolean takes VALUE as JSON: body:rrsets=[]). Repeatable; in the environment separated by "
               "spaces, in the ini file one per line.", "list"),
     ("writable", "PATH_GLOB: a path the suite may write to (PUT, PATCH, DELETE): one naming no resource of its own, "
                  "a singleton (/profile), a resource of your own (/settings/*: writes go to one that exists where the "

@@ -196,11 +196,11 @@ class TokenApp:
         raise NotImplementedError
 
 
-def run_app(run_conformance, tmp_path, app: TokenApp, spec: dict):
+def run_app(run_conformance, tmp_path, app: TokenApp, spec: dict, *args: str):
     path = tmp_path / "spec.json"
     path.write_text(json.dumps(spec))
     with LoopbackServer(app) as server:
-        return run_conformance(None, f"--conformance-spec={path}", url=server.url, profile="featbit",
+        return run_conformance(None, f"--conformance-spec={path}", *args, url=server.url, profile="featbit",
                                token=inventory.TOKEN, forbidden=None)
 
 
@@ -682,3 +682,74 @@ def test_a_resource_that_takes_a_deleted_ones_name_is_still_cleaned_up(run_confo
     app = ReusedNames()
     run_app(run_conformance, tmp_path, app, terminals_spec())
     assert app.terminals == {}, app.terminals  # every terminal the suite opened is closed again
+
+
+# -- PowerDNS: a PATCH the API carries out only with a field the spec leaves loose, given as JSON ----------------
+class Zones(TokenApp):
+    """Zones created by POST; PATCH /zones/{id} wants a list of changes, each {"op": "replace"} (the spec says only
+    "objects with an op"), and answers 422 otherwise. Every PATCH it carried out is kept."""
+
+    def __init__(self) -> None:
+        self.zones: dict[str, dict] = {}
+        self.patched: list[list] = []
+
+    def answer(self, request, parts, data):
+        if parts == ["zones"] and request.method == "GET":
+            return json_response(list(self.zones.values()))
+        if parts == ["zones"] and request.method == "POST":
+            body = json.loads(data or b"{}")
+            if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+                return json_response({"error": "name is required"}, 422)
+            zone = {"id": f"z{len(self.zones) + 1}", "name": body["name"]}
+            self.zones[zone["id"]] = zone
+            return json_response(zone, 201)
+        if len(parts) == 2 and parts[0] == "zones" and parts[1] in self.zones:
+            if request.method == "GET":
+                return json_response(self.zones[parts[1]])
+            if request.method == "DELETE":
+                del self.zones[parts[1]]
+                return Response(status=204)
+            if request.method == "PATCH":
+                changes = (json.loads(data or b"{}") or {}).get("changes")
+                if not isinstance(changes, list) or not changes or any(c != {"op": "replace"} for c in changes):
+                    return json_response({"error": "changes: a list of {\"op\": \"replace\"}"}, 422)
+                self.patched.append(changes)
+                return Response(status=204)
+        return json_response({"error": "not found"}, 404)
+
+
+def zones_spec():
+    zone_id = [{"name": "zone_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    answers = {"200": {"description": "ok"}, "201": {"description": "created"}, "204": {"description": "done"},
+               "401": {"description": "no"}, "404": {"description": "none"}, "422": {"description": "refused"}}
+    def body(schema):
+        return {"required": True, "content": {"application/json": {"schema": schema}}}
+    changes = {"type": "object", "properties": {"changes": {"type": "array", "items": {
+        "type": "object", "properties": {"op": {"type": "string"}}}}}}
+    return {
+        "openapi": "3.0.3", "info": {"title": "zones", "version": "1"}, "security": [{"token": []}],
+        "components": {"securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}}},
+        "paths": {
+            "/zones": {"get": {"responses": answers}, "post": {"requestBody": body({
+                "type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}),
+                "responses": answers}},
+            "/zones/{zone_id}": {"parameters": zone_id, "get": {"responses": answers},
+                                 "patch": {"requestBody": body(changes), "responses": answers},
+                                 "delete": {"responses": answers}}},
+    }
+
+
+def test_a_body_field_given_as_json_reaches_what_its_text_cannot(run_conformance, tmp_path):
+    app = Zones()
+    outcome = run_app(run_conformance, tmp_path, app, zones_spec())
+    patch = reach_of(outcome)["by_operation"]["PATCH /zones/{zone_id}"]
+    assert not patch["reached"] and app.patched == [], patch
+    assert "give the fields it wants with --conformance-param /zones/{zone_id}:body:NAME=VALUE" in patch["hint"], patch
+
+    app = Zones()
+    outcome = run_app(run_conformance, tmp_path, app, zones_spec(),
+                      '--conformance-param=/zones/*:body:changes=[{"op": "replace"}]')
+    patch = reach_of(outcome)["by_operation"]["PATCH /zones/{zone_id}"]
+    assert patch["reached"], patch
+    assert app.patched and all(changes == [{"op": "replace"}] for changes in app.patched), app.patched
+    assert app.zones == {}, app.zones  # the zones it patched were its own, and are gone

@@ -10,6 +10,7 @@ the suite's own (a refund refunds the suite's charge, never one that was there);
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from typing import Any
@@ -20,6 +21,16 @@ from .creation import SETUP
 from .ids import fits, path_parameters
 
 _resolving = threading.local()  # the words being looked up by this thread (a price's product's price: no loop)
+
+
+def json_value(text: str, schema: dict[str, Any]) -> Any:
+    """A value the user gave for a body field, as the field takes it: JSON where the text is JSON that fits the
+    field (``rrsets=[]``, ``data={"id": "x"}``, ``capture=false``), else the text itself."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if not isinstance(value, str) and valid_for(value, schema) else text
 
 
 def referenced_word(name: str) -> str | None:
@@ -49,7 +60,7 @@ class References:
             given = next((g for g in self.given if g.place == "body" and g.matches(operation.path, name, "body")), None)
             if given is not None:
                 value = fits(given.value, prop)
-                out[name] = value if value is not None else given.value
+                out[name] = value if value is not None else json_value(given.value, prop)
         return out
 
     def references(self, operation: Any, properties: dict[str, dict[str, Any]]) -> dict[str, Any]:
