@@ -95,3 +95,23 @@ def test_a_request_wrong_on_purpose_does_not_reach_the_operation_whatever_it_got
         "no valid request got a 2xx (answers to the valid credential: 400 x1)")
     reach.record(RequestPlan(op, "generated"), answer(200, operation=label))
     assert reach.reached(label)
+
+
+def test_a_write_whose_every_valid_body_was_refused_asks_for_the_fields_a_412_notwithstanding():
+    """Kinto: {} is refused (400, "Provide at least one of data or permissions"), and a body it would take came
+    with a generated If-Match that matched nothing (412)."""
+    label = "PATCH /buckets/{id}"
+    spec = {"/buckets/{id}": {"parameters": [{"name": "id", "in": "path", "required": True,
+                                              "schema": {"type": "string"}}],
+                              "patch": {"requestBody": {"content": {"application/json": {"schema": {
+                                  "type": "object", "properties": {"data": {"type": "object"}}}}}},
+                                        "responses": {"200": {"description": "ok"}}}}}
+    op = operation(label, spec)
+    reach = Reach()
+    for status in (400, 400, 412):
+        reach.record(RequestPlan(op, "generated"), answer(status, method="PATCH", operation=label))
+    assert answers_hint(op, reach.by_operation[label]).endswith(
+        "the API refused every body built from the spec; give the fields it wants with "
+        "--conformance-param /buckets/{id}:body:NAME=VALUE")
+    reach.record(RequestPlan(op, "generated"), answer(500, method="PATCH", operation=label))
+    assert answers_hint(op, reach.by_operation[label]).endswith("412 x1, 500 x1)")  # a 500 is not a refusal
