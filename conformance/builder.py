@@ -128,7 +128,8 @@ class Builder:
                       ) -> tuple[dict[str, Any], str | None]:
         """A valid body to create a resource with. Attempt by attempt: the spec's example; one modelled on a
         resource the API listed (``template``: its identifying and enumerated fields); readable made-up values
-        for the required fields; those with the optional fields that name another resource (a price's product:
+        for the required fields; those with a name (``NAMING_FIELDS``: PowerDNS wants a TSIG key's name, which its
+        spec leaves optional); then with the optional fields that name another resource (a price's product:
         tried only once the bodies before it failed, as finding one may create it); then also the optional
         enumerated ones (an account's type); then what schemathesis generated. Identifying fields (name, key,
         slug, ...) are made unique to the run where the schema lets them. In all of them: the fields the user gave
@@ -163,6 +164,11 @@ class Builder:
             if not bodies:
                 raise
         optional = {n: p for n, p in properties.items() if n not in given and n not in required}
+        if bodies and attempt >= len(_unique(bodies, given)):
+            named = {n: "Conformance" for n, p in optional.items() if n.lower() in NAMING_FIELDS
+                     and "enum" not in p and valid_for("Conformance", p)}
+            if named and valid_for({**bodies[-1], **named}, as_sent(schema)):
+                bodies.append(distinct({**bodies[-1], **named}, schema, rng))
         if bodies and attempt >= len(_unique(bodies, given)):
             references = self.resources.references(operation, optional)
             if references and valid_for({**bodies[-1], **references}, as_sent(schema)):
@@ -396,6 +402,9 @@ class Builder:
             draft.headers.pop(content_type)
         draft.headers["Content-Type"] = media
         return data
+
+
+NAMING_FIELDS = ("name", "key", "slug", "title", "label")  # optional fields an API may want all the same
 
 
 def _unique(bodies: list[dict[str, Any]], given: dict[str, Any]) -> list[dict[str, Any]]:

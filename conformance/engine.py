@@ -257,14 +257,16 @@ class Runner:
 
     # -- what every answer teaches ---------------------------------------------------------------
     def learn(self, plan: RequestPlan, exchange: Exchange, query: dict[str, Any]) -> None:
-        """Reach, the ids an answer lists, resources a DELETE removed, and resources a write created (the
-        suite deletes them again at the end)."""
+        """Reach, the ids an answer lists, resources a DELETE removed or a write renamed, and resources a write
+        created (the suite deletes them again at the end)."""
         self.reach.record(plan, exchange)
         method = plan.http_method
         if method == plan.operation.method:
             self.resources.observe(plan.operation, exchange, query)
         if method == "DELETE" and exchange.response is not None and (exchange.ok or exchange.response.status == 404):
             self.resources.consumed(exchange.values)
+        elif method in ("PUT", "PATCH") and plan.kind != "cleanup":
+            self.resources.renamed(plan.operation, exchange)
         if not exchange.ok or plan.kind in ("create", "crud", "cleanup", "discovery"):
             return
         if method == "POST" or (method in ("PUT", "PATCH") and plan.target is Target.UNKNOWN
@@ -449,9 +451,8 @@ class Runner:
         reach = self.reach.by_operation.get(operation.label)
         if reach is not None and reach.reached:
             return ""
-        values = reach.values if reach is not None else {}
-        credential = self.credential_status
-        if credential.refused and self.protected(operation) and not (reach is not None and reach.reached):
+        values, credential = reach.values if reach is not None else {}, self.credential_status
+        if credential.refused and self.protected(operation):  # (a reached operation has no hint: returned above)
             return f"{credential.describe()}: check --conformance-token (or CONFORMANCE_TOKEN) and how it travels"
         hints = []
         places = {name: place for place, name in identifiers(operation)}
@@ -469,9 +470,7 @@ class Runner:
                              f"no {name} known to exist ({why}): give one with --conformance-param {where}{name}=VALUE")
         if hints:
             return "; ".join(hints)
-        if foreign_write_hint(operation, self.builder.writable):
-            return foreign_write_hint(operation, self.builder.writable)
-        return answers_hint(operation, reach)
+        return foreign_write_hint(operation, self.builder.writable) or answers_hint(operation, reach)
 
     def reach_report(self) -> dict[str, Any]:
         """Per operation: reached or not, the path values and their sources, and a hint where unreached."""

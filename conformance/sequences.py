@@ -18,7 +18,7 @@ from .models import CREATED, UNKNOWN, Exchange, PathValue, Skip
 from .paging import page_of, page_param
 from .plan import NO_BODY, RequestPlan, Target, json_body
 from .probes import ProbeRun, probe
-from .resources import created_id, path_parameters, resource_of, unknown_value
+from .resources import created_id, path_parameters, resource_of, unknown_value, value_in
 
 MAX_PAGES = 20
 STATEFUL_PROBES = ("crud", "create", "page-walk", "rate-limit")  # registered below
@@ -110,6 +110,23 @@ class Sequence:
             raise Skip(f"there is no GET on the item path under {self.collection} to read the resource back")
         return self.run.send(RequestPlan(self.get, self.kind, f"GET the resource ({note})", values=dict(self.values),
                                          body=NO_BODY, origin=False, judged=False))
+
+    def write(self, note: str, body: dict[str, Any]) -> Exchange:
+        """PUT or PATCH the resource with the operation under test. Where the answer names it by another id
+        (PowerDNS knows a TSIG key by its name: a PUT that changes the name changes the id) and a GET by that id
+        finds it, the sequence follows it there: its reads and its clean-up go to the new id."""
+        exchange = self.run.send(RequestPlan(self.run.operation, self.kind, note, values=dict(self.values),
+                                             body=json_body(body), origin=False))
+        name = path_parameters(self.run.operation.path)[-1]
+        resource = resource_of(exchange.response.json_or_none()) if exchange.ok else None
+        new = value_in(resource, name, {}) if isinstance(resource, dict) else None
+        if new is None or name not in self.values or str(new) == str(self.values[name].value) or self.get is None:
+            return exchange
+        values = {**self.values, name: PathValue(new, CREATED, f"renamed by {self.run.operation.label}")}
+        if self.run.send(RequestPlan(self.get, self.kind, "GET the resource by the id the write answered with",
+                                     values=values, body=NO_BODY, origin=False, judged=False)).ok:
+            self.values = values
+        return exchange
 
     def read_unknown(self) -> Exchange:
         """GET of an id that was never issued, beside the created one (its parents kept): what the API answers
@@ -209,9 +226,7 @@ def _put(run: ProbeRun, sequence: Sequence, result: CrudResult, created: dict[st
             raise Skip(f"no valid value for the PUT's required field '{name}' could be built")
         body[name] = values[0]
     result.left_out = optional
-    result.change = run.send(RequestPlan(run.operation, "crud", f"PUT with only the required fields, leaving out "
-                                         f"'{optional}'", values=dict(sequence.values), body=json_body(body),
-                                         origin=False))
+    result.change = sequence.write(f"PUT with only the required fields, leaving out '{optional}'", body)
     result.after = sequence.read("after the PUT")
     after = _resource(result.after)
     if not result.change.ok or after is None or after.get(optional) != resource.get(optional):
@@ -227,11 +242,9 @@ def _put(run: ProbeRun, sequence: Sequence, result: CrudResult, created: dict[st
     if other is None:
         return
     result.other = other
-    run.send(RequestPlan(run.operation, "crud", f"PUT with '{optional}' set to another value", values=dict(sequence.values),
-                         body=json_body({**body, optional: other}), origin=False))
+    sequence.write(f"PUT with '{optional}' set to another value", {**body, optional: other})
     result.other_set = sequence.read(f"after the PUT that set '{optional}'")
-    run.send(RequestPlan(run.operation, "crud", f"PUT with only the required fields, leaving out '{optional}' again",
-                         values=dict(sequence.values), body=json_body(body), origin=False))
+    sequence.write(f"PUT with only the required fields, leaving out '{optional}' again", body)
     result.after_again = sequence.read("after the second PUT without it")
 
 
@@ -256,9 +269,7 @@ def _patch(run: ProbeRun, sequence: Sequence, result: CrudResult, created: dict[
             values = [v for v in candidates(name, prop, generated) if repr(v) not in old and not is_empty(v)]
         if values:
             result.patched, result.value = name, values[0]
-            result.change = run.send(RequestPlan(run.operation, "crud", f"PATCH only '{name}'",
-                                                 values=dict(sequence.values), body=json_body({name: values[0]}),
-                                                 origin=False))
+            result.change = sequence.write(f"PATCH only '{name}'", {name: values[0]})
             result.after = sequence.read("after the PATCH")
             return
     raise Skip("no scalar field of the PATCH body could be given a new valid value")

@@ -753,3 +753,78 @@ def test_a_body_field_given_as_json_reaches_what_its_text_cannot(run_conformance
     assert patch["reached"], patch
     assert app.patched and all(changes == [{"op": "replace"}] for changes in app.patched), app.patched
     assert app.zones == {}, app.zones  # the zones it patched were its own, and are gone
+
+
+# -- PowerDNS: a TSIG key is known by its name, and a PUT that changes the name changes its id -------------------
+class RenamedKeys(TokenApp):
+    """Keys whose id is made from their name, as PowerDNS makes a TSIG key's ("a b" -> "a=5C032b."): a PUT that
+    sends another name answers with the key under its new id, and the old id is gone."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, dict] = {}
+        self.renames = 0
+
+    @staticmethod
+    def key_id(name: str) -> str:
+        return name.replace(" ", "=5C032") + "."
+
+    def answer(self, request, parts, data):
+        if parts == ["keys"] and request.method == "GET":
+            return json_response(list(self.keys.values()))
+        if parts == ["keys"] and request.method == "POST":
+            body = json.loads(data or b"{}")
+            name = body.get("name") if isinstance(body, dict) else None
+            if not isinstance(name, str) or not name or self.key_id(name) in self.keys:
+                return json_response({"error": "a new name is required"}, 422)
+            self.keys[self.key_id(name)] = {"id": self.key_id(name), "name": name}
+            return json_response(self.keys[self.key_id(name)], 201)
+        if len(parts) == 2 and parts[0] == "keys" and parts[1] in self.keys:
+            if request.method == "GET":
+                return json_response(self.keys[parts[1]])
+            if request.method == "DELETE":
+                del self.keys[parts[1]]
+                return Response(status=204)
+            if request.method == "PUT":
+                body = json.loads(data or b"{}")
+                name = body.get("name") if isinstance(body, dict) else None
+                if isinstance(name, str) and name and self.key_id(name) != parts[1]:
+                    if self.key_id(name) in self.keys:
+                        return json_response({"error": "that name is taken"}, 409)
+                    del self.keys[parts[1]]
+                    self.keys[self.key_id(name)] = {"id": self.key_id(name), "name": name}
+                    self.renames += 1
+                    return json_response(self.keys[self.key_id(name)])
+                return json_response(self.keys[parts[1]])
+        return json_response({"error": "not found"}, 404)
+
+
+def keys_spec(put_requires_a_name: bool = False):
+    key_id = [{"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    answers = {"200": {"description": "ok"}, "201": {"description": "created"}, "204": {"description": "done"},
+               "401": {"description": "no"}, "404": {"description": "none"}, "409": {"description": "taken"},
+               "422": {"description": "refused"}}
+    body = {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"name": {"type": "string", "minLength": 1},
+                                         "id": {"type": "string", "readOnly": True}}}}}}
+    put = json.loads(json.dumps(body))
+    if put_requires_a_name:  # every generated PUT renames the key it is sent to
+        put["content"]["application/json"]["schema"]["required"] = ["name"]
+    return {
+        "openapi": "3.0.3", "info": {"title": "keys", "version": "1"}, "security": [{"token": []}],
+        "components": {"securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}}},
+        "paths": {
+            "/keys": {"get": {"responses": answers}, "post": {"requestBody": body, "responses": answers}},
+            "/keys/{key_id}": {"parameters": key_id, "get": {"responses": answers},
+                               "put": {"requestBody": put, "responses": answers}, "delete": {"responses": answers}}},
+    }
+
+
+@pytest.mark.parametrize("renamed_by", ["the crud sequence", "generated requests"])
+def test_a_resource_a_put_renamed_is_still_cleaned_up(run_conformance, tmp_path, renamed_by):
+    app = RenamedKeys()
+    outcome = run_app(run_conformance, tmp_path, app, keys_spec(put_requires_a_name=renamed_by != "the crud sequence"))
+    assert app.renames, "no PUT renamed a key: the test shows nothing"
+    assert app.keys == {}, app.keys  # every key the suite created is deleted, by the id it has now
+    assert reach_of(outcome)["by_operation"]["PUT /keys/{key_id}"]["reached"]
+    # the spec leaves a key's name optional, and the API wants one: the suite created its keys with a name
+    assert reach_of(outcome)["by_operation"]["GET /keys/{key_id}"]["values"][0]["source"] == "created"

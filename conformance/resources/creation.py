@@ -14,7 +14,8 @@ from typing import Any
 
 from ..models import CREATED, UNKNOWN, PathValue, Skip
 from ..plan import NO_BODY, VALID, RequestPlan, creation
-from .ids import collection_for, created_id, fits, parameter_schema, path_parameters, resource_names, sent_json, unknown_value
+from .ids import (collection_for, created_id, fits, parameter_schema, path_parameters, resource_names, resource_of,
+                  sent_json, unknown_value, value_in)
 
 MAX_CREATED_PER_COLLECTION = 25  # resources the suite creates in one collection, at most
 WRITE_LANES = 4  # resources the suite keeps for writing in one collection: the writes to each go in plan order
@@ -220,6 +221,30 @@ class Creation:
                     created.consumed = True
                     created.gone = gone
                     return
+
+    def renamed(self, operation: Any, exchange: Any) -> None:
+        """A PUT or PATCH of what the suite created that answered with another id for it (PowerDNS knows a TSIG
+        key by its name, and a PUT that changes the name changes the id): once a GET by the new id finds it, the
+        suite knows it by that id, and deletes it by that id at the end."""
+        names = path_parameters(operation.path)
+        old = exchange.values.get(names[-1]) if names and exchange.ok else None
+        if old is None or old.source != CREATED:
+            return
+        name, resource = names[-1], resource_of(exchange.response.json_or_none())
+        new = value_in(resource, name, parameter_schema(operation, name)) if isinstance(resource, dict) else None
+        getter = self._operation("GET", operation.path)
+        if new is None or str(new) == str(old.value) or getter is None or self.sender is None:
+            return
+        with self._lock:  # one the suite created and keeps (a sequence follows its own: Sequence.write)
+            created = next((c for c in self._created if not c.gone and all(
+                str(exchange.values.get(n, PathValue(None, "")).value) == str(v.value) for n, v in c.values.items())),
+                None)
+        values = {**exchange.values, name: PathValue(new, CREATED, f"renamed by {operation.label}")}
+        if created is not None and self.sender(RequestPlan(getter, "discovery", "reading a renamed resource by its "
+                                                           "new id", values=values, body=NO_BODY, origin=False,
+                                                           judged=False)).ok:
+            with self._lock:
+                created.values = {**created.values, name: values[name]}
 
     def cleanup_plans(self) -> list[RequestPlan]:
         """DELETE plans for what the suite created and still exists, newest first (children before parents)."""
