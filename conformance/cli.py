@@ -178,7 +178,9 @@ def serve_demo(name: str, *, faulty: bool, port: int) -> int:
               "or leave it out for a free one.", file=sys.stderr)
         return 4
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C and a kill stop it, even where it was started with SIGINT ignored (a script's background job)
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
     env = {"CONFORMANCE_TOKEN": api.token}
     if demo.forbidden:
         env["CONFORMANCE_FORBIDDEN_TOKEN"] = api.forbidden_token

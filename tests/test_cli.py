@@ -129,10 +129,11 @@ def test_the_faulty_demo_prints_each_thing_once_and_ends_saying_the_failures_wer
     assert "Traceback" not in out + result.stderr
 
 
-def _serve(*args: str) -> tuple[subprocess.Popen, list[str]]:
+def _serve(*args: str, sigint_ignored: bool = False) -> tuple[subprocess.Popen, list[str]]:
     """Start `conformance demo --serve ...`; its printed lines up to "Ctrl-C stops it."."""
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
     process = subprocess.Popen([*CLI, "demo", "--serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=ignore)
     lines: list[str] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -150,6 +151,17 @@ def _interrupt(process: subprocess.Popen) -> tuple[int, str, str]:
     process.send_signal(signal.SIGINT)  # what Ctrl-C sends
     out, err = process.communicate(timeout=30)
     return process.returncode, out, err
+
+
+def test_serve_stops_on_ctrl_c_though_started_as_a_background_job():
+    """A script's background job (`conformance demo --serve featbit &`) starts with SIGINT ignored: the demo
+    still stops on it, as the line it prints promises."""
+    process, _ = _serve("featbit", sigint_ignored=True)
+    try:
+        code, out, err = _interrupt(process)
+    finally:
+        process.kill()  # (a no-op once it stopped)
+    assert code == 0 and "stopped the featbit demo API" in out, err
 
 
 def test_serve_starts_one_demo_prints_how_to_point_pytest_at_it_and_stops_on_ctrl_c(tmp_path):
