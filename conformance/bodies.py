@@ -16,6 +16,7 @@ from .models import Skip
 VOLATILE_FIELDS = ("*_at", "*updated*", "*modified*")
 # Fields whose value usually has to be unique among the resources of a collection.
 IDENTIFYING_FIELDS = ("name", "key", "slug", "code", "title", "email", "username", "login", "handle", "label")
+NAMING_FIELDS = ("name", "key", "slug", "title", "label")  # optional ones an API may want all the same
 
 
 def is_volatile(name: str) -> bool:

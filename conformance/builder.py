@@ -17,7 +17,8 @@ import jsonschema
 import requests
 from schemathesis import GenerationMode
 
-from .bodies import as_sent, conventional, creation_body, distinct, example_body, like, valid_for, writable
+from .bodies import (NAMING_FIELDS, as_sent, conventional, creation_body, distinct, example_body, like, valid_for,
+                     writable)
 from .credentials import Credentials
 from .forms import FORM, MULTIPART, WrittenBody, encode_form, encode_multipart
 from .generation import CaseParts, case_parts, draw_cases
@@ -221,7 +222,8 @@ class Builder:
                     and channel.name in body.value:
                 body = Body(body.kind, {k: v for k, v in body.value.items() if k != channel.name}, body.media_type)
         body = self._place_identifiers(plan, values, query, body)
-        if plan.kind == "generated" and method in ("POST", "PUT", "PATCH") and not is_negative(plan):
+        if (plan.kind == "generated" or plan.body.kind == "sample") and method in ("POST", "PUT", "PATCH") \
+                and not is_negative(plan):  # a valid request, generated or a probe's
             body = self._referenced(operation, body)
         draft = Draft(headers, query, body)
         self._credential(plan, draft, method)
@@ -240,14 +242,17 @@ class Builder:
                      draft.query, draft.channel)
 
     def _referenced(self, operation: Any, body: Body) -> Body:
-        """A valid generated body whose fields name another resource (a price's ``product``) names one that
-        exists, as a valid request's path does: the generator's made-up value only gets "No such product". The
-        fields the user gave (``--conformance-param body:NAME=VALUE``) carry their values."""
+        """A valid body whose fields name another resource (a price's ``product``) names one that exists: a made-up
+        one only gets "No such product". The fields the user gave (``body:NAME=VALUE``) carry their values, and are
+        the body where none was drawn as an object (PowerDNS's Zone has properties, no type: ``null`` fits it)."""
         written = operation.written_body
-        if body.kind not in FIELDS or not isinstance(body.value, dict) or written is None \
-                or not isinstance(written.schema, dict):
+        drawn_json = body.kind == "raw" and "json" in (body.media_type or "")  # a JSON null, false or 1.5
+        if (body.kind not in FIELDS and not drawn_json) or written is None or not isinstance(written.schema, dict):
             return body
         properties = writable(written.schema, self.credential_fields())
+        if not isinstance(body.value, dict):
+            given = self.resources.given_fields(operation, properties)
+            return Body("json" if drawn_json else body.kind, given, body.media_type) if given else body
         present = {n: p for n, p in properties.items() if n in body.value}
         found = {**self.resources.references(operation, present), **self.resources.given_fields(operation, properties)}
         return Body(body.kind, {**body.value, **found}, body.media_type) if found else body
@@ -402,9 +407,6 @@ class Builder:
             draft.headers.pop(content_type)
         draft.headers["Content-Type"] = media
         return data
-
-
-NAMING_FIELDS = ("name", "key", "slug", "title", "label")  # optional fields an API may want all the same
 
 
 def _unique(bodies: list[dict[str, Any]], given: dict[str, Any]) -> list[dict[str, Any]]:
