@@ -16,7 +16,8 @@ from .models import Skip
 VOLATILE_FIELDS = ("*_at", "*updated*", "*modified*")
 # Fields whose value usually has to be unique among the resources of a collection.
 IDENTIFYING_FIELDS = ("name", "key", "slug", "code", "title", "email", "username", "login", "handle", "label")
-NAMING_FIELDS = ("name", "key", "slug", "title", "label")  # optional ones an API may want all the same
+NAMING_FIELDS = ("name", "title", "slug", "label", "key")  # an optional one an API may want all the same (the
+# first of them: a TSIG key's "key" is its secret, not a name)
 
 
 def is_volatile(name: str) -> bool:

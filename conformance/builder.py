@@ -166,8 +166,8 @@ class Builder:
                 raise
         optional = {n: p for n, p in properties.items() if n not in given and n not in required}
         if bodies and attempt >= len(_unique(bodies, given)):
-            named = {n: "Conformance" for n, p in optional.items() if n.lower() in NAMING_FIELDS
-                     and "enum" not in p and valid_for("Conformance", p)}
+            named = next(({n: "Conformance"} for word in NAMING_FIELDS for n, p in optional.items()  # the first only
+                          if n.lower() == word and "enum" not in p and valid_for("Conformance", p)), {})
             if named and valid_for({**bodies[-1], **named}, as_sent(schema)):
                 bodies.append(distinct({**bodies[-1], **named}, schema, rng))
         if bodies and attempt >= len(_unique(bodies, given)):
