@@ -179,8 +179,7 @@ def accept_variants(run: ProbeRun) -> list[Exchange]:
 def unknown_id(run: ProbeRun) -> list[Exchange]:
     if "{" not in run.operation.path and not identifiers(run.operation):
         raise Skip("the path has no parameter, and neither its query nor its body names a resource")
-    exchange = run.send(plan(run, "unknown-id", "an id that does not exist", target=Target.UNKNOWN,
-                                  broken=True))
+    exchange = run.send(plan(run, "unknown-id", "an id that does not exist", target=Target.UNKNOWN, broken=True))
     unknown = [f"{name}={value.value}" for name, value in exchange.values.items() if value.source == "unknown"]
     exchange.note = ", ".join(unknown) or exchange.note
     return [exchange]

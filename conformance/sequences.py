@@ -18,7 +18,7 @@ from .models import CREATED, UNKNOWN, Exchange, PathValue, Skip
 from .paging import page_of, page_param
 from .plan import NO_BODY, RequestPlan, Target, json_body
 from .probes import ProbeRun, probe
-from .resources import created_id, path_parameters, resource_of, unknown_value, value_in
+from .resources import created_id, path_parameters, renamed_to, resource_of, unknown_value
 
 MAX_PAGES = 20
 STATEFUL_PROBES = ("crud", "create", "page-walk", "rate-limit")  # registered below
@@ -117,11 +117,10 @@ class Sequence:
         finds it, the sequence follows it there: its reads and its clean-up go to the new id."""
         exchange = self.run.send(RequestPlan(self.run.operation, self.kind, note, values=dict(self.values),
                                              body=json_body(body), origin=False))
-        name = path_parameters(self.run.operation.path)[-1]
-        resource = resource_of(exchange.response.json_or_none()) if exchange.ok else None
-        new = value_in(resource, name, {}) if isinstance(resource, dict) else None
-        if new is None or name not in self.values or str(new) == str(self.values[name].value) or self.get is None:
+        renamed = renamed_to(self.run.operation, exchange)
+        if renamed is None or self.get is None:
             return exchange
+        name, new = renamed
         values = {**self.values, name: PathValue(new, CREATED, f"renamed by {self.run.operation.label}")}
         if self.run.send(RequestPlan(self.get, self.kind, "GET the resource by the id the write answered with",
                                      values=values, body=NO_BODY, origin=False, judged=False)).ok:

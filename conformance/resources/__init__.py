@@ -39,8 +39,8 @@ from .creation import SETUP, WRITE_LANES, Created, Creation, write_lane
 from .discovery import Discovery, SchemathesisPool
 from .references import References
 from .ids import (acts_on_its_parent, collection_for, collection_of, created_id, fits, id_keys, identifiers,
-                  items_of, looks_like_an_id, parameter_schema, path_parameters, place_of, resource_names, resource_of,
-                  sent_json, spec_value, unknown_value, value_in)
+                  items_of, looks_like_an_id, parameter_schema, path_parameters, place_of, renamed_to, resource_names,
+                  resource_of, sent_json, spec_value, unknown_value, value_in)
 
 Sender = Callable[[RequestPlan], Exchange]
 
@@ -231,5 +231,5 @@ class Resources(Discovery, Creation, References):
 
 __all__ = ["Created", "GivenValue", "Resources", "acts_on_its_parent", "collection_for", "collection_of", "created_id",
            "id_keys", "identifiers", "items_of", "parameter_schema", "parse_given", "place_of", "resource_names",
-           "looks_like_an_id", "path_parameters", "resource_of", "sent_json", "spec_value", "unknown_value", "value_in",
-           "write_lane", "WRITE_LANES"]
+           "looks_like_an_id", "path_parameters", "renamed_to", "resource_of", "sent_json", "spec_value", "unknown_value",
+           "value_in", "write_lane", "WRITE_LANES"]

@@ -14,8 +14,8 @@ from typing import Any
 
 from ..models import CREATED, UNKNOWN, PathValue, Skip
 from ..plan import NO_BODY, VALID, RequestPlan, creation
-from .ids import (collection_for, created_id, fits, parameter_schema, path_parameters, resource_names, resource_of,
-                  sent_json, unknown_value, value_in)
+from .ids import (collection_for, created_id, fits, parameter_schema, path_parameters, renamed_to, resource_names,
+                  sent_json, unknown_value)
 
 MAX_CREATED_PER_COLLECTION = 25  # resources the suite creates in one collection, at most
 WRITE_LANES = 4  # resources the suite keeps for writing in one collection: the writes to each go in plan order
@@ -209,6 +209,11 @@ class Creation:
             self._created.append(created)
             return created
 
+    @staticmethod
+    def _names(created: Created, values: dict[str, PathValue]) -> bool:
+        """Do these values name this resource (its own id and its parents')?"""
+        return all(str(values.get(n, PathValue(None, "")).value) == str(v.value) for n, v in created.values.items())
+
     def consumed(self, values: dict[str, PathValue]) -> None:
         """A DELETE removed the resource with these values: it is not offered again, nor deleted at the end
         where the DELETE named it in its path. One DELETE removes one: the oldest with these values (Jupyter
@@ -216,8 +221,7 @@ class Creation:
         gone = all(value.place == "path" for value in values.values())
         with self._lock:
             for created in self._created:
-                if not created.gone and all(
-                        str(values.get(n, PathValue(None, "")).value) == str(v.value) for n, v in created.values.items()):
+                if not created.gone and self._names(created, values):
                     created.consumed = True
                     created.gone = gone
                     return
@@ -226,19 +230,12 @@ class Creation:
         """A PUT or PATCH of what the suite created that answered with another id for it (PowerDNS knows a TSIG
         key by its name, and a PUT that changes the name changes the id): once a GET by the new id finds it, the
         suite knows it by that id, and deletes it by that id at the end."""
-        names = path_parameters(operation.path)
-        old = exchange.values.get(names[-1]) if names and exchange.ok else None
-        if old is None or old.source != CREATED:
+        renamed, getter = renamed_to(operation, exchange), self._operation("GET", operation.path)
+        if renamed is None or exchange.values[renamed[0]].source != CREATED or getter is None or self.sender is None:
             return
-        name, resource = names[-1], resource_of(exchange.response.json_or_none())
-        new = value_in(resource, name, parameter_schema(operation, name)) if isinstance(resource, dict) else None
-        getter = self._operation("GET", operation.path)
-        if new is None or str(new) == str(old.value) or getter is None or self.sender is None:
-            return
+        name, new = renamed
         with self._lock:  # one the suite created and keeps (a sequence follows its own: Sequence.write)
-            created = next((c for c in self._created if not c.gone and all(
-                str(exchange.values.get(n, PathValue(None, "")).value) == str(v.value) for n, v in c.values.items())),
-                None)
+            created = next((c for c in self._created if not c.gone and self._names(c, exchange.values)), None)
         values = {**exchange.values, name: PathValue(new, CREATED, f"renamed by {operation.label}")}
         if created is not None and self.sender(RequestPlan(getter, "discovery", "reading a renamed resource by its "
                                                            "new id", values=values, body=NO_BODY, origin=False,

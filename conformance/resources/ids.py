@@ -341,6 +341,16 @@ def created_id(exchange: Exchange, names: list[str], sent: Any = None) -> dict[s
     return found
 
 
+def renamed_to(operation: Any, exchange: Exchange) -> tuple[str, Any] | None:
+    """Where a PUT or PATCH was answered with its resource under another id than the one its path sent (PowerDNS
+    knows a TSIG key by its name: a PUT that changes the name changes the id): the path parameter and the new id."""
+    names = path_parameters(operation.path)
+    sent = exchange.values.get(names[-1]) if names and exchange.ok else None
+    resource = resource_of(exchange.response.json_or_none()) if sent is not None else None
+    new = value_in(resource, names[-1], parameter_schema(operation, names[-1])) if isinstance(resource, dict) else None
+    return (names[-1], new) if new is not None and str(new) != str(sent.value) else None
+
+
 def sent_json(exchange: Exchange) -> Any:
     """The body a request carried, as JSON or as a URL-encoded form's top-level fields; None for any other."""
     media = next((v for k, v in exchange.request.headers.items() if k.lower() == "content-type"), "")
